@@ -1,0 +1,116 @@
+"""Assemble the running bot: settings -> database -> conversation service -> aiogram dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import privacy_router, survey_router
+from bot.errors import install_error_handler
+from bot.identity import ResidentMiddleware
+from surveys.config import Settings
+from surveys.conversation import Conversations
+from surveys.i18n import BOT_DOMAIN, Catalogs
+from surveys.privacy import load_secret
+from surveys.registry import SurveyRegistry
+from surveys.render import Municipality
+from surveys.store.database import connect, is_sqlite, migrate, session_factory
+
+log = logging.getLogger(__name__)
+
+def N_(message: str) -> str:
+    """Marks a text for extraction into the bot catalog; translated where it is shown."""
+    return message
+
+
+COMMANDS = (
+    ("start", N_("Start or continue the survey")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Stop and delete unfinished answers")),
+    ("delete", N_("Delete everything you have answered")),
+    ("help", N_("What this bot does")),
+)
+
+
+@dataclass
+class Core:
+    """What every channel needs: the database engine and the conversation service."""
+
+    engine: AsyncEngine
+    conversations: Conversations
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def build_core(settings: Settings, catalogs: Catalogs | None = None) -> Core:
+    """Open (and migrate) the database and load surveys and catalogs."""
+    url = settings.storage.database_url
+    secret_needed_here = is_sqlite(url)
+    load_secret(settings.storage.secret_key, settings.storage.secret_key_file, may_create=secret_needed_here)
+    engine = connect(url)
+    await migrate(engine)
+    registry = SurveyRegistry(settings)
+    db = session_factory(engine)
+    async with db() as session, session.begin():
+        await registry.record_versions(session)
+    municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
+    conversations = Conversations(db, registry, catalogs or Catalogs(), municipality)
+    return Core(engine, conversations)
+
+
+def secret_of(settings: Settings) -> bytes:
+    return load_secret(
+        settings.storage.secret_key,
+        settings.storage.secret_key_file,
+        may_create=is_sqlite(settings.storage.database_url),
+    )
+
+
+def build_bot(settings: Settings) -> Bot:
+    assert settings.telegram.token, "checked by the caller"
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+    return Bot(settings.telegram.token, session=session)
+
+
+def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
+    dispatcher = Dispatcher(conversations=core.conversations)
+    middleware = ResidentMiddleware(secret_of(settings))
+    dispatcher.message.outer_middleware(middleware)
+    dispatcher.callback_query.outer_middleware(middleware)
+    dispatcher.include_routers(privacy_router.router, survey_router.router)
+    install_error_handler(dispatcher, core.conversations)
+    return dispatcher
+
+
+def _commands(catalogs: Catalogs, code: str) -> list[BotCommand]:
+    _ = catalogs.translations(BOT_DOMAIN, code).gettext
+    return [BotCommand(command=name, description=_(description)) for name, description in COMMANDS]
+
+
+async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
+    """The command menu: English by default, and each shipped language Telegram knows by its code."""
+    await bot.set_my_commands(_commands(catalogs, "en"))
+    for code in catalogs.languages:
+        if len(code) == 2 and code != "en":
+            await bot.set_my_commands(_commands(catalogs, code), language_code=code)
+
+
+async def run_polling(settings: Settings) -> None:
+    core = await build_core(settings)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(settings, core)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await publish_commands(bot, core.conversations.catalogs)
+        me = await bot.get_me()
+        log.info("Heard bot @%s is polling for updates", me.username)
+        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        await core.close()

@@ -1,0 +1,76 @@
+"""`heard-bot`: run the Telegram bot (long polling), or the same survey in a terminal (`heard-bot console`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import typer
+
+from surveys.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(add_completion=False, help="Heard's resident-facing channels.", no_args_is_help=False)
+
+NO_TOKEN = """\
+Heard needs a Telegram bot token to run the bot.
+
+  1. In Telegram, open @BotFather and send /newbot; follow the steps.
+  2. Copy the token it gives you (it looks like 123456789:AA...).
+  3. Start the bot with:   TELEGRAM_BOT_TOKEN=<token> heard-bot
+
+To try the survey without Telegram, run it in this terminal:   heard-bot console
+"""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        typer.echo(f"Configuration problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.callback(invoke_without_command=True)
+def main_command(ctx: typer.Context) -> None:
+    """Run the Telegram bot (long polling). Without a token, explain how to get one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings()
+    if not settings.telegram.token:
+        typer.echo(NO_TOKEN)
+        if sys.stdin.isatty():
+            typer.echo("Starting the console survey now.\n")
+            ctx.invoke(console)
+            return
+        raise typer.Exit(2)
+    _logging()
+    from bot.app import run_polling
+
+    asyncio.run(run_polling(settings))
+
+
+@app.command()
+def console() -> None:
+    """Answer the survey in this terminal (channel "assisted"), e.g. for interviews at an info stand."""
+    settings = _settings()
+
+    async def run() -> None:
+        from bot.app import build_core
+        from bot.console import run_console
+
+        core = await build_core(settings)
+        try:
+            await run_console(core.conversations)
+        finally:
+            await core.close()
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    app()

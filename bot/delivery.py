@@ -1,0 +1,54 @@
+"""The thin adapter between rendered messages and Telegram: send, edit in place, inline keyboards."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from surveys.conversation import Conversations, Reply
+from surveys.render import Message
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=button.label, callback_data=button.action) for button in row]
+            for row in message.rows
+        ]
+    )
+
+
+async def deliver(
+    bot: Bot, conversations: Conversations, chat_id: int, reply: Reply, pressed_message_id: int | None = None
+) -> None:
+    """Show the reply's prompts. An answer given by button replaces that question's message with the answer
+    (so its buttons cannot be pressed again); a toggle only updates the buttons."""
+    renderer = conversations.renderer(reply.survey, reply.language)
+    for prompt in reply.prompts:
+        message = renderer.render(prompt)
+        if pressed_message_id is not None and (message.replaces_question or message.refresh):
+            await _edit(bot, chat_id, pressed_message_id, message)
+            continue
+        if message.replaces_question:
+            continue  # a typed answer needs no echo
+        await bot.send_message(chat_id, message.text[:TELEGRAM_TEXT_LIMIT], reply_markup=keyboard(message))
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, message: Message) -> None:
+    try:
+        if message.refresh:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=keyboard(message))
+        else:
+            await bot.edit_message_text(text=message.text, chat_id=chat_id, message_id=message_id, reply_markup=None)
+    except TelegramBadRequest as exc:
+        # "message is not modified" or a message too old to edit: the conversation goes on regardless
+        log.debug("edit skipped: %s", exc.message)

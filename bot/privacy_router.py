@@ -1,0 +1,50 @@
+"""/help and /delete: a resident can always learn what Heard does and erase everything about themselves."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import Message as TelegramMessage
+
+from bot import texts
+from bot.identity import Resident
+from surveys.conversation import Conversations
+
+router = Router(name="privacy")
+CONFIRM_DELETE = "del:yes"
+KEEP = "del:no"
+
+
+@router.message(Command("help"))
+async def on_help(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
+    language = await conversations.language_of(resident.respondent_for, resident.client_language)
+    await message.answer(texts.help_text(conversations, language))
+
+
+@router.message(Command("delete"))
+async def on_delete(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
+    language = await conversations.language_of(resident.respondent_for, resident.client_language)
+    question, yes, no = texts.delete_question(conversations, language)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=yes, callback_data=CONFIRM_DELETE)],
+            [InlineKeyboardButton(text=no, callback_data=KEEP)],
+        ]
+    )
+    await message.answer(question, reply_markup=markup)
+
+
+@router.callback_query(F.data.in_({CONFIRM_DELETE, KEEP}))
+async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    language = await conversations.language_of(resident.respondent_for, resident.client_language)
+    if query.data == CONFIRM_DELETE:
+        count = await conversations.erase(resident.respondent_for)
+        text = texts.deleted(conversations, language, count)
+    else:
+        text = texts.not_deleted(conversations, language)
+    if query.message is not None:
+        await bot.edit_message_text(text=text, chat_id=resident.chat_id, message_id=query.message.message_id)
+    else:
+        await bot.send_message(resident.chat_id, text)
+    await query.answer()

@@ -1,0 +1,82 @@
+"""The resident's conversation: commands, button presses, typed answers and everything else they send.
+
+Each handler is parse -> call the conversation service -> deliver. Which input means what is decided by the
+engine; this module only translates Telegram into events.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery
+from aiogram.types import Message as TelegramMessage
+
+from bot.delivery import deliver
+from bot.identity import Resident
+from surveys.conversation import Conversations, Pressed
+from surveys.engine import AskLanguage, Cancel, Event, Start, Text, Unsupported
+
+router = Router(name="survey")
+MAX_PAYLOAD = 64
+
+
+async def _handle(
+    bot: Bot,
+    conversations: Conversations,
+    resident: Resident,
+    event: Event | Pressed,
+    pressed_message_id: int | None = None,
+) -> bool:
+    reply = await conversations.handle(
+        resident.respondent_for,
+        event,
+        channel="telegram",
+        update_id=resident.update_id,
+        contact=str(resident.chat_id),
+    )
+    await deliver(bot, conversations, resident.chat_id, reply, pressed_message_id)
+    return reply.duplicate
+
+
+@router.message(CommandStart())
+async def on_start(
+    message: TelegramMessage, command: CommandObject, bot: Bot, conversations: Conversations, resident: Resident
+) -> None:
+    payload = (command.args or "").strip()[:MAX_PAYLOAD] or None
+    language = conversations.catalogs.match(resident.client_language)
+    await _handle(bot, conversations, resident, Start(payload=payload, language=language))
+
+
+@router.message(Command("language"))
+async def on_language(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    await _handle(bot, conversations, resident, AskLanguage())
+
+
+@router.message(Command("cancel"))
+async def on_cancel(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    await _handle(bot, conversations, resident, Cancel())
+
+
+@router.callback_query(F.data)
+async def on_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    message_id = query.message.message_id if query.message is not None else None
+    await _handle(bot, conversations, resident, Pressed(query.data or ""), message_id)
+    await query.answer()
+
+
+@router.callback_query()
+async def on_empty_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    await _handle(bot, conversations, resident, Unsupported("button"))
+    await query.answer()
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def on_text(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    await _handle(bot, conversations, resident, Text(message.text or ""))
+
+
+@router.message()
+async def on_anything_else(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+    """Stickers, photos, voice, files, locations, contacts, unknown commands: say what works instead."""
+    kind = "command" if message.text else str(message.content_type)
+    await _handle(bot, conversations, resident, Unsupported(kind))

@@ -1,0 +1,137 @@
+"""Heard's configuration: one TOML file per municipality, overridable by environment variables.
+
+Why a file: an officer edits the municipality's name, its areas and the privacy contact once, in a format
+that is readable without programming. Why environment overrides: secrets (bot token, key) and deployment
+details (database URL) belong to the machine, not to a file that may be shared.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG_PATH = Path("heard.toml")
+EXAMPLE_CONFIG_PATH = PROJECT_ROOT / "heard.example.toml"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/heard.db"
+DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
+
+#: Environment variable -> (section, key) it overrides.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "HEARD_MUNICIPALITY_NAME": ("municipality", "name"),
+    "HEARD_TIME_ZONE": ("municipality", "time_zone"),
+    "HEARD_PRIVACY_CONTACT": ("municipality", "privacy_contact"),
+    "HEARD_DATABASE_URL": ("storage", "database_url"),
+    "HEARD_SECRET_KEY_FILE": ("storage", "secret_key_file"),
+    "HEARD_SECRET_KEY": ("storage", "secret_key"),
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "TELEGRAM_API_BASE": ("telegram", "api_base"),
+    "HEARD_BOT_USERNAME": ("telegram", "bot_username"),
+    "HEARD_DEFAULT_SURVEY": ("surveys", "default"),
+    "HEARD_MIN_CELL": ("privacy", "min_cell"),
+}
+
+
+class ConfigError(Exception):
+    """The configuration is missing or wrong; the message says what to do about it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Area(_Strict):
+    """One Stadtteil/Ortsteil: `name` is the stable key stored with answers, `label` what residents read."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    label: str = Field(min_length=1, max_length=60)
+
+
+class Municipality(_Strict):
+    name: str = Field(min_length=1)
+    time_zone: str = "Europe/Berlin"
+    privacy_contact: str = Field(min_length=3)
+    areas: list[Area] = Field(min_length=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from exc
+        return value
+
+    @field_validator("areas")
+    @classmethod
+    def _unique_areas(cls, areas: list[Area]) -> list[Area]:
+        names = [a.name for a in areas]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"area names must be unique, repeated: {', '.join(duplicates)}")
+        return areas
+
+
+class Storage(_Strict):
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key_file: Path = Path("data/secret.key")
+    secret_key: str | None = Field(default=None, repr=False)
+
+
+class Telegram(_Strict):
+    token: str | None = Field(default=None, repr=False)
+    api_base: str = DEFAULT_TELEGRAM_API_BASE
+    bot_username: str | None = None
+
+
+class Surveys(_Strict):
+    default: str = "needs"
+    directories: list[Path] = Field(default_factory=list)
+
+
+class Privacy(_Strict):
+    min_cell: int = Field(default=5, ge=2, le=100)
+
+
+class Settings(_Strict):
+    municipality: Municipality
+    storage: Storage = Storage()
+    telegram: Telegram = Telegram()
+    surveys: Surveys = Surveys()
+    privacy: Privacy = Privacy()
+    source: Path | None = None
+
+
+def config_path_from_env() -> Path:
+    return Path(os.environ.get("HEARD_CONFIG", str(DEFAULT_CONFIG_PATH)))
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file, apply environment overrides and validate; raise ConfigError with a fix."""
+    environ = dict(os.environ if environ is None else environ)
+    path = path or Path(environ.get("HEARD_CONFIG", str(DEFAULT_CONFIG_PATH)))
+    if not path.is_file():
+        raise ConfigError(
+            f"No configuration file at {path}. Copy the documented example and adapt it:\n"
+            f"    cp {EXAMPLE_CONFIG_PATH.name} {path}\n"
+            "or point HEARD_CONFIG at your file."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if environ.get(variable):
+            raw.setdefault(section, {})[key] = environ[variable]
+    raw["source"] = path
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid configuration:\n{problems}") from exc

@@ -1,0 +1,301 @@
+"""The conversation service: apply one resident event to the stored session, exactly once.
+
+Channels (Telegram, the console) call `handle`; it loads the session, runs the pure engine, and persists the
+outcome in one transaction: the new state, or on completion the response with its answers, plus the
+update id that caused it, so a redelivered update or a double tap is recognised and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from surveys import actions
+from surveys.engine import (
+    Event,
+    Prompt,
+    SessionState,
+    SetLanguage,
+    Stage,
+    Start,
+    Transition,
+    Unsupported,
+    advance,
+)
+from surveys.i18n import Catalogs
+from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
+from surveys.registry import SurveyRegistry
+from surveys.render import Municipality, Renderer
+from surveys.store.database import DbSession
+from surveys.store.schema import Answer, ConsentRecord, Contact, Response, SeenUpdate, Session, SurveyVersion
+
+RespondentFor = Callable[[str], str]
+"""survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
+
+_ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """A button press as the channel received it; decoded against the survey the resident is in."""
+
+    data: str
+
+
+class _Conflict(Exception):
+    """Another worker changed the same session first; the event is applied again on the fresh state."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    survey: Survey
+    state: SessionState
+    prompts: tuple[Prompt, ...]
+    duplicate: bool = False
+
+    @property
+    def language(self) -> str:
+        return self.state.language or self.survey.language
+
+
+class Conversations:
+    def __init__(
+        self,
+        db: async_sessionmaker[DbSession],
+        registry: SurveyRegistry,
+        catalogs: Catalogs,
+        municipality: Municipality,
+    ) -> None:
+        self._db = db
+        self.registry = registry
+        self.catalogs = catalogs
+        self.municipality = municipality
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def renderer(self, survey: Survey, language: str | None) -> Renderer:
+        return Renderer(self.catalogs, survey, language or survey.language, self.municipality)
+
+    async def handle(
+        self,
+        respondent_for: RespondentFor,
+        event: Event | Pressed,
+        *,
+        channel: str,
+        platform: str = "telegram",
+        update_id: int | None = None,
+        contact: str | None = None,
+        survey_id: str | None = None,
+    ) -> Reply:
+        survey = self.registry.current(survey_id or "") or self.registry.default
+        respondent = respondent_for(survey.id)
+        lock = self._locks.setdefault(respondent, asyncio.Lock())
+        async with lock:
+            for attempt in range(_ATTEMPTS):
+                try:
+                    async with self._db() as db, db.begin():
+                        return await self._apply(db, survey, respondent, event, channel, platform, update_id, contact)
+                except (_Conflict, IntegrityError):
+                    if attempt == _ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def _apply(
+        self,
+        db: DbSession,
+        survey: Survey,
+        respondent: str,
+        event: Event | Pressed,
+        channel: str,
+        platform: str,
+        update_id: int | None,
+        contact: str | None,
+    ) -> Reply:
+        row = await db.scalar(select(Session).where(Session.survey_id == survey.id, Session.respondent == respondent))
+        state = SessionState.new(survey)
+        if row is not None:
+            state = SessionState.from_json(row.state)
+            survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
+        if update_id is not None:
+            if await db.get(SeenUpdate, (platform, update_id)) is not None:
+                return Reply(survey, state, (), duplicate=True)
+            db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
+        if isinstance(event, Pressed):
+            event = actions.decode(survey, event.data) or Unsupported("button")
+        if isinstance(event, SetLanguage) and event.language not in self.catalogs.languages:
+            event = Unsupported("language")
+        if isinstance(event, Start) and (row is None or state.finished):
+            event = replace(event, previous_answers=await self._previous_answers(db, survey, respondent))
+        transition = advance(survey, state, event)
+        await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
+        return Reply(survey, transition.state, transition.prompts, transition.duplicate)
+
+    async def _persist(
+        self,
+        db: DbSession,
+        survey: Survey,
+        respondent: str,
+        row: Session | None,
+        before: SessionState,
+        transition: Transition,
+        channel: str,
+        platform: str,
+        contact: str | None,
+    ) -> None:
+        after = transition.state
+        if after.stage is Stage.COMPLETED:
+            await self._save_response(db, survey, respondent, after, row.channel if row else channel)
+        if after.finished:
+            if row is not None:
+                await db.delete(row)
+            await db.execute(delete(Contact).where(Contact.survey_id == survey.id, Contact.respondent == respondent))
+            return
+        if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
+            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT)
+            if contact is not None:
+                await db.merge(Contact(survey_id=survey.id, respondent=respondent, platform=platform,
+                                       address=contact, created_on=dt.date.today()))
+        if after == before and row is not None:
+            return
+        if row is None:
+            db.add(Session(survey_id=survey.id, respondent=respondent, channel=channel, state=after.to_json(),
+                           revision=0, updated_at=_now()))
+            return
+        result = await db.execute(
+            update(Session)
+            .where(Session.id == row.id, Session.revision == row.revision)
+            .values(state=after.to_json(), revision=row.revision + 1, updated_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _Conflict
+
+    async def _record_consent(
+        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool
+    ) -> None:
+        text_hash = self.renderer(survey, state.language).consent_hash()
+        exists = await db.scalar(
+            select(ConsentRecord.id).where(
+                ConsentRecord.survey_id == survey.id,
+                ConsentRecord.respondent == respondent,
+                ConsentRecord.text_hash == text_hash,
+            )
+        )
+        if exists is None and fresh:
+            db.add(ConsentRecord(survey_id=survey.id, respondent=respondent,
+                                 consent_version=f"{survey.id}@{survey.version}/{state.language}",
+                                 text_hash=text_hash, given_on=dt.date.today()))
+
+    async def _save_response(
+        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, channel: str
+    ) -> None:
+        """Write the completed response; a resident who started again replaces their earlier one."""
+        await db.execute(
+            delete(Response).where(
+                Response.survey_id == survey.id,
+                Response.survey_version == survey.version,
+                Response.respondent == respondent,
+            )
+        )
+        response = Response(
+            id=secrets.token_hex(16),
+            survey_id=survey.id,
+            survey_version=survey.version,
+            respondent=respondent,
+            language=state.language or survey.language,
+            channel=channel,
+            submitted_on=dt.date.today(),
+        )
+        response.answers = answer_rows(survey, state.answers)
+        db.add(response)
+
+    async def _previous_answers(self, db: DbSession, survey: Survey, respondent: str) -> dict[str, AnswerValue]:
+        response = await db.scalar(
+            select(Response).where(
+                Response.survey_id == survey.id,
+                Response.survey_version == survey.version,
+                Response.respondent == respondent,
+            )
+        )
+        if response is None:
+            return {}
+        rows = (await db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
+        return answers_from_rows(survey, rows)
+
+    async def language_of(self, respondent_for: RespondentFor, client_language: str | None) -> str | None:
+        """The language of the resident's conversation, else the shipped language their client asks for."""
+        survey = self.registry.default
+        async with self._db() as db:
+            stored = await db.scalar(
+                select(Session.state).where(Session.survey_id == survey.id, Session.respondent == respondent_for(survey.id))
+            )
+        if stored is not None:
+            language = SessionState.from_json(stored).language
+            if language:
+                return language
+        return self.catalogs.match(client_language)
+
+    async def erase(self, respondent_for: RespondentFor) -> int:
+        """Delete everything stored about a resident in every survey: sessions, responses, consents and
+        contacts. Returns how many records were deleted."""
+        async with self._db() as db, db.begin():
+            survey_ids = set((await db.scalars(select(SurveyVersion.survey_id))).all())
+            survey_ids |= {s.id for s in self.registry.all_current()}
+            deleted = 0
+            for survey_id in sorted(survey_ids):
+                respondent = respondent_for(survey_id)
+                for table in (Session, Response, ConsentRecord, Contact):
+                    result = await db.execute(
+                        delete(table).where(table.survey_id == survey_id, table.respondent == respondent)
+                    )
+                    deleted += result.rowcount or 0
+            return deleted
+
+
+def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answer]:
+    """Answers as rows keyed by names: one per selected option of a multi question."""
+    rows: list[Answer] = []
+    for name, value in answers.items():
+        kind = survey.question(name).type
+        if value == DECLINED:
+            rows.append(Answer(question=name, declined=True))
+        elif isinstance(value, tuple):
+            rows += [Answer(question=name, choice=choice) for choice in value] or [Answer(question=name)]
+        elif isinstance(value, int):
+            rows.append(Answer(question=name, number=value))
+        elif kind is QuestionType.TEXT:
+            rows.append(Answer(question=name, text=value))
+        else:
+            rows.append(Answer(question=name, choice=value))
+    return rows
+
+
+def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, AnswerValue]:
+    answers: dict[str, AnswerValue] = {}
+    for row in rows:
+        if not survey.has_question(row.question):
+            continue
+        question = survey.question(row.question)
+        if row.declined:
+            answers[row.question] = DECLINED
+        elif question.type is QuestionType.MULTI:
+            existing = answers.get(row.question, ())
+            assert isinstance(existing, tuple)
+            answers[row.question] = (*existing, row.choice) if row.choice else existing
+        elif row.number is not None:
+            answers[row.question] = row.number
+        else:
+            answers[row.question] = row.choice or row.text or ""
+    return answers
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

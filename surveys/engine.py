@@ -1,0 +1,578 @@
+"""The survey engine: a pure function of (survey, session state, event) -> (new state, prompts).
+
+It does no I/O and knows no Telegram: channels turn platform input into events and prompts into platform
+output; the conversation service persists state between events. Prompts are structured (which question,
+which problem), never text, so every channel renders them in the resident's language.
+
+Invariants the property tests check: no event sequence raises, a recorded answer is always one of the
+question's choices or within its bounds, and after every event the resident is either finished or being
+asked for something.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.privacy import scrub_free_text
+
+
+class Stage(StrEnum):
+    NEW = "new"
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    ANSWERING = "answering"
+    RETURNING = "returning"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_STAGES = frozenset({Stage.COMPLETED, Stage.DECLINED, Stage.CANCELLED})
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    payload: str | None = None
+    language: str | None = None
+    """A shipped language the channel already resolved (payload hint or client language), or None."""
+    previous_answers: Mapping[str, AnswerValue] | None = None
+    """Answers of this resident's completed response to the same survey version, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class AskLanguage:
+    """The resident wants to pick another language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    question: str
+    option: str
+    """A choice name, or a scale point as text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    question: str
+    option: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """Finish a multi-choice question, or move on from a note."""
+
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decline:
+    """"Prefer not to say"."""
+
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class KeepAnswers:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """Something a channel cannot turn into an answer: a sticker, photo, voice message, unparsable button."""
+
+    kind: str
+
+
+Event = (
+    Start | SetLanguage | AskLanguage | Consent | Choose | Toggle | Done | Decline | Text | Back | Restart
+    | Review | KeepAnswers | Cancel | Unsupported
+)
+
+
+# --------------------------------------------------------------------------------------------- prompts
+
+
+class Problem(StrEnum):
+    """Why the last input was not accepted; renderers explain what is expected instead."""
+
+    USE_BUTTONS = "use_buttons"
+    NOT_A_NUMBER = "not_a_number"
+    OUT_OF_RANGE = "out_of_range"
+    TOO_LONG = "too_long"
+    EMPTY_TEXT = "empty_text"
+    NOTHING_CHOSEN = "nothing_chosen"
+    REQUIRED = "required"
+    UNKNOWN_OPTION = "unknown_option"
+    STALE_BUTTON = "stale_button"
+    UNSUPPORTED_CONTENT = "unsupported_content"
+    FIRST_QUESTION = "first_question"
+
+
+@dataclass(frozen=True, slots=True)
+class PickLanguage:
+    current: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Intro:
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    question: str
+    position: int
+    total: int
+    selected: tuple[str, ...] = ()
+    """Multi: the options toggled so far. Others: the earlier answer when the resident went back."""
+    problem: Problem | None = None
+    refresh: bool = False
+    """Only the selection changed (a toggle): channels may update the shown question in place."""
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    """The answer to `question` was recorded; channels may show it where the question was."""
+
+    question: str
+    value: AnswerValue
+
+
+@dataclass(frozen=True, slots=True)
+class Returning:
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowAnswers:
+    answers: Mapping[str, AnswerValue]
+
+
+class Notice(StrEnum):
+    WELCOME_BACK = "welcome_back"
+    RESTARTED = "restarted"
+    DECLINED_CONSENT = "declined_consent"
+    CANCELLED = "cancelled"
+    KEPT = "kept"
+    LANGUAGE_CHANGED = "language_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    pass
+
+
+Prompt = PickLanguage | Intro | Ask | Acknowledge | Returning | ShowAnswers | Say | Finished
+
+
+# ----------------------------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """Everything needed to continue a conversation after a restart; serialised to JSON by the store."""
+
+    survey_id: str
+    survey_version: int
+    stage: Stage = Stage.NEW
+    language: str | None = None
+    current: str | None = None
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+    payload: str | None = None
+
+    @classmethod
+    def new(cls, survey: Survey) -> SessionState:
+        return cls(survey_id=survey.id, survey_version=survey.version)
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in TERMINAL_STAGES
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "survey_id": self.survey_id,
+                "survey_version": self.survey_version,
+                "stage": self.stage.value,
+                "language": self.language,
+                "current": self.current,
+                "answers": {k: list(v) if isinstance(v, tuple) else v for k, v in self.answers.items()},
+                "history": list(self.history),
+                "pending": list(self.pending),
+                "payload": self.payload,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SessionState:
+        data = json.loads(text)
+        return cls(
+            survey_id=data["survey_id"],
+            survey_version=data["survey_version"],
+            stage=Stage(data["stage"]),
+            language=data["language"],
+            current=data["current"],
+            answers={k: tuple(v) if isinstance(v, list) else v for k, v in data["answers"].items()},
+            history=tuple(data["history"]),
+            pending=tuple(data["pending"]),
+            payload=data["payload"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: SessionState
+    prompts: tuple[Prompt, ...]
+    duplicate: bool = False
+    """The event repeated one already applied (a double tap): nothing changed and nothing needs saying."""
+
+
+# ---------------------------------------------------------------------------------------------- engine
+
+
+def advance(survey: Survey, state: SessionState, event: Event) -> Transition:
+    """Apply one event. Never raises for any event; unexpected input re-asks with a Problem."""
+    if state.stage in TERMINAL_STAGES or state.stage is Stage.NEW:
+        return _begin(survey, SessionState.new(survey), event)
+    if isinstance(event, Cancel):
+        return Transition(_terminal(state, Stage.CANCELLED), (Say(Notice.CANCELLED),))
+    if isinstance(event, SetLanguage):
+        return _set_language(survey, state, event.language)
+    if isinstance(event, AskLanguage):
+        return Transition(state, (PickLanguage(state.language),))
+    if isinstance(event, Start):
+        return Transition(state, _resume(survey, state, greet=True))
+    if state.stage is Stage.LANGUAGE:
+        return Transition(state, (PickLanguage(state.language),))
+    if state.stage is Stage.CONSENT:
+        return _on_consent(survey, state, event)
+    if state.stage is Stage.RETURNING:
+        return _on_returning(survey, state, event)
+    return _on_answering(survey, state, event)
+
+
+def final_answers(survey: Survey, state: SessionState) -> dict[str, AnswerValue]:
+    """The answers to keep: only those of questions still shown under the final answers (back + change
+    can hide a question that was answered earlier)."""
+    kept: dict[str, AnswerValue] = {}
+    for question in survey.questions:
+        if question.name in state.answers and question.is_shown(kept):
+            kept[question.name] = state.answers[question.name]
+    return kept
+
+
+def progress(survey: Survey, state: SessionState) -> tuple[int, int]:
+    """(position of the current question, questions the resident will probably see), e.g. (3, 12).
+
+    A question whose condition depends on a question not yet answered counts as shown, so the total can
+    only shrink as the resident goes on."""
+    answered = set(state.answers)
+    visible = [
+        q for q in survey.answerable()
+        if all(c.question not in answered or c.holds(state.answers) for c in q.show_if)
+    ]
+    names = [q.name for q in visible]
+    position = names.index(state.current) + 1 if state.current in names else len(state.history) + 1
+    return position, max(len(visible), position)
+
+
+def _begin(survey: Survey, state: SessionState, event: Event) -> Transition:
+    payload = event.payload if isinstance(event, Start) else None
+    language = event.language if isinstance(event, Start) else None
+    if isinstance(event, SetLanguage):
+        language = event.language
+    state = replace(state, payload=payload, language=language)
+    if isinstance(event, Start) and event.previous_answers:
+        state = replace(state, stage=Stage.RETURNING, answers=dict(event.previous_answers))
+        return Transition(state, (Returning(),))
+    if language is None:
+        return Transition(replace(state, stage=Stage.LANGUAGE), (PickLanguage(None),))
+    return Transition(replace(state, stage=Stage.CONSENT), (Intro(),))
+
+
+def _set_language(survey: Survey, state: SessionState, language: str) -> Transition:
+    if state.stage is Stage.LANGUAGE:
+        state = replace(state, language=language, stage=Stage.CONSENT)
+        return Transition(state, (Intro(),))
+    state = replace(state, language=language)
+    return Transition(state, (Say(Notice.LANGUAGE_CHANGED), *_resume(survey, state, greet=False)))
+
+
+def _resume(survey: Survey, state: SessionState, *, greet: bool) -> tuple[Prompt, ...]:
+    """Show again what the resident is expected to answer now."""
+    if state.stage is Stage.LANGUAGE:
+        return (PickLanguage(state.language),)
+    if state.stage is Stage.CONSENT:
+        return (Intro(),)
+    if state.stage is Stage.RETURNING:
+        return (Returning(),)
+    welcome = (Say(Notice.WELCOME_BACK),) if greet else ()
+    return (*welcome, _ask(survey, state))
+
+
+def _on_consent(survey: Survey, state: SessionState, event: Event) -> Transition:
+    if not isinstance(event, Consent):
+        problem = Problem.UNSUPPORTED_CONTENT if isinstance(event, Unsupported) else Problem.USE_BUTTONS
+        if isinstance(event, Choose | Toggle | Done | Decline):
+            problem = Problem.STALE_BUTTON
+        return Transition(state, (Intro(problem),))
+    if not event.accepted:
+        return Transition(_terminal(state, Stage.DECLINED), (Say(Notice.DECLINED_CONSENT),))
+    first = _next_question(survey, {}, after=None)
+    if first is None:
+        return Transition(_terminal(replace(state, answers={}), Stage.COMPLETED), (Finished(),))
+    state = replace(state, stage=Stage.ANSWERING, current=first.name, answers={}, history=(), pending=())
+    return Transition(state, (_ask(survey, state),))
+
+
+def _on_returning(survey: Survey, state: SessionState, event: Event) -> Transition:
+    if isinstance(event, Review):
+        return Transition(state, (ShowAnswers(dict(state.answers)), Returning()))
+    if isinstance(event, KeepAnswers):
+        return Transition(_terminal(state, Stage.CANCELLED), (Say(Notice.KEPT),))
+    if isinstance(event, Restart):
+        return _restart(survey, state)
+    problem = Problem.UNSUPPORTED_CONTENT if isinstance(event, Unsupported) else Problem.USE_BUTTONS
+    return Transition(state, (Returning(problem),))
+
+
+def _restart(survey: Survey, state: SessionState) -> Transition:
+    first = _next_question(survey, {}, after=None)
+    assert first is not None, "a loaded survey has at least one question"
+    state = replace(state, stage=Stage.ANSWERING, current=first.name, answers={}, history=(), pending=())
+    return Transition(state, (Say(Notice.RESTARTED), _ask(survey, state)))
+
+
+def _on_answering(survey: Survey, state: SessionState, event: Event) -> Transition:
+    assert state.current is not None
+    question = survey.question(state.current)
+    match event:
+        case Restart():
+            return _restart(survey, state)
+        case Back():
+            return _back(survey, state)
+        case Consent(accepted=True) if not state.history and not state.answers:
+            return Transition(state, (), duplicate=True)  # the consent button tapped twice
+        case Consent() | Review() | KeepAnswers():
+            return _reask(survey, state, Problem.STALE_BUTTON)
+        case Unsupported():
+            return _reask(survey, state, Problem.UNSUPPORTED_CONTENT)
+        case Choose(question=name) | Toggle(question=name) | Done(question=name) | Decline(question=name) if (
+            name != question.name
+        ):
+            if _repeats_last_answer(state, event):
+                return Transition(state, (), duplicate=True)
+            return _reask(survey, state, Problem.STALE_BUTTON)
+        case Decline():
+            if not question.offers_decline:
+                return _reask(survey, state, Problem.REQUIRED)
+            return _record(survey, state, question, DECLINED)
+        case Choose(option=option):
+            return _on_choose(survey, state, question, option)
+        case Toggle(option=option):
+            return _on_toggle(survey, state, question, option)
+        case Done():
+            return _on_done(survey, state, question)
+        case Text(text=text):
+            return _on_text(survey, state, question, text)
+    return _reask(survey, state, Problem.USE_BUTTONS)
+
+
+def _repeats_last_answer(state: SessionState, event: Event) -> bool:
+    """A second tap on the button that answered the previous question (double tap, slow network)."""
+    if not state.history or getattr(event, "question", None) != state.history[-1]:
+        return False
+    recorded = state.answers.get(state.history[-1])
+    match event:
+        case Choose(option=option):
+            return str(recorded) == option
+        case Decline():
+            return recorded == DECLINED
+        case Done() | Toggle():
+            return True
+    return False
+
+
+def _on_choose(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
+    if question.type is QuestionType.SINGLE:
+        if question.choice(option) is None:
+            return _reask(survey, state, Problem.UNKNOWN_OPTION)
+        return _record(survey, state, question, option)
+    if question.type is QuestionType.SCALE:
+        if question.choice(option) is not None:
+            return _record(survey, state, question, option)
+        point = _parse_int(option)
+        if point is None or point not in question.scale_points():
+            return _reask(survey, state, Problem.UNKNOWN_OPTION)
+        return _record(survey, state, question, point)
+    return _reask(survey, state, Problem.STALE_BUTTON)
+
+
+def _on_toggle(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
+    choice = question.choice(option)
+    if question.type is not QuestionType.MULTI or choice is None:
+        return _reask(survey, state, Problem.UNKNOWN_OPTION)
+    if option in state.pending:
+        pending = tuple(p for p in state.pending if p != option)
+    elif choice.exclusive:
+        pending = (option,)
+    else:
+        exclusive = {c.name for c in question.choices if c.exclusive}
+        pending = (*(p for p in state.pending if p not in exclusive), option)
+    # keep the survey's order so the stored answer does not depend on tapping order
+    ordered = tuple(c.name for c in question.choices if c.name in pending)
+    state = replace(state, pending=ordered)
+    return Transition(state, (_ask(survey, state, refresh=True),))
+
+
+def _on_done(survey: Survey, state: SessionState, question: Question) -> Transition:
+    if question.type is QuestionType.NOTE:
+        return _move_on(survey, state, question, acknowledged=None)
+    if question.type is not QuestionType.MULTI:
+        return _reask(survey, state, Problem.STALE_BUTTON)
+    if not state.pending and question.required:
+        return _reask(survey, state, Problem.NOTHING_CHOSEN)
+    return _record(survey, state, question, state.pending)
+
+
+def _on_text(survey: Survey, state: SessionState, question: Question, text: str) -> Transition:
+    if question.type is QuestionType.TEXT:
+        cleaned = text.strip()
+        if not cleaned:
+            return _reask(survey, state, Problem.EMPTY_TEXT)
+        if len(cleaned) > question.max_length:
+            return _reask(survey, state, Problem.TOO_LONG)
+        return _record(survey, state, question, scrub_free_text(cleaned))
+    if question.type is QuestionType.NUMBER:
+        number = _parse_int(text)
+        if number is None:
+            return _reask(survey, state, Problem.NOT_A_NUMBER)
+        assert question.minimum is not None and question.maximum is not None
+        if not question.minimum <= number <= question.maximum:
+            return _reask(survey, state, Problem.OUT_OF_RANGE)
+        return _record(survey, state, question, number)
+    return _reask(survey, state, Problem.USE_BUTTONS)
+
+
+def _parse_int(text: str) -> int | None:
+    """Accepts any Unicode decimal digits (Arabic-Indic, Persian) as residents type them."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 12:
+        return None
+    try:
+        return int(stripped)
+    except ValueError:
+        return None
+
+
+def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue) -> Transition:
+    answers = {**state.answers, question.name: value}
+    return _move_on(survey, replace(state, answers=answers), question, acknowledged=value)
+
+
+def _move_on(
+    survey: Survey, state: SessionState, question: Question, acknowledged: AnswerValue | None
+) -> Transition:
+    ack: tuple[Prompt, ...] = () if acknowledged is None else (Acknowledge(question.name, acknowledged),)
+    following = _next_question(survey, state.answers, after=question.name)
+    history = (*state.history, question.name)
+    if following is None:
+        done = replace(state, history=history, pending=(), current=None, answers=final_answers(survey, state))
+        return Transition(replace(done, stage=Stage.COMPLETED), (*ack, Finished()))
+    state = replace(state, history=history, current=following.name, pending=_preselection(state, following))
+    return Transition(state, (*ack, _ask(survey, state)))
+
+
+def _back(survey: Survey, state: SessionState) -> Transition:
+    if not state.history:
+        return _reask(survey, state, Problem.FIRST_QUESTION)
+    previous = survey.question(state.history[-1])
+    state = replace(
+        state, current=previous.name, history=state.history[:-1], pending=_preselection(state, previous)
+    )
+    return Transition(state, (_ask(survey, state),))
+
+
+def _preselection(state: SessionState, question: Question) -> tuple[str, ...]:
+    earlier = state.answers.get(question.name)
+    if question.type is QuestionType.MULTI and isinstance(earlier, tuple):
+        return earlier
+    return ()
+
+
+def _next_question(
+    survey: Survey, answers: Mapping[str, AnswerValue], after: str | None
+) -> Question | None:
+    start = 0 if after is None else survey.position(after) + 1
+    return next((q for q in survey.questions[start:] if q.is_shown(answers)), None)
+
+
+def _ask(survey: Survey, state: SessionState, problem: Problem | None = None, refresh: bool = False) -> Ask:
+    assert state.current is not None
+    question = survey.question(state.current)
+    position, total = progress(survey, state)
+    if question.type is QuestionType.MULTI:
+        selected = state.pending
+    else:
+        earlier = state.answers.get(question.name)
+        selected = () if earlier is None or isinstance(earlier, tuple) else (str(earlier),)
+    return Ask(question.name, position, total, selected, problem, refresh)
+
+
+def _reask(survey: Survey, state: SessionState, problem: Problem) -> Transition:
+    return Transition(state, (_ask(survey, state, problem),))
+
+
+def _terminal(state: SessionState, stage: Stage) -> SessionState:
+    return replace(state, stage=stage, current=None, pending=(), history=(), answers={})

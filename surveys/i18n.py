@@ -1,0 +1,148 @@
+"""Translation lookup: gettext catalogs under locales/, one mechanism for the bot's texts and survey content.
+
+Layout: `locales/<code>/LC_MESSAGES/bot.po` (the bot's own texts, English msgids) and
+`locales/<code>/LC_MESSAGES/survey-<id>.po` (survey content, msgids in the survey's source language,
+msgctxt from stable names, e.g. `area.label`, `area.elsewhere`). A language is shipped when its folder has a
+`bot.po`; its PO header says what Babel cannot know:
+
+    X-Heard-Name: العربية          the language's name in itself (default: from CLDR)
+    X-Heard-Direction: rtl          default: from CLDR
+    X-Heard-Fallback: en de         where missing strings come from (default: the base language, en, de)
+    X-Heard-Status: draft           or "reviewed" once a community translator has checked it
+
+Catalogs are read from the .po files with Babel and compiled in memory, so a fresh checkout works without a
+build step; `.mo` files, when present and newer, are used as they are.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from surveys.config import PROJECT_ROOT
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+BOT_DOMAIN = "bot"
+BOT_SOURCE_LANGUAGE = "en"
+
+_HEADER = re.compile(r'^"X-Heard-(?P<key>[A-Za-z]+):\s*(?P<value>[^"\\]*)', re.MULTILINE)
+
+
+def survey_domain(survey_id: str) -> str:
+    return f"survey-{survey_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str
+    name: str
+    rtl: bool
+    fallback: tuple[str, ...]
+    status: str
+
+    @property
+    def telegram_codes(self) -> tuple[str, ...]:
+        """Telegram client language codes that preselect this language ("fa_AF" matches "fa")."""
+        return (self.code.lower().replace("_", "-"), self.code.split("_")[0].lower())
+
+
+def _headers(po_path: Path) -> dict[str, str]:
+    head = po_path.read_text(encoding="utf-8")[:4000]
+    return {m["key"].lower(): m["value"].strip() for m in _HEADER.finditer(head)}
+
+
+def _cldr(code: str) -> Locale | None:
+    try:
+        return Locale.parse(code.split("@")[0])
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def _language_from(folder: Path) -> Language:
+    code = folder.name
+    headers = _headers(folder / "LC_MESSAGES" / f"{BOT_DOMAIN}.po")
+    cldr = _cldr(code)
+    base = code.split("_")[0]
+    default_fallback = tuple(dict.fromkeys(c for c in (base, "en", "de") if c != code))
+    return Language(
+        code=code,
+        name=headers.get("name") or (cldr.language_name if cldr else code) or code,
+        rtl=headers.get("direction", "rtl" if cldr and cldr.character_order == "right-to-left" else "ltr")
+        == "rtl",
+        fallback=tuple(headers["fallback"].split()) if "fallback" in headers else default_fallback,
+        status=headers.get("status", "draft"),
+    )
+
+
+class Catalogs:
+    """The shipped languages and their translations, read from one locales folder."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        self.locales_dir = locales_dir
+        folders = sorted(p for p in locales_dir.glob("*") if (p / "LC_MESSAGES" / f"{BOT_DOMAIN}.po").is_file())
+        self.languages: dict[str, Language] = {f.name: _language_from(f) for f in folders}
+
+    def language(self, code: str) -> Language:
+        return self.languages[code]
+
+    def match(self, client_code: str | None) -> str | None:
+        """The shipped language a client's language code (e.g. Telegram's "ar", "fa-AF") points to."""
+        if not client_code:
+            return None
+        wanted = client_code.lower().replace("_", "-")
+        for language in self.languages.values():
+            if wanted == language.telegram_codes[0]:
+                return language.code
+        base = wanted.split("-")[0]
+        return next((lang.code for lang in self.languages.values() if lang.code == base), None)
+
+    def translations(self, domain: str, code: str) -> gettext.NullTranslations:
+        """Translations for `code`, falling back along its declared chain; the msgid (source) is the end."""
+        chain = [code, *self.languages[code].fallback] if code in self.languages else [code]
+        head: gettext.NullTranslations | None = None
+        for link in dict.fromkeys(chain):
+            loaded = _load(self.locales_dir / link / "LC_MESSAGES", domain)
+            if loaded is None:
+                continue
+            if head is None:
+                head = loaded
+            else:
+                head.add_fallback(loaded)
+        return head or gettext.NullTranslations()
+
+
+@cache
+def _load_cached(folder: Path, domain: str, stamp: float) -> gettext.GNUTranslations | None:
+    po_path = folder / f"{domain}.po"
+    mo_path = folder / f"{domain}.mo"
+    if mo_path.is_file() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        with mo_path.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=None, domain=domain)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _load(folder: Path, domain: str) -> gettext.NullTranslations | None:
+    po_path = folder / f"{domain}.po"
+    if not po_path.is_file():
+        return None
+    loaded = _load_cached(folder, domain, po_path.stat().st_mtime)
+    if loaded is None:
+        return None
+    # a fresh object per chain: add_fallback mutates, and chains differ per language
+    copy = gettext.GNUTranslations.__new__(gettext.GNUTranslations)
+    copy.__dict__.update(loaded.__dict__)
+    copy._fallback = None
+    return copy

@@ -1,0 +1,395 @@
+"""Read survey YAML files into `Survey` objects, reporting every problem as `file:line: what is wrong`.
+
+The format is meant to be edited by officers in a text editor, so the loader is strict (unknown keys,
+duplicate keys and YAML's yes/no booleans are all errors or plain text) and collects all problems at once
+instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from surveys.config import Area
+from surveys.model import THEMATIC_FIELDS, Choice, Condition, Question, QuestionType, Survey
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+BUNDLED_DIR = Path(__file__).parent / "bundled"
+
+_SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions"}
+_QUESTION_KEYS = {
+    "name", "type", "label", "hint", "field", "required", "sensitive", "choices", "choices_from",
+    "min", "max", "max_length", "low_label", "high_label", "show_if",
+}
+_CHOICE_KEYS = {"name", "label", "exclusive"}
+_CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTI}
+_CONDITION_SOURCES = {QuestionType.SINGLE, QuestionType.MULTI, QuestionType.SCALE}
+
+
+@dataclass(frozen=True)
+class SurveyProblem:
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}"
+
+
+class SurveyValidationError(Exception):
+    """Raised with every problem found; `str()` gives one `file:line: message` per line."""
+
+    def __init__(self, problems: Sequence[SurveyProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers the line of itself and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that keeps `yes`/`no`/`on`/`off` as text and records line numbers."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    duplicates: list[tuple[str, int]] = []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = str(key)
+        if key in mapping:
+            duplicates.append((key, key_node.start_mark.line + 1))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    if duplicates:
+        mapping.key_lines["__duplicates__"] = duplicates  # type: ignore[assignment]
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Checker:
+    """Accumulates problems while turning raw YAML data into model objects."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[SurveyProblem] = []
+
+    def report(self, line: int, message: str) -> None:
+        self.problems.append(SurveyProblem(self.source, line, message))
+
+    def mapping(self, value: Any, line: int, what: str, allowed: set[str]) -> _Mapping | None:
+        if not isinstance(value, _Mapping):
+            self.report(line, f"{what} must be a mapping of keys to values")
+            return None
+        for key, key_line in value.key_lines.items():
+            if key == "__duplicates__":
+                for duplicate, dup_line in key_line:  # type: ignore[union-attr]
+                    self.report(dup_line, f"key '{duplicate}' appears twice in {what}")
+            elif key not in allowed:
+                self.report(key_line, f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, data: _Mapping, key: str, what: str, *, required: bool = True) -> str | None:
+        value = data.get(key)
+        line = data.key_lines.get(key, data.line)
+        if value is None:
+            if required:
+                self.report(data.line, f"{what} needs '{key}'")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
+            self.report(line, f"'{key}' of {what} must be non-empty text")
+            return None
+        return str(value).strip()
+
+    def name(self, data: _Mapping, what: str) -> str | None:
+        value = data.get("name")
+        line = data.key_lines.get("name", data.line)
+        if value is None:
+            self.report(data.line, f"{what} needs a 'name'")
+            return None
+        if not isinstance(value, str) or not NAME_PATTERN.match(value):
+            self.report(
+                line,
+                f"name {value!r} must start with a lowercase letter and use only a-z, 0-9 and _ (max 40)",
+            )
+            return None
+        return value
+
+    def integer(self, data: _Mapping, key: str, default: int | None) -> int | None:
+        value = data.get(key, default)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self.report(data.key_lines.get(key, data.line), f"'{key}' must be a whole number")
+        return default
+
+    def flag(self, data: _Mapping, key: str) -> bool:
+        value = data.get(key, False)
+        if isinstance(value, bool):
+            return value
+        self.report(data.key_lines.get(key, data.line), f"'{key}' must be true or false")
+        return False
+
+
+def load_survey(path: Path, areas: Sequence[Area] | None = None) -> Survey:
+    """Load and validate one survey file. `areas` fill questions with `choices_from: areas`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SurveyValidationError([SurveyProblem(str(path), 0, f"cannot read file: {exc.strerror}")]) from exc
+    return parse_survey(text, str(path), areas)
+
+
+def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) -> Survey:
+    checker = _Checker(source)
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise SurveyValidationError([SurveyProblem(source, line, f"not valid YAML: {exc.problem}")]) from exc
+    data = checker.mapping(raw, 1, "the survey", _SURVEY_KEYS)
+    if data is None:
+        raise SurveyValidationError(checker.problems)
+
+    survey_id = checker.name(_rename(data, "id"), "the survey")
+    version = checker.integer(data, "version", None)
+    if version is None or version < 1:
+        checker.report(data.key_lines.get("version", 1), "'version' must be a whole number of at least 1")
+    language = checker.text(data, "language", "the survey", required=False) or "de"
+    title = checker.text(data, "title", "the survey")
+    intro = checker.text(data, "intro", "the survey")
+    thanks = checker.text(data, "thanks", "the survey")
+
+    raw_questions = data.get("questions")
+    questions: list[Question] = []
+    if not isinstance(raw_questions, list) or not raw_questions:
+        checker.report(data.key_lines.get("questions", 1), "'questions' must be a non-empty list")
+    else:
+        for raw_question in raw_questions:
+            question = _parse_question(checker, raw_question, areas, data.key_lines["questions"])
+            if question is not None:
+                questions.append(question)
+        _check_names_and_logic(checker, questions, areas is None)
+
+    if checker.problems:
+        raise SurveyValidationError(sorted(checker.problems, key=lambda p: p.line))
+    assert survey_id and version and title and intro and thanks
+    return Survey(
+        id=survey_id,
+        version=version,
+        language=language,
+        title=title,
+        intro=intro,
+        thanks=thanks,
+        questions=tuple(questions),
+        source=source,
+    )
+
+
+def _rename(data: _Mapping, key: str) -> _Mapping:
+    """View `data[key]` as a `name` so the survey id gets the same slug check as question names."""
+    view = _Mapping({"name": data.get(key)} if key in data else {})
+    view.line = data.line
+    view.key_lines = {"name": data.key_lines.get(key, data.line)}
+    return view
+
+
+def _parse_question(
+    checker: _Checker, raw: Any, areas: Sequence[Area] | None, list_line: int
+) -> Question | None:
+    line = getattr(raw, "line", list_line)
+    data = checker.mapping(raw, line, "a question", _QUESTION_KEYS)
+    if data is None:
+        return None
+    name = checker.name(data, "a question")
+    what = f"question '{name}'" if name else "a question"
+    label = checker.text(data, "label", what)
+    hint = checker.text(data, "hint", what, required=False)
+    field = data.get("field")
+    if field not in THEMATIC_FIELDS:
+        checker.report(
+            data.key_lines.get("field", data.line),
+            f"{what}: 'field' must be one of {', '.join(THEMATIC_FIELDS)} (got {field!r})",
+        )
+    try:
+        qtype = QuestionType(data.get("type"))
+    except ValueError:
+        checker.report(
+            data.key_lines.get("type", data.line),
+            f"{what}: 'type' must be one of {', '.join(t.value for t in QuestionType)} (got {data.get('type')!r})",
+        )
+        return None
+
+    choices = _parse_choices(checker, data, qtype, what, areas)
+    minimum = checker.integer(data, "min", 1 if qtype is QuestionType.SCALE else None)
+    maximum = checker.integer(data, "max", 5 if qtype is QuestionType.SCALE else None)
+    max_length = checker.integer(data, "max_length", 500) or 500
+    if qtype in (QuestionType.SCALE, QuestionType.NUMBER):
+        if minimum is None or maximum is None:
+            checker.report(data.line, f"{what}: a {qtype.value} question needs 'min' and 'max'")
+        elif minimum >= maximum:
+            checker.report(data.key_lines.get("min", data.line), f"{what}: 'min' must be below 'max'")
+        elif qtype is QuestionType.SCALE and maximum - minimum > 9:
+            checker.report(data.key_lines.get("max", data.line), f"{what}: a scale has at most 10 points")
+    if qtype is QuestionType.TEXT and not 1 <= max_length <= 4000:
+        checker.report(data.key_lines.get("max_length", data.line), f"{what}: 'max_length' must be 1..4000")
+    required = checker.flag(data, "required")
+    if qtype is QuestionType.NOTE and required:
+        checker.report(data.key_lines["required"], f"{what}: a note cannot be required")
+
+    return Question(
+        name=name or "",
+        type=qtype,
+        label=label or "",
+        field=field if isinstance(field, str) else "",
+        hint=hint,
+        required=required,
+        sensitive=checker.flag(data, "sensitive"),
+        choices=tuple(choices),
+        minimum=minimum if qtype in (QuestionType.SCALE, QuestionType.NUMBER) else None,
+        maximum=maximum if qtype in (QuestionType.SCALE, QuestionType.NUMBER) else None,
+        max_length=max_length,
+        low_label=checker.text(data, "low_label", what, required=False),
+        high_label=checker.text(data, "high_label", what, required=False),
+        show_if=_parse_conditions(checker, data, what),
+        choices_from=data.get("choices_from") if isinstance(data.get("choices_from"), str) else None,
+        line=data.line,
+    )
+
+
+def _parse_choices(
+    checker: _Checker, data: _Mapping, qtype: QuestionType, what: str, areas: Sequence[Area] | None
+) -> list[Choice]:
+    choices: list[Choice] = []
+    source = data.get("choices_from")
+    if source is not None:
+        if source != "areas":
+            checker.report(data.key_lines["choices_from"], f"{what}: 'choices_from' can only be 'areas'")
+        elif qtype is not QuestionType.SINGLE:
+            checker.report(data.key_lines["choices_from"], f"{what}: 'choices_from' needs a single question")
+        else:
+            choices.extend(Choice(a.name, a.label) for a in (areas or []))
+    raw_choices = data.get("choices")
+    if raw_choices is not None and qtype not in (*_CHOICE_TYPES, QuestionType.SCALE):
+        checker.report(data.key_lines["choices"], f"{what}: a {qtype.value} question takes no 'choices'")
+        return []
+    if raw_choices is None:
+        if qtype in _CHOICE_TYPES and source is None:
+            checker.report(data.line, f"{what}: a {qtype.value} question needs 'choices'")
+        return choices
+    if not isinstance(raw_choices, list) or (not raw_choices and source is None):
+        checker.report(data.key_lines["choices"], f"{what}: 'choices' must be a non-empty list")
+        return choices
+    for raw_choice in raw_choices:
+        line = getattr(raw_choice, "line", data.key_lines["choices"])
+        choice_data = checker.mapping(raw_choice, line, f"a choice of {what}", _CHOICE_KEYS)
+        if choice_data is None:
+            continue
+        name = checker.name(choice_data, f"a choice of {what}")
+        label = checker.text(choice_data, "label", f"choice '{name}' of {what}")
+        exclusive = checker.flag(choice_data, "exclusive")
+        if exclusive and qtype is not QuestionType.MULTI:
+            checker.report(line, f"{what}: 'exclusive' only applies to multi questions")
+        if name and label:
+            if any(c.name == name for c in choices):
+                checker.report(line, f"{what}: choice name '{name}' is used twice")
+            else:
+                choices.append(Choice(name, label, exclusive))
+    return choices
+
+
+def _parse_conditions(checker: _Checker, data: _Mapping, what: str) -> tuple[Condition, ...]:
+    raw = data.get("show_if")
+    if raw is None:
+        return ()
+    line = data.key_lines["show_if"]
+    if not isinstance(raw, _Mapping) or not raw:
+        checker.report(line, f"{what}: 'show_if' must map earlier question names to lists of choice names")
+        return ()
+    conditions = []
+    for question_name, values in raw.items():
+        key_line = raw.key_lines.get(question_name, line)
+        if question_name == "__duplicates__":
+            continue
+        if isinstance(values, str | int) and not isinstance(values, bool):
+            values = [values]
+        if not isinstance(values, list) or not values:
+            checker.report(key_line, f"{what}: show_if '{question_name}' needs a non-empty list of choices")
+            continue
+        conditions.append(Condition(str(question_name), frozenset(str(v) for v in values)))
+    return tuple(conditions)
+
+
+def _check_names_and_logic(checker: _Checker, questions: list[Question], areas_unknown: bool) -> None:
+    seen: dict[str, Question] = {}
+    for question in questions:
+        if question.name in seen:
+            checker.report(
+                question.line,
+                f"question name '{question.name}' is used twice (first at line {seen[question.name].line})",
+            )
+            continue
+        for condition in question.show_if:
+            source = seen.get(condition.question)
+            later = any(q.name == condition.question for q in questions) and source is None
+            if later:
+                checker.report(
+                    question.line,
+                    f"question '{question.name}' is unreachable: its show_if refers to "
+                    f"'{condition.question}', which is not asked before it",
+                )
+            elif source is None:
+                checker.report(
+                    question.line,
+                    f"question '{question.name}': show_if refers to unknown question '{condition.question}'",
+                )
+            elif source.type not in _CONDITION_SOURCES:
+                checker.report(
+                    question.line,
+                    f"question '{question.name}': show_if can only use single, multi or scale questions, "
+                    f"'{condition.question}' is {source.type.value}",
+                )
+            else:
+                _check_condition_values(checker, question, condition, source, areas_unknown)
+        seen[question.name] = question
+
+
+def _check_condition_values(
+    checker: _Checker, question: Question, condition: Condition, source: Question, areas_unknown: bool
+) -> None:
+    valid = {c.name for c in source.choices}
+    if source.type is QuestionType.SCALE and source.minimum is not None and source.maximum is not None:
+        valid |= {str(p) for p in range(source.minimum, source.maximum + 1)}
+    unknown = sorted(condition.any_of - valid)
+    if unknown and not (areas_unknown and source.choices_from):
+        checker.report(
+            question.line,
+            f"question '{question.name}' is unreachable through show_if: "
+            f"'{condition.question}' has no choice {', '.join(repr(u) for u in unknown)}",
+        )
+
+
+def bundled_survey_paths() -> list[Path]:
+    return sorted(BUNDLED_DIR.glob("*.yaml"))

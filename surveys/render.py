@@ -1,0 +1,309 @@
+"""Turn engine prompts into messages with buttons, in the resident's language, for any channel.
+
+Everything a resident reads comes from gettext catalogs: the bot's texts from the `bot` domain, survey
+content from the survey's domain with msgctxt = stable names. Right-to-left languages get one option per row
+and bidi isolation (see surveys.bidi).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from gettext import NullTranslations
+
+from surveys import actions
+from surveys.bidi import for_direction
+from surveys.engine import (
+    Acknowledge,
+    Ask,
+    AskLanguage,
+    Back,
+    Choose,
+    Consent,
+    Decline,
+    Done,
+    Finished,
+    Intro,
+    KeepAnswers,
+    Notice,
+    PickLanguage,
+    Problem,
+    Prompt,
+    Restart,
+    Returning,
+    Review,
+    Say,
+    SetLanguage,
+    ShowAnswers,
+    Toggle,
+)
+from surveys.i18n import BOT_DOMAIN, Catalogs, survey_domain
+from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+
+CHECKED = "✅"
+UNCHECKED = "▫️"
+GLOBE = "🌐"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str
+    """Encoded event (surveys.actions); channels send it back unchanged when the button is pressed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    rows: tuple[tuple[Button, ...], ...] = ()
+    replaces_question: bool = False
+    """An acknowledgement: channels that can edit show it in place of the question's message."""
+    refresh: bool = False
+    """Only the buttons changed (a toggle): channels that can edit update the buttons in place."""
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [button for row in self.rows for button in row]
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    """What the renderer needs to say who is asking."""
+
+    name: str
+    privacy_contact: str
+
+
+class Renderer:
+    """Renders prompts of one survey in one language."""
+
+    def __init__(self, catalogs: Catalogs, survey: Survey, language: str, municipality: Municipality) -> None:
+        self.survey = survey
+        self.language = language
+        self.rtl = catalogs.languages[language].rtl if language in catalogs.languages else False
+        self.municipality = municipality
+        self._catalogs = catalogs
+        self._bot: NullTranslations = catalogs.translations(BOT_DOMAIN, language)
+        self._content: NullTranslations = catalogs.translations(survey_domain(survey.id), language)
+
+    # -- lookups ------------------------------------------------------------------------------------------
+
+    def _(self, message: str) -> str:
+        return self._bot.gettext(message)
+
+    def content(self, context: str, source: str) -> str:
+        return self._content.pgettext(context, source)
+
+    def question_label(self, question: Question) -> str:
+        return self.content(f"{question.name}.label", question.label)
+
+    def option_label(self, question: Question, option: str) -> str:
+        choice = question.choice(option)
+        if choice is not None:
+            return self.content(f"{question.name}.{choice.name}", choice.label)
+        return option
+
+    def answer_text(self, question: Question, value: AnswerValue) -> str:
+        if value == DECLINED:
+            return self._("Prefer not to say")
+        if isinstance(value, tuple):
+            return ", ".join(self.option_label(question, v) for v in value) if value else self._("None")
+        if question.type in (QuestionType.SINGLE, QuestionType.SCALE) and isinstance(value, str):
+            return self.option_label(question, value)
+        return str(value)
+
+    # -- rendering ----------------------------------------------------------------------------------------
+
+    def render(self, prompt: Prompt) -> Message:
+        match prompt:
+            case PickLanguage(current=current):
+                message = self._language_picker(current)
+            case Intro(problem=problem):
+                message = self._intro(problem)
+            case Ask():
+                message = self._ask(prompt)
+            case Acknowledge(question=name, value=value):
+                question = self.survey.question(name)
+                message = Message(
+                    f"{self.question_label(question)}\n→ {self.answer_text(question, value)}", replaces_question=True
+                )
+            case Finished():
+                closing = self._("You can delete your answers at any time with /delete.")
+                message = Message(f"{self.content('survey.thanks', self.survey.thanks)}\n\n{closing}")
+            case Returning(problem=problem):
+                message = self._returning(problem)
+            case ShowAnswers(answers=answers):
+                message = Message(self._answers_list(answers))
+            case Say(notice=notice):
+                message = Message(self._notice(notice))
+        return self._directed(message)
+
+    def _directed(self, message: Message) -> Message:
+        if not self.rtl:
+            return message
+        rows = tuple(tuple(Button(for_direction(b.label, True), b.action) for b in row) for row in message.rows)
+        return Message(for_direction(message.text, True), rows, message.replaces_question, message.refresh)
+
+    def _button(self, label: str, event: object) -> Button:
+        return Button(label, actions.encode(self.survey, event))  # type: ignore[arg-type]
+
+    def _language_picker(self, current: str | None) -> Message:
+        # before a language is known, the picker speaks the two languages of the town hall
+        text = GLOBE + " " + (self._("Please choose your language:") if current else "Language · Sprache")
+        rows = tuple(
+            (self._button(CHECKED + " " + lang.name if lang.code == current else lang.name, SetLanguage(lang.code)),)
+            for lang in self._catalogs.languages.values()
+        )
+        return Message(text, rows)
+
+    def consent_text(self) -> str:
+        """The text a resident consents to; its hash is stored with the consent record."""
+        _ = self._
+        return "\n\n".join(
+            (
+                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _(
+                    "Your answers are anonymous. We do not store your name, your phone number or your "
+                    "Telegram account. Answering changes nothing about your benefits or your residence status."
+                ),
+                _(
+                    "You can skip any question. You can stop at any time with /cancel and delete your answers "
+                    "with /delete. Questions about data protection: {contact}"
+                ).format(contact=self.municipality.privacy_contact),
+            )
+        )
+
+    def consent_hash(self) -> str:
+        return hashlib.sha256(self.consent_text().encode()).hexdigest()
+
+    def _intro(self, problem: Problem | None) -> Message:
+        parts = [
+            self.content("survey.title", self.survey.title),
+            self.content("survey.intro", self.survey.intro),
+            self.consent_text(),
+            self._("Do you want to take part?"),
+        ]
+        if problem is not None:
+            parts.insert(0, self._problem(problem, None))
+        rows = (
+            (self._button(self._("Yes, let's start"), Consent(True)),),
+            (self._button(self._("No, thanks"), Consent(False)),),
+            (self._button(GLOBE + " " + self._("Language"), AskLanguage()),),
+        )
+        return Message("\n\n".join(parts), rows)
+
+    def _ask(self, ask: Ask) -> Message:
+        question = self.survey.question(ask.question)
+        lines = []
+        if ask.problem is not None:
+            lines += [self._problem(ask.problem, question), ""]
+        if question.type is not QuestionType.NOTE:
+            lines.append(f"{ask.position}/{ask.total}")
+        lines.append(self.question_label(question))
+        if question.hint:
+            lines.append(self.content(f"{question.name}.hint", question.hint))
+        if question.type is QuestionType.SCALE and question.low_label and question.high_label:
+            low = self.content(f"{question.name}.low_label", question.low_label)
+            high = self.content(f"{question.name}.high_label", question.high_label)
+            lines.append(f"{question.minimum} = {low} … {question.maximum} = {high}")
+        if question.type is QuestionType.TEXT:
+            lines.append(self._("Please write your answer as a message."))
+        if question.type is QuestionType.NUMBER:
+            lines.append(
+                self._("Please send a number from {minimum} to {maximum}.").format(
+                    minimum=question.minimum, maximum=question.maximum
+                )
+            )
+        return Message("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
+
+    def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
+        rows: list[tuple[Button, ...]] = []
+        mark = {True: f"{CHECKED} ", False: ""}
+        if question.type is QuestionType.SINGLE:
+            rows += [
+                (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
+                              Choose(question.name, c.name)),)
+                for c in question.choices
+            ]
+        elif question.type is QuestionType.SCALE:
+            points = tuple(
+                self._button(mark[str(p) in ask.selected] + str(p), Choose(question.name, str(p)))
+                for p in question.scale_points()
+            )
+            rows.append(points)
+            rows += [
+                (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
+                              Choose(question.name, c.name)),)
+                for c in question.choices
+            ]
+        elif question.type is QuestionType.MULTI:
+            rows += [
+                (self._button(f"{CHECKED if c.name in ask.selected else UNCHECKED} "
+                              + self.option_label(question, c.name), Toggle(question.name, c.name)),)
+                for c in question.choices
+            ]
+            rows.append((self._button(self._("Done") + " ✔", Done(question.name)),))
+        elif question.type is QuestionType.NOTE:
+            rows.append((self._button(self._("Continue"), Done(question.name)),))
+        footer = []
+        if ask.position > 1:
+            footer.append(self._button("⬅ " + self._("Back"), Back()))
+        if question.offers_decline:
+            footer.append(self._button(self._("Prefer not to say"), Decline(question.name)))
+        if footer:
+            rows += [(b,) for b in footer] if self.rtl else [tuple(footer)]
+        return tuple(rows)
+
+    def _problem(self, problem: Problem, question: Question | None) -> str:
+        _ = self._
+        texts = {
+            Problem.USE_BUTTONS: _("Please answer with the buttons below."),
+            Problem.NOT_A_NUMBER: _("Please send a number, using digits."),
+            Problem.OUT_OF_RANGE: _("That number is outside the possible range."),
+            Problem.TOO_LONG: _("That is too long. Please write at most {limit} characters.").format(
+                limit=question.max_length if question else 500
+            ),
+            Problem.EMPTY_TEXT: _("Please write a short answer, or press “Prefer not to say”."),
+            Problem.NOTHING_CHOSEN: _("Please choose at least one answer."),
+            Problem.REQUIRED: _("This question needs an answer."),
+            Problem.UNKNOWN_OPTION: _("I could not read that button. Please use the buttons below."),
+            Problem.STALE_BUTTON: _("That button belongs to an earlier message. Here is the current question."),
+            Problem.UNSUPPORTED_CONTENT: _("I can only read text messages and button presses."),
+            Problem.FIRST_QUESTION: _("This is the first question."),
+        }
+        return "⚠️ " + texts[problem]
+
+    def _returning(self, problem: Problem | None) -> Message:
+        text = self._("You have already answered this survey. Thank you!")
+        if problem is not None:
+            text = f"{self._problem(problem, None)}\n\n{text}"
+        rows = (
+            (self._button(self._("Show my answers"), Review()),),
+            (self._button(self._("Start again"), Restart()),),
+            (self._button(self._("Keep my answers"), KeepAnswers()),),
+        )
+        return Message(text, rows)
+
+    def _answers_list(self, answers: dict[str, AnswerValue] | object) -> str:
+        lines = [self._("Your answers:")]
+        for question in self.survey.answerable():
+            if question.name in answers:  # type: ignore[operator]
+                value = answers[question.name]  # type: ignore[index]
+                lines.append(f"• {self.question_label(question)} → {self.answer_text(question, value)}")
+        return "\n".join(lines)
+
+    def _notice(self, notice: Notice) -> str:
+        _ = self._
+        return {
+            Notice.WELCOME_BACK: _("Welcome back! Let's continue where you left off."),
+            Notice.RESTARTED: _("Starting again from the first question."),
+            Notice.DECLINED_CONSENT: _("No problem. Nothing has been stored. If you change your mind, send /start."),
+            Notice.CANCELLED: _(
+                "The survey was stopped and your unfinished answers were deleted. Send /start to begin again."
+            ),
+            Notice.KEPT: _("Your answers stay as they are. Thank you!"),
+            Notice.LANGUAGE_CHANGED: _("Language changed."),
+        }[notice]
+
+
+__all__ = ["Back", "Button", "Decline", "Message", "Municipality", "Renderer", "Restart"]

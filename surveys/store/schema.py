@@ -1,0 +1,146 @@
+"""The database schema: typed SQLAlchemy 2 models. Shape changes go through Alembic migrations only.
+
+What is deliberately absent: platform user ids, names, usernames, phone numbers. Residents appear only as
+per-survey pseudonyms (`respondent`); the chat id needed to write to someone lives only in `contacts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PSEUDONYM = String(64)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SurveyVersion(Base):
+    """Each version of a survey definition ever used, so old responses stay interpretable."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[str] = mapped_column(Text)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Session(Base):
+    """A conversation in progress; deleted when it ends. `revision` guards against lost updates when two
+    events of the same resident are handled at once."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Response(Base):
+    """One completed questionnaire. At most one per respondent and survey version."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "survey_version", "respondent"),
+        Index("ix_responses_survey", "survey_id", "survey_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    survey_version: Mapped[int] = mapped_column(Integer)
+    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    """One answer cell, keyed by names: a single choice, one selected option of a multi question (one row
+    each), a scale point or number, free text, or a "prefer not to say"."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question", "choice"),
+        Index("ix_answers_question_choice", "question", "choice"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(40))
+    choice: Mapped[str | None] = mapped_column(String(40))
+    number: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    declined: Mapped[bool] = mapped_column(Boolean, default=False)
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ConsentRecord(Base):
+    """Proof of consent: which consent text (version and hash) and on which day, nothing finer."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent", "text_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    consent_version: Mapped[str] = mapped_column(String(40))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    given_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Contact(Base):
+    """How to reach a resident (chat id) while that is needed; deleted when the session ends."""
+
+    __tablename__ = "contacts"
+
+    survey_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    respondent: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class SeenUpdate(Base):
+    """Platform update ids already applied, so a redelivered update is not applied twice. Written in the
+    same transaction as the state change it caused."""
+
+    __tablename__ = "seen_updates"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
