@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot import privacy_router, survey_router
 from bot.errors import install_error_handler
 from bot.identity import ResidentMiddleware
 from surveys.config import Settings
-from surveys.conversation import Conversations
-from surveys.i18n import BOT_DOMAIN, Catalogs
-from surveys.privacy import load_secret
-from surveys.registry import SurveyRegistry
-from surveys.render import Municipality
-from surveys.store.database import connect, is_sqlite, migrate, session_factory
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.wiring import Core, open_core, secret_of
 
 log = logging.getLogger(__name__)
 
@@ -36,41 +28,6 @@ COMMANDS = (
     ("delete", N_("Delete everything you have answered")),
     ("help", N_("What this bot does")),
 )
-
-
-@dataclass
-class Core:
-    """What every channel needs: the database engine and the conversation service."""
-
-    engine: AsyncEngine
-    conversations: Conversations
-
-    async def close(self) -> None:
-        await self.engine.dispose()
-
-
-async def build_core(settings: Settings, catalogs: Catalogs | None = None) -> Core:
-    """Open (and migrate) the database and load surveys and catalogs."""
-    url = settings.storage.database_url
-    secret_needed_here = is_sqlite(url)
-    load_secret(settings.storage.secret_key, settings.storage.secret_key_file, may_create=secret_needed_here)
-    engine = connect(url)
-    await migrate(engine)
-    registry = SurveyRegistry(settings)
-    db = session_factory(engine)
-    async with db() as session, session.begin():
-        await registry.record_versions(session)
-    municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
-    conversations = Conversations(db, registry, catalogs or Catalogs(), municipality)
-    return Core(engine, conversations)
-
-
-def secret_of(settings: Settings) -> bytes:
-    return load_secret(
-        settings.storage.secret_key,
-        settings.storage.secret_key_file,
-        may_create=is_sqlite(settings.storage.database_url),
-    )
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -90,7 +47,7 @@ def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
 
 
 def _commands(catalogs: Catalogs, code: str) -> list[BotCommand]:
-    _ = catalogs.translations(BOT_DOMAIN, code).gettext
+    _ = catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE).gettext
     return [BotCommand(command=name, description=_(description)) for name, description in COMMANDS]
 
 
@@ -103,7 +60,7 @@ async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
 
 
 async def run_polling(settings: Settings) -> None:
-    core = await build_core(settings)
+    core = await open_core(settings)
     bot = build_bot(settings)
     dispatcher = build_dispatcher(settings, core)
     try:

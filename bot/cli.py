@@ -60,10 +60,10 @@ def console() -> None:
     settings = _settings()
 
     async def run() -> None:
-        from bot.app import build_core
         from bot.console import run_console
+        from surveys.wiring import open_core
 
-        core = await build_core(settings)
+        core = await open_core(settings)
         try:
             await run_console(core.conversations)
         finally:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from surveys.conversation import Conversations
-from surveys.i18n import BOT_DOMAIN
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 
 
 def translator(conversations: Conversations, language: str | None):  # type: ignore[no-untyped-def]
     code = language if language in conversations.catalogs.languages else conversations.registry.default.language
-    return conversations.catalogs.translations(BOT_DOMAIN, code).gettext
+    return conversations.catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE).gettext
 
 
 def help_text(conversations: Conversations, language: str | None) -> str:

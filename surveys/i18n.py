@@ -104,11 +104,14 @@ class Catalogs:
         base = wanted.split("-")[0]
         return next((lang.code for lang in self.languages.values() if lang.code == base), None)
 
-    def translations(self, domain: str, code: str) -> gettext.NullTranslations:
-        """Translations for `code`, falling back along its declared chain; the msgid (source) is the end."""
+    def translations(self, domain: str, code: str, source: str) -> gettext.NullTranslations:
+        """Translations for `code`, falling back along its declared chain. The chain ends at the catalog's
+        source language (`en` for the bot, the survey's language for survey content), whose text is the msgid."""
         chain = [code, *self.languages[code].fallback] if code in self.languages else [code]
         head: gettext.NullTranslations | None = None
         for link in dict.fromkeys(chain):
+            if link == source:
+                break
             loaded = _load(self.locales_dir / link / "LC_MESSAGES", domain)
             if loaded is None:
                 continue

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from surveys.config import Area
-from surveys.model import THEMATIC_FIELDS, Choice, Condition, Question, QuestionType, Survey
+from surveys.model import DECLINED, THEMATIC_FIELDS, Choice, Condition, Question, QuestionType, Survey
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -312,7 +312,9 @@ def _parse_choices(
         exclusive = checker.flag(choice_data, "exclusive")
         if exclusive and qtype is not QuestionType.MULTI:
             checker.report(line, f"{what}: 'exclusive' only applies to multi questions")
-        if name and label:
+        if name == DECLINED:
+            checker.report(line, f"{what}: '{DECLINED}' is reserved; every question offers it already")
+        elif name and label:
             if any(c.name == name for c in choices):
                 checker.report(line, f"{what}: choice name '{name}' is used twice")
             else:

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-#: The value recorded when a resident presses "prefer not to say". Never a valid choice name (names are slugs).
-DECLINED = "-declined-"
+#: The value recorded when a resident presses "prefer not to say"; reserved, no choice may be named so.
+DECLINED = "prefer_not_to_say"
 
 
 class QuestionType(StrEnum):

@@ -40,7 +40,11 @@ class SurveyRegistry:
             raise KeyError(f"default survey '{settings.surveys.default}' not found (known: {known})")
 
     def files(self) -> list[Path]:
-        folders = [BUNDLED_DIR, *self.settings.surveys.directories]
+        return self.survey_files(self.settings)
+
+    @staticmethod
+    def survey_files(settings: Settings) -> list[Path]:
+        folders = [BUNDLED_DIR, *settings.surveys.directories]
         seen: dict[str, Path] = {}
         for folder in folders:
             for path in sorted(Path(folder).glob("*.yaml")):

@@ -37,7 +37,7 @@ from surveys.engine import (
     ShowAnswers,
     Toggle,
 )
-from surveys.i18n import BOT_DOMAIN, Catalogs, survey_domain
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
 CHECKED = "✅"
@@ -83,8 +83,8 @@ class Renderer:
         self.rtl = catalogs.languages[language].rtl if language in catalogs.languages else False
         self.municipality = municipality
         self._catalogs = catalogs
-        self._bot: NullTranslations = catalogs.translations(BOT_DOMAIN, language)
-        self._content: NullTranslations = catalogs.translations(survey_domain(survey.id), language)
+        self._bot: NullTranslations = catalogs.translations(BOT_DOMAIN, language, BOT_SOURCE_LANGUAGE)
+        self._content: NullTranslations = catalogs.translations(survey_domain(survey.id), language, survey.language)
 
     # -- lookups ------------------------------------------------------------------------------------------
 

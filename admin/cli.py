@@ -1,0 +1,20 @@
+"""`heard-admin`: the officers' command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from admin import result_commands, survey_commands, translation_commands
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Heard for officers: surveys, results and translations. Reads heard.toml (or $HEARD_CONFIG).",
+)
+app.add_typer(survey_commands.app, name="surveys")
+app.add_typer(result_commands.app, name="results")
+app.add_typer(translation_commands.app, name="translations")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,37 @@
+"""What every admin command needs: settings loaded with friendly errors, and the core opened for a while."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import typer
+from rich.console import Console
+
+from surveys.config import ConfigError, Settings, load_settings
+from surveys.loader import SurveyValidationError
+from surveys.wiring import Core, open_core
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        errors.print(f"[red]Configuration problem:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+@asynccontextmanager
+async def core() -> AsyncIterator[Core]:
+    try:
+        opened = await open_core(settings())
+    except SurveyValidationError as exc:
+        errors.print(f"[red]A survey file is invalid:[/red]\n{exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    try:
+        yield opened
+    finally:
+        await opened.close()

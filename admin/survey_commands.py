@@ -1,0 +1,89 @@
+"""`heard-admin surveys validate|list|show`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from admin.context import console, core, errors, settings
+from surveys.loader import SurveyValidationError, load_survey
+from surveys.registry import SurveyRegistry
+
+app = typer.Typer(no_args_is_help=True, help="Survey definitions: check, list and show them.")
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., help="Survey YAML files.")) -> None:
+    """Check survey files; print every problem as file:line: what is wrong.
+
+    Example: heard-admin surveys validate surveys/bundled/needs.yaml
+    """
+    failed = False
+    for path in files:
+        try:
+            survey = load_survey(path)
+        except SurveyValidationError as exc:
+            failed = True
+            for problem in exc.problems:
+                errors.print(str(problem), highlight=False, markup=False)
+            continue
+        console.print(f"{path}: ok ({survey.id} v{survey.version}, {len(survey.questions)} questions)",
+                      highlight=False, markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_surveys() -> None:
+    """List the surveys Heard runs, with their response counts.
+
+    Example: heard-admin surveys list
+    """
+
+    async def run() -> None:
+        from sqlalchemy import func, select
+
+        from surveys.store.schema import Response
+
+        async with core() as opened, opened.db() as db:
+            table = Table("id", "version", "title", "questions", "completed responses", "default")
+            for survey in opened.registry.all_current():
+                count = await db.scalar(
+                    select(func.count()).select_from(Response).where(
+                        Response.survey_id == survey.id, Response.survey_version == survey.version
+                    )
+                )
+                table.add_row(survey.id, str(survey.version), survey.title, str(len(survey.questions)),
+                              str(count), "yes" if survey.id == opened.registry.default.id else "")
+            console.print(table)
+
+    asyncio.run(run())
+
+
+@app.command()
+def show(survey_id: str = typer.Argument(None, help="Survey id; the default survey if omitted.")) -> None:
+    """Show a survey's questions, types, choices and skip logic.
+
+    Example: heard-admin surveys show needs
+    """
+    registry = SurveyRegistry(settings())
+    survey = registry.current(survey_id) if survey_id else registry.default
+    if survey is None:
+        errors.print(f"No survey '{survey_id}'. Known: {', '.join(s.id for s in registry.all_current())}")
+        raise typer.Exit(1)
+    console.print(f"[bold]{survey.title}[/bold]  ({survey.id} v{survey.version}, source language {survey.language})")
+    table = Table("#", "name", "type", "field", "question", "choices", "shown if", show_lines=True)
+    for number, question in enumerate(survey.questions, start=1):
+        choices = "\n".join(f"{c.name}: {c.label}" for c in question.choices)
+        if question.type.value in ("scale", "number"):
+            choices = f"{question.minimum}..{question.maximum}" + (f"\n{choices}" if choices else "")
+        if question.type.value == "text":
+            choices = f"text, max {question.max_length} characters"
+        condition = "\n".join(f"{c.question} in {', '.join(sorted(c.any_of))}" for c in question.show_if)
+        flags = " (required)" if question.required else ""
+        table.add_row(str(number), question.name, question.type.value + flags, question.field, question.label,
+                      choices, condition)
+    console.print(table)

@@ -1,0 +1,101 @@
+"""`heard-admin translations extract|update|compile|status|check`: the translator workflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from admin.context import console, errors, settings
+from surveys import translations
+from surveys.config import PROJECT_ROOT
+from surveys.i18n import BOT_DOMAIN, LOCALES_DIR, Catalogs
+from surveys.loader import load_survey
+from surveys.model import Survey
+from surveys.registry import SurveyRegistry
+
+app = typer.Typer(no_args_is_help=True, help="Translations: gettext catalogs under locales/.")
+
+
+def _surveys() -> list[Survey]:
+    """Survey files loaded without areas: area names are the municipality's and are not translated."""
+    return [load_survey(path) for path in SurveyRegistry.survey_files(settings())]
+
+
+@app.command()
+def extract() -> None:
+    """Write the templates locales/bot.pot and locales/survey-<id>.pot from the code and the survey files.
+
+    Example: heard-admin translations extract
+    """
+    for domain, template in translations.templates(_surveys(), PROJECT_ROOT).items():
+        path = LOCALES_DIR / f"{domain}.pot"
+        translations.write_template(template, path)
+        console.print(f"{path.relative_to(PROJECT_ROOT)}: {len([m for m in template if m.id])} messages")
+
+
+@app.command()
+def update(
+    languages: list[str] = typer.Argument(None, help="Language codes (default: all shipped); a new code adds it."),
+) -> None:
+    """Merge the templates into each language's catalogs: new texts appear empty, changed ones marked fuzzy.
+
+    Example: heard-admin translations update ar   (or a new language: heard-admin translations update sq)
+    """
+    catalogs = Catalogs()
+    surveys = _surveys()
+    codes = languages or list(catalogs.languages)
+    for domain, template in translations.templates(surveys, PROJECT_ROOT).items():
+        for code in codes:
+            if translations.is_source(code, domain, surveys) and domain != BOT_DOMAIN:
+                continue
+            path = LOCALES_DIR / code / "LC_MESSAGES" / f"{domain}.po"
+            translations.update_catalog(template, path, code)
+            console.print(f"updated {path.relative_to(PROJECT_ROOT)}")
+
+
+@app.command(name="compile")
+def compile_() -> None:
+    """Compile every catalog to .mo (done by the setup command; Heard also reads .po directly).
+
+    Example: heard-admin translations compile
+    """
+    for po_path in sorted(LOCALES_DIR.glob("*/LC_MESSAGES/*.po")):
+        translations.compile_catalog(po_path)
+    console.print(f"compiled {len(list(LOCALES_DIR.glob('*/LC_MESSAGES/*.po')))} catalogs")
+
+
+@app.command()
+def status() -> None:
+    """Per language and catalog: share translated, and draft or reviewed by a community translator.
+
+    Example: heard-admin translations status
+    """
+    catalogs = Catalogs()
+    table = Table("language", "name", "catalog", "translated", "status")
+    for row in translations.catalog_status(catalogs, _surveys()):
+        language = catalogs.languages[row.language]
+        table.add_row(row.language, language.name, row.domain, f"{row.translated}/{row.total} ({row.share:.0%})",
+                      row.status)
+    console.print(table)
+
+
+@app.command()
+def check(
+    languages: list[str] = typer.Argument(None, help="Language codes (default: all shipped)."),
+    locales: Path = typer.Option(LOCALES_DIR, help="The locales folder to check."),
+) -> None:
+    """Exit non-zero if a shipped language lacks a text, has placeholders or commands that differ from the
+    source, or has a right-to-left text that starts with a weak or left-to-right character.
+
+    Example: heard-admin translations check
+    """
+    catalogs = Catalogs(locales)
+    problems = translations.check_catalogs(catalogs, _surveys(), languages or None)
+    for problem in problems:
+        errors.print(str(problem), highlight=False, markup=False)
+    if problems:
+        errors.print(f"{len(problems)} problem(s)")
+        raise typer.Exit(1)
+    console.print(f"all {len(languages or catalogs.languages)} languages complete")

@@ -1,0 +1,52 @@
+"""Open what every shell needs, from settings: the migrated database, the surveys, the catalogs, the
+conversation service. The bot, the console and the admin CLI all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from surveys.config import Settings
+from surveys.conversation import Conversations
+from surveys.i18n import Catalogs
+from surveys.privacy import load_secret
+from surveys.registry import SurveyRegistry
+from surveys.render import Municipality
+from surveys.store.database import DbSession, connect, is_sqlite, migrate, session_factory
+
+
+def secret_of(settings: Settings) -> bytes:
+    """The pseudonym key; created on first use only for the embedded SQLite default."""
+    return load_secret(
+        settings.storage.secret_key,
+        settings.storage.secret_key_file,
+        may_create=is_sqlite(settings.storage.database_url),
+    )
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: AsyncEngine
+    db: async_sessionmaker[DbSession]
+    registry: SurveyRegistry
+    catalogs: Catalogs
+    conversations: Conversations
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_core(settings: Settings, catalogs: Catalogs | None = None) -> Core:
+    """Check the key, migrate the database, load surveys, and record their versions."""
+    secret_of(settings)
+    engine = connect(settings.storage.database_url)
+    await migrate(engine)
+    registry = SurveyRegistry(settings)
+    db = session_factory(engine)
+    async with db() as session, session.begin():
+        await registry.record_versions(session)
+    catalogs = catalogs or Catalogs()
+    municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
+    return Core(settings, engine, db, registry, catalogs, Conversations(db, registry, catalogs, municipality))
