@@ -9,6 +9,7 @@ msgctxt from stable names, e.g. `area.label`, `area.elsewhere`). A language is s
     X-Heard-Direction: rtl          default: from CLDR
     X-Heard-Fallback: en de         where missing strings come from (default: the base language, en, de)
     X-Heard-Status: draft           or "reviewed" once a community translator has checked it
+    X-Heard-Clients: fa-af fa prs   client language codes that preselect it (default: its code and base)
 
 Catalogs are read from the .po files with Babel and compiled in memory, so a fresh checkout works without a
 build step; `.mo` files, when present and newer, are used as they are.
@@ -47,11 +48,8 @@ class Language:
     rtl: bool
     fallback: tuple[str, ...]
     status: str
-
-    @property
-    def telegram_codes(self) -> tuple[str, ...]:
-        """Telegram client language codes that preselect this language ("fa_AF" matches "fa")."""
-        return (self.code.lower().replace("_", "-"), self.code.split("_")[0].lower())
+    clients: tuple[str, ...]
+    """Client language codes (Telegram's language_code, lower case) that preselect this language."""
 
 
 def _headers(po_path: Path) -> dict[str, str]:
@@ -79,6 +77,9 @@ def _language_from(folder: Path) -> Language:
         == "rtl",
         fallback=tuple(headers["fallback"].split()) if "fallback" in headers else default_fallback,
         status=headers.get("status", "draft"),
+        clients=tuple(c.lower() for c in headers["clients"].split())
+        if "clients" in headers
+        else tuple(dict.fromkeys((code.lower().replace("_", "-"), base.lower()))),
     )
 
 
@@ -98,11 +99,11 @@ class Catalogs:
         if not client_code:
             return None
         wanted = client_code.lower().replace("_", "-")
-        for language in self.languages.values():
-            if wanted == language.telegram_codes[0]:
-                return language.code
-        base = wanted.split("-")[0]
-        return next((lang.code for lang in self.languages.values() if lang.code == base), None)
+        for candidate in (wanted, wanted.split("-")[0]):
+            for language in self.languages.values():
+                if candidate in language.clients:
+                    return language.code
+        return None
 
     def translations(self, domain: str, code: str, source: str) -> gettext.NullTranslations:
         """Translations for `code`, falling back along its declared chain. The chain ends at the catalog's

@@ -242,7 +242,7 @@ class Renderer:
                               + self.option_label(question, c.name), Toggle(question.name, c.name)),)
                 for c in question.choices
             ]
-            rows.append((self._button(self._("Done") + " ✔", Done(question.name)),))
+            rows.append((self._button(self._done_label(len(ask.selected)) + " ✔", Done(question.name)),))
         elif question.type is QuestionType.NOTE:
             rows.append((self._button(self._("Continue"), Done(question.name)),))
         footer = []
@@ -253,6 +253,11 @@ class Renderer:
         if footer:
             rows += [(b,) for b in footer] if self.rtl else [tuple(footer)]
         return tuple(rows)
+
+    def _done_label(self, chosen: int) -> str:
+        if not chosen:
+            return self._("Done")
+        return self._bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", chosen).format(count=chosen)
 
     def _problem(self, problem: Problem, question: Question | None) -> str:
         _ = self._

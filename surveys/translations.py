@@ -36,7 +36,7 @@ def bot_template(root: Path = PROJECT_ROOT) -> Catalog:
         for filename, lineno, message, comments, context in extract_from_dir(
             root / folder, method_map, keywords={**DEFAULT_KEYWORDS, "N_": None}
         ):
-            if isinstance(message, str) and message:
+            if message:
                 template.add(message, locations=[(f"{folder}/{filename}", lineno)], auto_comments=comments,
                              context=context)
     return template
