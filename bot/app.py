@@ -41,7 +41,7 @@ def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
     middleware = ResidentMiddleware(secret_of(settings))
     dispatcher.message.outer_middleware(middleware)
     dispatcher.callback_query.outer_middleware(middleware)
-    dispatcher.include_routers(privacy_router.router, survey_router.router)
+    dispatcher.include_routers(privacy_router.build_router(), survey_router.build_router())
     install_error_handler(dispatcher, core.conversations)
     return dispatcher
 

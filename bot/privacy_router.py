@@ -11,18 +11,15 @@ from bot import texts
 from bot.identity import Resident
 from surveys.conversation import Conversations
 
-router = Router(name="privacy")
 CONFIRM_DELETE = "del:yes"
 KEEP = "del:no"
 
 
-@router.message(Command("help"))
 async def on_help(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     await message.answer(texts.help_text(conversations, language))
 
 
-@router.message(Command("delete"))
 async def on_delete(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     question, yes, no = texts.delete_question(conversations, language)
@@ -35,7 +32,6 @@ async def on_delete(message: TelegramMessage, conversations: Conversations, resi
     await message.answer(question, reply_markup=markup)
 
 
-@router.callback_query(F.data.in_({CONFIRM_DELETE, KEEP}))
 async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     if query.data == CONFIRM_DELETE:
@@ -48,3 +44,12 @@ async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conver
     else:
         await bot.send_message(resident.chat_id, text)
     await query.answer()
+
+
+def build_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="privacy")
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_delete, Command("delete"))
+    router.callback_query.register(on_delete_answer, F.data.in_({CONFIRM_DELETE, KEEP}))
+    return router

@@ -16,7 +16,6 @@ from bot.identity import Resident
 from surveys.conversation import Conversations, Pressed
 from surveys.engine import AskLanguage, Cancel, Event, Start, Text, Unsupported
 
-router = Router(name="survey")
 MAX_PAYLOAD = 64
 
 
@@ -38,7 +37,6 @@ async def _handle(
     return reply.duplicate
 
 
-@router.message(CommandStart())
 async def on_start(
     message: TelegramMessage, command: CommandObject, bot: Bot, conversations: Conversations, resident: Resident
 ) -> None:
@@ -47,36 +45,43 @@ async def on_start(
     await _handle(bot, conversations, resident, Start(payload=payload, language=language))
 
 
-@router.message(Command("language"))
 async def on_language(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     await _handle(bot, conversations, resident, AskLanguage())
 
 
-@router.message(Command("cancel"))
 async def on_cancel(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     await _handle(bot, conversations, resident, Cancel())
 
 
-@router.callback_query(F.data)
 async def on_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     message_id = query.message.message_id if query.message is not None else None
     await _handle(bot, conversations, resident, Pressed(query.data or ""), message_id)
     await query.answer()
 
 
-@router.callback_query()
 async def on_empty_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     await _handle(bot, conversations, resident, Unsupported("button"))
     await query.answer()
 
 
-@router.message(F.text & ~F.text.startswith("/"))
 async def on_text(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     await _handle(bot, conversations, resident, Text(message.text or ""))
 
 
-@router.message()
 async def on_anything_else(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     """Stickers, photos, voice, files, locations, contacts, unknown commands: say what works instead."""
     kind = "command" if message.text else str(message.content_type)
     await _handle(bot, conversations, resident, Unsupported(kind))
+
+
+def build_router() -> Router:
+    """A fresh router per dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="survey")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_language, Command("language"))
+    router.message.register(on_cancel, Command("cancel"))
+    router.callback_query.register(on_button, F.data)
+    router.callback_query.register(on_empty_button)
+    router.message.register(on_text, F.text & ~F.text.startswith("/"))
+    router.message.register(on_anything_else)
+    return router

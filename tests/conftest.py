@@ -1,0 +1,116 @@
+"""Shared fixtures: a municipality's configuration in a temporary folder, a real SQLite file, the fake
+Telegram server, and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from surveys.config import Settings, load_settings
+from surveys.wiring import Core, open_core
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+AREAS = [("altstadt", "Altstadt"), ("nordstadt", "Nordstadt"), ("suedstadt", "Südstadt")]
+
+
+def write_config(folder: Path, *, database_url: str | None = None, extra: str = "") -> Path:
+    areas = ",\n".join(f'  {{ name = "{n}", label = "{label}" }}' for n, label in AREAS)
+    url = database_url or f"sqlite+aiosqlite:///{folder / 'heard.db'}"
+    path = folder / "heard.toml"
+    path.write_text(
+        f"""
+[municipality]
+name = "Stadt Testhausen"
+time_zone = "Europe/Berlin"
+privacy_contact = "datenschutz@testhausen.example"
+areas = [
+{areas}
+]
+
+[storage]
+database_url = "{url}"
+secret_key_file = "{folder / 'secret.key'}"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def settings(config_path: Path) -> Settings:
+    return load_settings(config_path, environ={})
+
+
+@pytest.fixture
+def cli_env(config_path: Path) -> dict[str, str]:
+    """Environment for running the real console scripts against the test configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
+    env["HEARD_CONFIG"] = str(config_path)
+    return env
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[Core]:
+    opened = await open_core(settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class RunningBot:
+    """The real aiogram bot, long-polling the fake server; can be stopped and started again."""
+
+    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
+        self.settings = settings.model_copy(
+            update={"telegram": settings.telegram.model_copy(update={"token": TOKEN, "api_base": telegram.base_url})}
+        )
+        self.telegram = telegram
+        self.core: Core | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._dispatcher = None
+        self._bot = None
+
+    async def start(self) -> None:
+        from bot.app import build_bot, build_dispatcher, publish_commands
+
+        self.core = await open_core(self.settings)
+        self._bot = build_bot(self.settings)
+        self._dispatcher = build_dispatcher(self.settings, self.core)
+        await publish_commands(self._bot, self.core.conversations.catalogs)
+        self._task = asyncio.create_task(
+            self._dispatcher.start_polling(self._bot, polling_timeout=1, handle_signals=False, close_bot_session=True)
+        )
+        await self.telegram.wait_until(lambda: any(c.method == "getUpdates" for c in self.telegram.calls))
+
+    async def stop(self) -> None:
+        if self._dispatcher is not None and self._task is not None:
+            await self._dispatcher.stop_polling()
+            await asyncio.wait_for(self._task, 10)
+        if self.core is not None:
+            await self.core.close()
+        self._task = None
+
+
+@pytest.fixture
+async def running_bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(settings, telegram)
+    await bot.start()
+    yield bot
+    await bot.stop()

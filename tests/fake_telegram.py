@@ -1,0 +1,313 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for running the real aiogram bot offline.
+
+It speaks the subset of the Bot API Heard uses (getMe, deleteWebhook, setMyCommands, getUpdates with
+offset/timeout long polling, sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery),
+accepts form-encoded or multipart parameters with JSON-string reply_markup as aiogram sends them, and keeps
+each chat's messages as a Telegram client would show them. Simulated users put updates in its queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 777000111
+BOT_USERNAME = "heard_test_bot"
+TOKEN = f"{BOT_ID}:AAtestTOKENfortheFakeServer_0123456789"
+
+
+@dataclass
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass
+class ChatMessage:
+    """A message as the user's client shows it (after any edits)."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None = None
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup:
+            return []
+        return [button for row in self.reply_markup.get("inline_keyboard", []) for button in row]
+
+    @property
+    def button_rows(self) -> list[list[dict[str, Any]]]:
+        return self.reply_markup.get("inline_keyboard", []) if self.reply_markup else []
+
+    def as_json(self, bot: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private"},
+            "from": bot,
+            "text": self.text,
+        }
+        if self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        return data
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.bot = {"id": BOT_ID, "is_bot": True, "first_name": "Heard Test", "username": BOT_USERNAME}
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[Call] = []
+        self.chats: dict[int, list[ChatMessage]] = {}
+        self.activity: dict[int, int] = {}
+        self.answered_callbacks: set[str] = set()
+        self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        self.sent: dict[int, dict[str, Any]] = {}
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Condition()
+        self._offset = 0
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # ------------------------------------------------------------------------------------------ server
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        async with self._new_update:
+            self._new_update.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params, time.monotonic()))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = value if isinstance(value, str) else value.file.read().decode()  # type: ignore[union-attr]
+            if key in ("reply_markup", "allowed_updates", "commands", "scope"):
+                params[key] = json.loads(text)
+            else:
+                params[key] = text
+        return params
+
+    def _touch(self, chat_id: int) -> None:
+        self.activity[chat_id] = self.activity.get(chat_id, 0) + 1
+
+    @staticmethod
+    def _error(description: str, code: int = 400) -> web.Response:
+        return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+
+    # --------------------------------------------------------------------------------------- Bot API
+
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.bot
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands[params.get("language_code")] = params["commands"]
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 2.0)
+        limit = int(params.get("limit", 100) or 100)
+        if offset:
+            self._offset = max(self._offset, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + timeout
+        async with self._new_update:
+            while not self._pending() and time.monotonic() < deadline:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+                except TimeoutError:
+                    break
+        return self._pending()[:limit]
+
+    def _pending(self) -> list[dict[str, Any]]:
+        return [u for u in self.updates if u["update_id"] >= self._offset]
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        chat_id = int(params["chat_id"])
+        text = params.get("text", "")
+        if not text:
+            return self._error("Bad Request: message text is empty")
+        if len(text) > 4096:
+            return self._error("Bad Request: message is too long")
+        message = ChatMessage(next(self._message_ids), chat_id, text, params.get("reply_markup"))
+        self.chats.setdefault(chat_id, []).append(message)
+        self._touch(chat_id)
+        return message.as_json(self.bot)
+
+    def _find(self, params: dict[str, Any]) -> ChatMessage | None:
+        chat_id = int(params["chat_id"])
+        message_id = int(params["message_id"])
+        return next((m for m in self.chats.get(chat_id, []) if m.message_id == message_id), None)
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        message = self._find(params)
+        if message is None:
+            return self._error("Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        if message.text == params["text"] and message.reply_markup == markup:
+            return self._error("Bad Request: message is not modified")
+        message.text = params["text"]
+        message.reply_markup = markup
+        message.edits += 1
+        self._touch(message.chat_id)
+        return message.as_json(self.bot)
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        message = self._find(params)
+        if message is None:
+            return self._error("Bad Request: message to edit not found")
+        if message.reply_markup == params.get("reply_markup"):
+            return self._error("Bad Request: message is not modified")
+        message.reply_markup = params.get("reply_markup")
+        message.edits += 1
+        self._touch(message.chat_id)
+        return message.as_json(self.bot)
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        self.answered_callbacks.add(str(params["callback_query_id"]))
+        return True
+
+    # ---------------------------------------------------------------------------------- user actions
+
+    async def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update = {"update_id": update_id, **update}
+        self.updates.append(update)
+        async with self._new_update:
+            self._new_update.notify_all()
+        return update_id
+
+    def _message(self, user: User, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.as_json(),
+            **content,
+        }
+
+    async def send_text(self, user: User, text: str) -> int:
+        entities = []
+        if text.startswith("/"):
+            command = text.split()[0]
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        content: dict[str, Any] = {"text": text}
+        if entities:
+            content["entities"] = entities
+        return await self._record(await self.push({"message": self._message(user, **content)}))
+
+    async def send_content(self, user: User, **content: Any) -> int:
+        """Anything else a client can send: sticker=..., photo=[...], voice=..., location=..."""
+        return await self._record(await self.push({"message": self._message(user, **content)}))
+
+    async def press(self, user: User, message: ChatMessage, callback_data: str) -> tuple[int, str]:
+        callback_id = str(next(self._callback_ids))
+        update_id = await self.push(
+            {
+                "callback_query": {
+                    "id": callback_id,
+                    "from": user.as_json(),
+                    "chat_instance": str(user.id),
+                    "message": message.as_json(self.bot),
+                    "data": callback_data,
+                }
+            }
+        )
+        await self._record(update_id)
+        return update_id, callback_id
+
+    async def _record(self, update_id: int) -> int:
+        self.sent[update_id] = next(u for u in self.updates if u["update_id"] == update_id)
+        return update_id
+
+    async def deliver_again(self, update_id: int) -> None:
+        """Telegram delivers an update a second time (e.g. after the bot crashed before confirming it)."""
+        self.updates.append(self.sent[update_id])
+        self._offset = min(self._offset, update_id)
+        async with self._new_update:
+            self._new_update.notify_all()
+
+    # ------------------------------------------------------------------------------------- observing
+
+    def messages(self, chat_id: int) -> list[ChatMessage]:
+        return self.chats.get(chat_id, [])
+
+    def consumed(self, update_id: int) -> bool:
+        """The bot confirmed the update (asked for a later offset)."""
+        return self._offset > update_id
+
+    async def wait_until(self, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not react in time")
+            await asyncio.sleep(0.005)
+
+    async def settle(self, chat_id: int, since: int, quiet: float = 0.08, timeout: float = 10.0) -> None:
+        """Wait until the bot has done something in the chat since `since` and then stayed quiet a moment."""
+        await self.wait_until(lambda: self.activity.get(chat_id, 0) > since, timeout)
+        last = self.activity.get(chat_id, 0)
+        while True:
+            await asyncio.sleep(quiet)
+            now = self.activity.get(chat_id, 0)
+            if now == last:
+                return
+            last = now
