@@ -32,6 +32,7 @@ async def _handle(
         channel="telegram",
         update_id=resident.update_id,
         contact=str(resident.chat_id),
+        client_language=resident.client_language,
     )
     await deliver(bot, conversations, resident.chat_id, reply, pressed_message_id)
     return reply.duplicate

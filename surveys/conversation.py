@@ -93,7 +93,10 @@ class Conversations:
         update_id: int | None = None,
         contact: str | None = None,
         survey_id: str | None = None,
+        client_language: str | None = None,
     ) -> Reply:
+        """Apply one event. `client_language` (e.g. Telegram's language_code) preselects the language when
+        the event starts a new conversation."""
         survey = self.registry.current(survey_id or "") or self.registry.default
         respondent = respondent_for(survey.id)
         lock = self._locks.setdefault(respondent, asyncio.Lock())
@@ -101,7 +104,9 @@ class Conversations:
             for attempt in range(_ATTEMPTS):
                 try:
                     async with self._db() as db, db.begin():
-                        return await self._apply(db, survey, respondent, event, channel, platform, update_id, contact)
+                        return await self._apply(
+                            db, survey, respondent, event, channel, platform, update_id, contact, client_language
+                        )
                 except (_Conflict, IntegrityError):
                     if attempt == _ATTEMPTS - 1:
                         raise
@@ -118,6 +123,7 @@ class Conversations:
         platform: str,
         update_id: int | None,
         contact: str | None,
+        client_language: str | None,
     ) -> Reply:
         row = await db.scalar(select(Session).where(Session.survey_id == survey.id, Session.respondent == respondent))
         state = SessionState.new(survey)
@@ -132,7 +138,10 @@ class Conversations:
             event = actions.decode(survey, event.data) or Unsupported("button")
         if isinstance(event, SetLanguage) and event.language not in self.catalogs.languages:
             event = Unsupported("language")
-        if isinstance(event, Start) and (row is None or state.finished):
+        starts_anew = row is None or state.finished
+        if starts_anew and not isinstance(event, Start | SetLanguage):
+            event = Start(language=self.catalogs.match(client_language))  # any first message opens the survey
+        if isinstance(event, Start) and starts_anew:
             event = replace(event, previous_answers=await self._previous_answers(db, survey, respondent))
         transition = advance(survey, state, event)
         await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
