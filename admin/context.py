@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,8 +13,9 @@ from surveys.config import ConfigError, Settings, load_settings
 from surveys.loader import SurveyValidationError
 from surveys.wiring import Core, open_core
 
-console = Console()
-errors = Console(stderr=True)
+# piped into a file, tables keep their full width instead of wrapping at 80 columns
+console = Console(width=None if sys.stdout.isatty() else 200)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def settings() -> Settings:

@@ -29,7 +29,7 @@ async def records(db: DbSession, survey: Survey) -> AsyncIterator[dict[str, Any]
         .options(selectinload(Response.answers))
         .execution_options(yield_per=BATCH)
     )
-    for response in (await db.scalars(statement)).all():
+    async for response in await db.stream_scalars(statement):
         answers = answers_from_rows(survey, response.answers)
         yield {
             "response_id": response.id,

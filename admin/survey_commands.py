@@ -28,10 +28,9 @@ def validate(files: list[Path] = typer.Argument(..., help="Survey YAML files."))
         except SurveyValidationError as exc:
             failed = True
             for problem in exc.problems:
-                errors.print(str(problem), highlight=False, markup=False)
+                typer.echo(str(problem), err=True)  # one line each, unwrapped, for editors and grep
             continue
-        console.print(f"{path}: ok ({survey.id} v{survey.version}, {len(survey.questions)} questions)",
-                      highlight=False, markup=False)
+        typer.echo(f"{path}: ok ({survey.id} v{survey.version}, {len(survey.questions)} questions)")
     if failed:
         raise typer.Exit(1)
 

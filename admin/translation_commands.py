@@ -94,7 +94,7 @@ def check(
     catalogs = Catalogs(locales)
     problems = translations.check_catalogs(catalogs, _surveys(), languages or None)
     for problem in problems:
-        errors.print(str(problem), highlight=False, markup=False)
+        typer.echo(str(problem), err=True)
     if problems:
         errors.print(f"{len(problems)} problem(s)")
         raise typer.Exit(1)

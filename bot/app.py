@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
+
 from bot import privacy_router, survey_router
 from bot.errors import install_error_handler
 from bot.identity import ResidentMiddleware

@@ -28,6 +28,6 @@ def install_error_handler(dispatcher: Dispatcher, conversations: Conversations) 
         if chat is not None and update.bot is not None:
             try:
                 await update.bot.send_message(chat, texts.failure(conversations, None))
-            except Exception:  # noqa: BLE001 - the apology itself may fail when Telegram is unreachable
+            except Exception:
                 log.warning("could not send the apology for update %s", update.update_id)
         return True

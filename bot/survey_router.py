@@ -69,7 +69,9 @@ async def on_text(message: TelegramMessage, bot: Bot, conversations: Conversatio
     await _handle(bot, conversations, resident, Text(message.text or ""))
 
 
-async def on_anything_else(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+async def on_anything_else(
+    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident
+) -> None:
     """Stickers, photos, voice, files, locations, contacts, unknown commands: say what works instead."""
     kind = "command" if message.text else str(message.content_type)
     await _handle(bot, conversations, resident, Unsupported(kind))

@@ -244,7 +244,9 @@ class Conversations:
         survey = self.registry.default
         async with self._db() as db:
             stored = await db.scalar(
-                select(Session.state).where(Session.survey_id == survey.id, Session.respondent == respondent_for(survey.id))
+                select(Session.state).where(
+                    Session.survey_id == survey.id, Session.respondent == respondent_for(survey.id)
+                )
             )
         if stored is not None:
             language = SessionState.from_json(stored).language
@@ -303,6 +305,10 @@ def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, Answe
             answers[row.question] = row.number
         else:
             answers[row.question] = row.choice or row.text or ""
+    for name, value in answers.items():
+        if isinstance(value, tuple):  # rows come in any order; keep the survey's order of options
+            order = [c.name for c in survey.question(name).choices]
+            answers[name] = tuple(sorted(value, key=lambda v: order.index(v) if v in order else len(order)))
     return answers
 
 

@@ -37,7 +37,7 @@ from surveys.engine import (
     ShowAnswers,
     Toggle,
 )
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
 CHECKED = "✅"
@@ -152,9 +152,16 @@ class Renderer:
         text = GLOBE + " " + (self._("Please choose your language:") if current else "Language · Sprache")
         rows = tuple(
             (self._button(CHECKED + " " + lang.name if lang.code == current else lang.name, SetLanguage(lang.code)),)
-            for lang in self._catalogs.languages.values()
+            for lang in sorted(self._catalogs.languages.values(), key=self._picker_order)
         )
         return Message(text, rows)
+
+    def _picker_order(self, language: Language) -> tuple[int, str]:
+        """The survey's own language and its variants first (the town hall's), then English, then the rest."""
+        source = self.survey.language
+        if language.code == source or language.code.startswith(source + "_"):
+            return (0, language.code)
+        return (1 if language.code == "en" else 2, language.code)
 
     def consent_text(self) -> str:
         """The text a resident consents to; its hash is stored with the consent record."""

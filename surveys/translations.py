@@ -190,7 +190,9 @@ def catalog_status(catalogs: Catalogs, surveys: list[Survey]) -> list[CatalogSta
     return rows
 
 
-def check_catalogs(catalogs: Catalogs, surveys: list[Survey], languages: Iterable[str] | None = None) -> list[CatalogProblem]:
+def check_catalogs(
+    catalogs: Catalogs, surveys: list[Survey], languages: Iterable[str] | None = None
+) -> list[CatalogProblem]:
     """Problems that would show a resident a wrong message: a missing string, placeholders that differ from
     the source, or a right-to-left string that does not start with a right-to-left character."""
     problems: list[CatalogProblem] = []

@@ -1,0 +1,170 @@
+"""The real console scripts, run as an officer or an interviewer would run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def run(command: str, *args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / command), *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+GERMAN_INTERVIEW = [
+    "Deutsch", "Ja, los geht's", "Nordstadt", "Weniger als 1 Jahr", "18 bis 29", "Frau", "Ja", "3", "Ja",
+    "Die Kurszeiten passen nicht", "Keine Kinderbetreuung", "Fertig (2 gewählt)",
+    "Sprache", "Fertig (1 gewählt)", "Nein", "Lange Wartezeiten", "Fertig (1 gewählt)",
+    "Keine Probleme", "Fertig (1 gewählt)", "5", "=Mehr Sprachcafés, Kontakt: 0151 99887766",
+]
+
+
+class Interviewer:
+    """Answers a console interview by option label (or "=text" to type), as a person reading the screen."""
+
+    def __init__(self, script: list[str], another: bool = False) -> None:
+        self.script = list(script)
+        self.screen: list[str] = []
+        self.another = another
+
+    def write(self, line: str) -> None:
+        self.screen.append(line)
+
+    async def read(self, prompt: str) -> str | None:
+        if prompt.startswith("Start another"):
+            return "y" if self.another else "n"
+        if not self.script:
+            return None
+        step = self.script.pop(0)
+        if step.startswith("="):
+            return step[1:]
+        options = [line for line in self.screen[-40:] if line.startswith("  [")]
+        shown = [line[3:].split("] ", 1) for line in reversed(options)]
+        for number, label in shown:
+            if label.strip() == step:
+                return number
+        for number, label in shown:
+            if label.strip().endswith(" " + step) or label.strip().startswith(step + " ✔"):
+                return number
+        raise AssertionError(f"no option {step!r} on screen: {options[-12:]}")
+
+
+async def interview(settings, script: list[str]) -> Interviewer:
+    from bot.console import run_console
+    from surveys.wiring import open_core
+
+    interviewer = Interviewer(script)
+    core = await open_core(settings)
+    try:
+        await run_console(core.conversations, interviewer.read, interviewer.write)
+    finally:
+        await core.close()
+    return interviewer
+
+
+def test_console_script_runs_an_interview_from_standard_input(cli_env):
+    """The real `heard-bot console` entry point, typed into: language, consent, then cancel."""
+    done = run("heard-bot", "console", env=cli_env, stdin="1\n1\n/cancel\nn\n")
+    assert done.returncode == 0, done.stderr
+    assert "[1] Deutsch" in done.stdout and "1/15" in done.stdout
+    assert "Interview cancelled; nothing was stored." in done.stdout
+
+
+async def test_console_interview_is_stored_and_appears_in_summary_and_export(settings, cli_env, tmp_path):
+    interviewer = await interview(settings, GERMAN_INTERVIEW)
+    assert any("Vielen Dank!" in line for line in interviewer.screen)
+    assert interviewer.screen[-1] == "1 interview(s) stored."
+
+    summary = run("heard-admin", "results", "summary", "--format", "json", env=cli_env)
+    assert summary.returncode == 0, summary.stderr
+    data = json.loads(summary.stdout)
+    assert data["responses"] == "<5"
+    assert data["rows"] == [], "a single response shows no breakdown at all"
+
+    exported = run("heard-admin", "results", "export", "--format", "json", "-o", str(tmp_path / "out.json"),
+                   env=cli_env)
+    assert exported.returncode == 0, exported.stderr
+    records = json.loads((tmp_path / "out.json").read_text())
+    assert len(records) == 1
+    record = records[0]
+    assert record["channel"] == "assisted" and record["language"] == "de" and record["survey_version"] == 1
+    assert record["answers"]["area"] == "nordstadt"
+    assert record["answers"]["course_barriers"] == ["times", "childcare"]
+    assert record["answers"]["understood_by_town"] == 3
+    assert record["answers"]["town_should_change"] == "Mehr Sprachcafés, Kontakt: [phone]"
+    assert "school_system" not in record["answers"]
+
+    csv_export = run("heard-admin", "results", "export", "--format", "csv", env=cli_env)
+    header, row = csv_export.stdout.strip().splitlines()
+    assert header.startswith("response_id,survey_id,survey_version,language,channel,submitted_on,area,")
+    assert "times childcare" in row
+
+
+def area_counts(cli_env) -> dict[str, str]:
+    summary = run("heard-admin", "results", "summary", "--format", "csv", env=cli_env)
+    rows = [line.rsplit(",", 1) for line in summary.stdout.strip().splitlines()[1:]]
+    for head, count in rows:
+        assert count in ("<5", "–") or (count.isdigit() and (int(count) == 0 or int(count) >= 5)), head
+    return {head.split(",")[1]: count for head, count in rows if head.startswith("area,")}
+
+
+def interview_in(area: str) -> list[str]:
+    return [(area if step == "Nordstadt" else step) for step in GERMAN_INTERVIEW]
+
+
+async def test_summary_hides_small_counts_and_those_that_would_reveal_them(settings, cli_env):
+    for _ in range(6):
+        await interview(settings, GERMAN_INTERVIEW)
+    await interview(settings, interview_in("Südstadt"))
+    # 7 responses: Südstadt (1) is hidden; Nordstadt (6) would reveal it as 7 - 6, so it is hidden too
+    assert area_counts(cli_env) == {"altstadt": "0", "nordstadt": "–", "suedstadt": "<5", "elsewhere": "0",
+                                    "prefer_not_to_say": "0", "not_asked": "0"}
+    table = run("heard-admin", "results", "summary", env=cli_env)
+    assert "7 completed responses" in table.stdout
+    # health questions are sensitive: k = 10, so 7 respondents show nothing of them
+    assert "health_barriers: hidden (fewer than 10 respondents)" in table.stdout
+
+    for _ in range(5):
+        await interview(settings, interview_in("Altstadt"))
+    # 12 responses: Südstadt (1) hidden, the smallest other cell (Altstadt, 5) hidden with it, Nordstadt shown
+    assert area_counts(cli_env) == {"altstadt": "–", "nordstadt": "6", "suedstadt": "<5", "elsewhere": "0",
+                                    "prefer_not_to_say": "0", "not_asked": "0"}
+
+
+def test_validate_reports_file_and_line(tmp_path, cli_env):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "id: broken\nversion: 1\ntitle: T\nintro: I\nthanks: D\nquestions:\n"
+        "  - {name: a, type: single, field: core, label: A, choices: []}\n",
+        encoding="utf-8",
+    )
+    result = run("heard-admin", "surveys", "validate", str(broken), "surveys/bundled/needs.yaml", env=cli_env)
+    assert result.returncode == 1
+    assert f"{broken}:7: question 'a': 'choices' must be a non-empty list" in result.stderr
+    assert "surveys/bundled/needs.yaml: ok (needs v1, 15 questions)" in result.stdout
+
+
+def test_surveys_list_and_show(cli_env):
+    listed = run("heard-admin", "surveys", "list", env=cli_env)
+    assert listed.returncode == 0 and "needs" in listed.stdout and "Was brauchen Sie" in listed.stdout
+    shown = run("heard-admin", "surveys", "show", "needs", env=cli_env)
+    assert shown.returncode == 0
+    assert "course_barriers" in shown.stdout and "language_course in no, yes" in shown.stdout
+
+
+def test_missing_configuration_is_explained(tmp_path, cli_env):
+    env = {**cli_env, "HEARD_CONFIG": str(tmp_path / "absent.toml")}
+    result = run("heard-admin", "results", "summary", env=env)
+    assert result.returncode == 2
+    assert "No configuration file" in result.stderr and "heard.example.toml" in result.stderr
+
+
+def test_bot_without_token_explains_how_to_get_one(cli_env):
+    result = run("heard-bot", env=cli_env, stdin="")
+    assert result.returncode == 2
+    assert "@BotFather" in result.stdout and "heard-bot console" in result.stdout
