@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 
 import typer
 
+from bot.logs import configure_logging
 from surveys.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(add_completion=False, help="Heard's resident-facing channels.", no_args_is_help=False)
@@ -31,10 +31,6 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 @app.callback(invoke_without_command=True)
 def main_command(ctx: typer.Context) -> None:
     """Run the Telegram bot (long polling). Without a token, explain how to get one."""
@@ -48,7 +44,7 @@ def main_command(ctx: typer.Context) -> None:
             ctx.invoke(console)
             return
         raise typer.Exit(2)
-    _logging()
+    configure_logging()
     from bot.app import run_polling
 
     asyncio.run(run_polling(settings))

@@ -3,8 +3,10 @@ conversation service. The bot, the console and the admin CLI all start here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from surveys.config import Settings
@@ -14,6 +16,14 @@ from surveys.privacy import load_secret
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality
 from surveys.store.database import DbSession, connect, is_sqlite, migrate, session_factory
+from surveys.store.schema import SeenUpdate
+
+#: Telegram keeps undelivered updates for 24 hours; ids older than this cannot come again.
+UPDATE_ID_MEMORY = dt.timedelta(days=2)
+
+
+async def forget_old_update_ids(session: DbSession) -> None:
+    await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < dt.datetime.now(dt.UTC) - UPDATE_ID_MEMORY))
 
 
 def secret_of(settings: Settings) -> bytes:
@@ -47,6 +57,7 @@ async def open_core(settings: Settings, catalogs: Catalogs | None = None) -> Cor
     db = session_factory(engine)
     async with db() as session, session.begin():
         await registry.record_versions(session)
+        await forget_old_update_ids(session)
     catalogs = catalogs or Catalogs()
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
     return Core(settings, engine, db, registry, catalogs, Conversations(db, registry, catalogs, municipality))

@@ -1,0 +1,53 @@
+"""The real `heard-bot` process, as an operator starts it, against the fake Telegram server; and its logs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.logs import configure_logging
+from tests.bot.test_resident_journey import answer_needs_survey_in_german
+from tests.fake_telegram import TOKEN
+from tests.residents import Resident, plain
+
+
+async def test_heard_bot_serves_residents_and_stops_cleanly(telegram, cli_env):
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "heard-bot"), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await telegram.wait_until(lambda: any(c.method == "getUpdates" for c in telegram.calls), timeout=30)
+        assert [c.method for c in telegram.calls][:1] == ["deleteWebhook"]
+        resident = Resident(telegram)
+        await resident.send("/start")
+        assert "Was brauchen Sie in unserer Stadt?" in plain(resident.last.text)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert "polling" in output.decode()
+    assert str(resident.user.id) not in output.decode()
+
+
+async def test_logs_never_contain_user_ids_names_or_usernames(running_bot, telegram, caplog):
+    configure_logging()
+    for name in ("bot", "surveys", "aiogram"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    residents = [Resident(telegram) for _ in range(2)]
+    for resident in residents:
+        await answer_needs_survey_in_german(resident)
+    await residents[0].send_content(sticker={"file_id": "s", "file_unique_id": "u", "type": "regular",
+                                             "width": 1, "height": 1, "is_animated": False, "is_video": False})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert logged, "the bot logged something"
+    for resident in residents:
+        for value in (str(resident.user.id), resident.user.first_name, resident.user.username):
+            assert value not in logged
+    assert "2345678" not in logged
+    assert os.environ.get("TELEGRAM_BOT_TOKEN") is None or TOKEN not in logged
