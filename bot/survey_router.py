@@ -15,6 +15,7 @@ from bot.delivery import deliver
 from bot.identity import Resident
 from surveys.conversation import Conversations, Pressed
 from surveys.engine import AskLanguage, Cancel, Event, Start, Text, Unsupported
+from surveys.payload import parse_payload
 
 MAX_PAYLOAD = 64
 
@@ -42,7 +43,9 @@ async def on_start(
     message: TelegramMessage, command: CommandObject, bot: Bot, conversations: Conversations, resident: Resident
 ) -> None:
     payload = (command.args or "").strip()[:MAX_PAYLOAD] or None
-    language = conversations.catalogs.match(resident.client_language)
+    hint = parse_payload(payload).language
+    language = hint if hint in conversations.catalogs.languages else None
+    language = language or conversations.catalogs.match(resident.client_language)
     await _handle(bot, conversations, resident, Start(payload=payload, language=language))
 
 

@@ -34,11 +34,6 @@ def for_direction(text: str, rtl: bool) -> str:
 
 
 def starts_with_strong_rtl(text: str) -> bool:
-    """True if the first character with a strong direction is right-to-left (R, AL or RLM)."""
-    for char in text:
-        direction = unicodedata.bidirectional(char)
-        if direction in ("R", "AL"):
-            return True
-        if direction == "L":
-            return False
-    return False
+    """True if the very first character is strongly right-to-left (a letter of an RTL script, or RLM).
+    A leading digit, space, bracket or Latin letter would let a client guess the direction wrongly."""
+    return bool(text) and unicodedata.bidirectional(text[0]) in ("R", "AL")

@@ -91,6 +91,13 @@ class Catalogs:
         folders = sorted(p for p in locales_dir.glob("*") if (p / "LC_MESSAGES" / f"{BOT_DOMAIN}.po").is_file())
         self.languages: dict[str, Language] = {f.name: _language_from(f) for f in folders}
 
+    def without(self, codes: set[str]) -> Catalogs:
+        """The same catalogs with some languages withheld (e.g. those failing `translations check`)."""
+        narrowed = Catalogs.__new__(Catalogs)
+        narrowed.locales_dir = self.locales_dir
+        narrowed.languages = {code: lang for code, lang in self.languages.items() if code not in codes}
+        return narrowed
+
     def language(self, code: str) -> Language:
         return self.languages[code]
 

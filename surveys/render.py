@@ -233,11 +233,12 @@ class Renderer:
                 for c in question.choices
             ]
         elif question.type is QuestionType.SCALE:
-            points = tuple(
+            points = [
                 self._button(mark[str(p) in ask.selected] + str(p), Choose(question.name, str(p)))
                 for p in question.scale_points()
-            )
-            rows.append(points)
+            ]
+            # one row reads as a scale in left-to-right clients; right-to-left gets one option per row
+            rows += [(point,) for point in points] if self.rtl else [tuple(points)]
             rows += [
                 (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
                               Choose(question.name, c.name)),)

@@ -177,7 +177,7 @@ def _translated(catalog: Catalog | None, template_message: Message) -> str | Non
 
 def catalog_status(catalogs: Catalogs, surveys: list[Survey]) -> list[CatalogStatus]:
     rows = []
-    for domain, template in templates(surveys, catalogs.locales_dir.parent).items():
+    for domain, template in templates(surveys).items():
         total = len([m for m in template if m.id])
         for code, language in catalogs.languages.items():
             po_path = catalogs.locales_dir / code / "LC_MESSAGES" / f"{domain}.po"
@@ -197,7 +197,7 @@ def check_catalogs(
     the source, or a right-to-left string that does not start with a right-to-left character."""
     problems: list[CatalogProblem] = []
     wanted = list(languages) if languages is not None else list(catalogs.languages)
-    for domain, template in templates(surveys, catalogs.locales_dir.parent).items():
+    for domain, template in templates(surveys).items():
         for code in wanted:
             language = catalogs.languages.get(code)
             if language is None or is_source(code, domain, surveys):

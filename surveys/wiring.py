@@ -4,6 +4,7 @@ conversation service. The bot, the console and the admin CLI all start here."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -12,11 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from surveys.config import Settings
 from surveys.conversation import Conversations
 from surveys.i18n import Catalogs
+from surveys.loader import load_survey
 from surveys.privacy import load_secret
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality
 from surveys.store.database import DbSession, connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import SeenUpdate
+from surveys.translations import check_catalogs
+
+log = logging.getLogger(__name__)
 
 #: Telegram keeps undelivered updates for 24 hours; ids older than this cannot come again.
 UPDATE_ID_MEMORY = dt.timedelta(days=2)
@@ -24,6 +29,19 @@ UPDATE_ID_MEMORY = dt.timedelta(days=2)
 
 async def forget_old_update_ids(session: DbSession) -> None:
     await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < dt.datetime.now(dt.UTC) - UPDATE_ID_MEMORY))
+
+
+def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
+    """Withhold every language whose catalogs fail `translations check`, so that no resident ever sees a
+    message key, an empty label or two languages mixed in one message."""
+    surveys = [load_survey(path) for path in registry.files()]
+    problems = check_catalogs(catalogs, surveys)
+    failing = {problem.language for problem in problems}
+    for code in sorted(failing):
+        count = sum(1 for p in problems if p.language == code)
+        log.warning("language %s is withheld: %d translation problem(s); see `heard-admin translations check %s`",
+                    code, count, code)
+    return catalogs.without(failing)
 
 
 def secret_of(settings: Settings) -> bytes:
@@ -58,6 +76,6 @@ async def open_core(settings: Settings, catalogs: Catalogs | None = None) -> Cor
     async with db() as session, session.begin():
         await registry.record_versions(session)
         await forget_old_update_ids(session)
-    catalogs = catalogs or Catalogs()
+    catalogs = offered_languages(catalogs or Catalogs(), registry)
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
     return Core(settings, engine, db, registry, catalogs, Conversations(db, registry, catalogs, municipality))
