@@ -53,3 +53,60 @@ def not_deleted(conversations: Conversations, language: str | None) -> str:
 def failure(conversations: Conversations, language: str | None) -> str:
     _ = translator(conversations, language)
     return _("Sorry, something went wrong. Please try again.")
+
+
+# ------------------------------------------------------------------------------------ outreach workers
+
+
+def worker_linked(conversations: Conversations, language: str | None, name: str) -> str:
+    _ = translator(conversations, language)
+    return "\n".join(
+        (
+            _("This Telegram account is now linked to {name}.").format(name=name),
+            _("/mystats – how many people started and finished through your link"),
+            _("/mylink – your personal link to hand out"),
+            _("/myflyer – your flyer with QR code, ready to print"),
+            _("/assist – enter one questionnaire for someone you are helping"),
+        )
+    )
+
+
+def invitation_invalid(conversations: Conversations, language: str | None) -> str:
+    _ = translator(conversations, language)
+    return _("This invitation is not valid any more. Please ask the office for a new one.")
+
+
+def worker_stats(conversations: Conversations, language: str | None, rows: list[tuple[str, str, str]]) -> str:
+    _ = translator(conversations, language)
+    lines = [_("People reached through your link:")]
+    for survey_title, started, completed in rows:
+        lines.append(f"• {survey_title}")
+        lines.append("  " + _("started: {started}, finished: {completed}").format(started=started, completed=completed))
+    if not rows:
+        lines.append(_("Nobody yet. Hand out your link or flyer: /mylink, /myflyer"))
+    lines.append("")
+    lines.append(_("Numbers below 5 are shown as “<5” to protect people's privacy."))
+    return "\n".join(lines)
+
+
+def worker_link(conversations: Conversations, language: str | None, link: str) -> str:
+    _ = translator(conversations, language)
+    return _("Your personal link (it counts who starts through it, nothing else): {link}").format(link=link)
+
+
+def worker_flyer_caption(conversations: Conversations, language: str | None) -> str:
+    _ = translator(conversations, language)
+    return _("Your flyer: print it, or share it.")
+
+
+def assist_started(conversations: Conversations, language: str | None) -> str:
+    _ = translator(conversations, language)
+    return _(
+        "Assisted entry: the next questions are for the person you are helping. Their answers are stored "
+        "anonymously and counted for your organisation. Send /cancel to stop."
+    )
+
+
+def assist_finished(conversations: Conversations, language: str | None) -> str:
+    _ = translator(conversations, language)
+    return _("The questionnaire is saved. Thank you! Send /assist for the next one.")
