@@ -84,6 +84,8 @@ class Response(Base):
     language: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributors.id", ondelete="SET NULL"))
+    """Who handed out the link (or entered the questionnaire); nothing else about that relation is kept."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -144,3 +146,63 @@ class SeenUpdate(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Distributor(Base):
+    """A trusted messenger: an organisation or outreach worker, known to residents only by an opaque code."""
+
+    __tablename__ = "distributors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class WorkerLink(Base):
+    """A worker's Telegram account (as a pseudonym, never the id) linked to their distributor."""
+
+    __tablename__ = "worker_links"
+
+    worker: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id", ondelete="CASCADE"))
+    linked_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Invitation(Base):
+    """A one-time code that links a worker's account; only its hash is stored."""
+
+    __tablename__ = "invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id", ondelete="CASCADE"))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    used_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Referral(Base):
+    """One resident consented through a distributor's link. No respondent is recorded, so it counts reach
+    without linking a worker to anybody's answers."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_distributor", "distributor_id", "survey_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(String(40))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class AssistSession(Base):
+    """While a worker enters a questionnaire for someone, their chat speaks for this anonymous respondent.
+    Deleted when that questionnaire ends, after which nothing links the worker to it."""
+
+    __tablename__ = "assist_sessions"
+
+    worker: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
