@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from admin import result_commands, survey_commands, translation_commands
+from admin import distributor_commands, result_commands, survey_commands, translation_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(survey_commands.app, name="surveys")
 app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
+app.add_typer(distributor_commands.app, name="distributors")
 
 
 def main() -> None:

@@ -9,12 +9,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
-from bot import privacy_router, survey_router
+from bot import privacy_router, survey_router, worker_router
+from bot.chat import Chat
 from bot.errors import install_error_handler
 from bot.identity import ResidentMiddleware
 from surveys.config import Settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.wiring import Core, open_core, secret_of
+from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,15 @@ def build_bot(settings: Settings) -> Bot:
 
 
 def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
-    dispatcher = Dispatcher(conversations=core.conversations)
-    middleware = ResidentMiddleware(secret_of(settings))
+    workers = Workers(core.db, settings.privacy.min_cell)
+    chat = Chat(core.conversations, workers)
+    dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
+    middleware = ResidentMiddleware(secret_of(settings), workers)
     dispatcher.message.outer_middleware(middleware)
     dispatcher.callback_query.outer_middleware(middleware)
-    dispatcher.include_routers(privacy_router.build_router(), survey_router.build_router())
+    dispatcher.include_routers(
+        privacy_router.build_router(), worker_router.build_router(), survey_router.build_router()
+    )
     install_error_handler(dispatcher, core.conversations)
     return dispatcher
 

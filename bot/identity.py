@@ -13,7 +13,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
+from surveys.distribution import WORKER_NAMESPACE
 from surveys.privacy import pseudonym_for
+from surveys.workers import AssistTarget, Workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +25,27 @@ class Resident:
     chat_id: int
     update_id: int | None
     client_language: str | None
+    worker: str
+    """The account's pseudonym in the workers' namespace (meaningful only if it is linked to a distributor)."""
+    assisting: AssistTarget | None = None
+    """Set while this account enters a questionnaire for someone else: answers go to that respondent."""
+
+    @property
+    def channel(self) -> str:
+        return "assisted" if self.assisting else "telegram"
+
+    @property
+    def contact(self) -> str | None:
+        """The chat to write to later: never the worker's chat for someone else's questionnaire."""
+        return None if self.assisting else str(self.chat_id)
 
 
 class ResidentMiddleware(BaseMiddleware):
     """Adds `resident` to handler data for private-chat events; events from groups and channels stop here."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, workers: Workers) -> None:
         self._secret = secret
+        self._workers = workers
 
     async def __call__(
         self,
@@ -44,10 +60,20 @@ class ResidentMiddleware(BaseMiddleware):
         update: Update | None = data.get("event_update")
         user_id = user.id
         secret = self._secret
+        worker = pseudonym_for(secret, WORKER_NAMESPACE, "telegram", user_id)
+        assisting = await self._workers.assist_target(worker)
+
+        def respondent_for(survey_id: str) -> str:
+            if assisting is not None:
+                return assisting.respondent
+            return pseudonym_for(secret, survey_id, "telegram", user_id)
+
         data["resident"] = Resident(
-            respondent_for=lambda survey_id: pseudonym_for(secret, survey_id, "telegram", user_id),
+            respondent_for=respondent_for,
             chat_id=chat.id,
             update_id=update.update_id if update is not None else None,
             client_language=user.language_code,
+            worker=worker,
+            assisting=assisting,
         )
         return await handler(event, data)

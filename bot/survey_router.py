@@ -11,73 +11,50 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery
 from aiogram.types import Message as TelegramMessage
 
-from bot.delivery import deliver
+from bot.chat import Chat
 from bot.identity import Resident
-from surveys.conversation import Conversations, Pressed
-from surveys.engine import AskLanguage, Cancel, Event, Start, Text, Unsupported
+from surveys.conversation import Pressed
+from surveys.engine import AskLanguage, Cancel, Start, Text, Unsupported
 from surveys.payload import parse_payload
 
 MAX_PAYLOAD = 64
 
 
-async def _handle(
-    bot: Bot,
-    conversations: Conversations,
-    resident: Resident,
-    event: Event | Pressed,
-    pressed_message_id: int | None = None,
-) -> bool:
-    reply = await conversations.handle(
-        resident.respondent_for,
-        event,
-        channel="telegram",
-        update_id=resident.update_id,
-        contact=str(resident.chat_id),
-        client_language=resident.client_language,
-    )
-    await deliver(bot, conversations, resident.chat_id, reply, pressed_message_id)
-    return reply.duplicate
-
-
-async def on_start(
-    message: TelegramMessage, command: CommandObject, bot: Bot, conversations: Conversations, resident: Resident
-) -> None:
+async def on_start(message: TelegramMessage, command: CommandObject, bot: Bot, chat: Chat, resident: Resident) -> None:
     payload = (command.args or "").strip()[:MAX_PAYLOAD] or None
-    hint = parse_payload(payload).language
-    language = hint if hint in conversations.catalogs.languages else None
-    language = language or conversations.catalogs.match(resident.client_language)
-    await _handle(bot, conversations, resident, Start(payload=payload, language=language))
+    hints = parse_payload(payload)
+    catalogs = chat.conversations.catalogs
+    language = hints.language if hints.language in catalogs.languages else catalogs.match(resident.client_language)
+    await chat.handle(bot, resident, Start(payload=payload, language=language), survey_id=hints.survey)
 
 
-async def on_language(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
-    await _handle(bot, conversations, resident, AskLanguage())
+async def on_language(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+    await chat.handle(bot, resident, AskLanguage())
 
 
-async def on_cancel(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
-    await _handle(bot, conversations, resident, Cancel())
+async def on_cancel(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+    await chat.handle(bot, resident, Cancel())
 
 
-async def on_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+async def on_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
     message_id = query.message.message_id if query.message is not None else None
-    await _handle(bot, conversations, resident, Pressed(query.data or ""), message_id)
+    await chat.handle(bot, resident, Pressed(query.data or ""), message_id)
     await query.answer()
 
 
-async def on_empty_button(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
-    await _handle(bot, conversations, resident, Unsupported("button"))
+async def on_empty_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
+    await chat.handle(bot, resident, Unsupported("button"))
     await query.answer()
 
 
-async def on_text(message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident) -> None:
-    await _handle(bot, conversations, resident, Text(message.text or ""))
+async def on_text(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+    await chat.handle(bot, resident, Text(message.text or ""))
 
 
-async def on_anything_else(
-    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident
-) -> None:
+async def on_anything_else(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
     """Stickers, photos, voice, files, locations, contacts, unknown commands: say what works instead."""
     kind = "command" if message.text else str(message.content_type)
-    await _handle(bot, conversations, resident, Unsupported(kind))
+    await chat.handle(bot, resident, Unsupported(kind))
 
 
 def build_router() -> Router:

@@ -14,11 +14,11 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from surveys import actions
+from surveys import actions, distribution
 from surveys.engine import (
     Event,
     Prompt,
@@ -32,10 +32,20 @@ from surveys.engine import (
 )
 from surveys.i18n import Catalogs
 from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
+from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality, Renderer
 from surveys.store.database import DbSession
-from surveys.store.schema import Answer, ConsentRecord, Contact, Response, SeenUpdate, Session, SurveyVersion
+from surveys.store.schema import (
+    Answer,
+    ConsentRecord,
+    Contact,
+    Referral,
+    Response,
+    SeenUpdate,
+    Session,
+    SurveyVersion,
+)
 
 RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
@@ -97,7 +107,7 @@ class Conversations:
     ) -> Reply:
         """Apply one event. `client_language` (e.g. Telegram's language_code) preselects the language when
         the event starts a new conversation."""
-        survey = self.registry.current(survey_id or "") or self.registry.default
+        survey = self.registry.current(survey_id or "") or await self._active_survey(respondent_for)
         respondent = respondent_for(survey.id)
         lock = self._locks.setdefault(respondent, asyncio.Lock())
         async with lock:
@@ -112,6 +122,20 @@ class Conversations:
                         raise
                     await asyncio.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _active_survey(self, respondent_for: RespondentFor) -> Survey:
+        """The survey the resident is in the middle of (the most recent, if several), else the default."""
+        surveys = self.registry.all_current()
+        if len(surveys) == 1:
+            return surveys[0]
+        conditions = [
+            (Session.survey_id == s.id) & (Session.respondent == respondent_for(s.id)) for s in surveys
+        ]
+        async with self._db() as db:
+            found = await db.scalar(
+                select(Session.survey_id).where(or_(*conditions)).order_by(Session.updated_at.desc()).limit(1)
+            )
+        return self.registry.current(found or "") or self.registry.default
 
     async def _apply(
         self,
@@ -142,7 +166,12 @@ class Conversations:
         if starts_anew and not isinstance(event, Start | SetLanguage):
             event = Start(language=self.catalogs.match(client_language))  # any first message opens the survey
         if isinstance(event, Start) and starts_anew:
-            event = replace(event, previous_answers=await self._previous_answers(db, survey, respondent))
+            code = parse_payload(event.payload).distributor
+            event = replace(
+                event,
+                payload=code if await distribution.active_id(db, code) else None,  # unknown codes: organic
+                previous_answers=await self._previous_answers(db, survey, respondent),
+            )
         transition = advance(survey, state, event)
         await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
         return Reply(survey, transition.state, transition.prompts, transition.duplicate)
@@ -169,6 +198,9 @@ class Conversations:
             return
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
             await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT)
+            distributor_id = await distribution.active_id(db, after.payload)
+            if distributor_id is not None and before.stage is Stage.CONSENT:
+                db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
             if contact is not None:
                 await db.merge(Contact(survey_id=survey.id, respondent=respondent, platform=platform,
                                        address=contact, created_on=dt.date.today()))
@@ -222,6 +254,7 @@ class Conversations:
             language=state.language or survey.language,
             channel=channel,
             submitted_on=dt.date.today(),
+            distributor_id=await distribution.active_id(db, state.payload),
         )
         response.answers = answer_rows(survey, state.answers)
         db.add(response)

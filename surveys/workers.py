@@ -1,0 +1,60 @@
+"""Outreach workers in the chat: linking their account, their reach, and assisted entry.
+
+A worker is known by a pseudonym in its own namespace. During assisted entry the worker's chat speaks for a
+fresh anonymous respondent; the mapping is deleted when that questionnaire ends, so afterwards nothing links
+the worker to the answers except the distributor id every attributed response carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from surveys import distribution
+from surveys.distribution import Reach
+from surveys.privacy import anonymous_pseudonym
+from surveys.store.database import DbSession
+from surveys.store.schema import AssistSession, Distributor
+
+
+@dataclass(frozen=True, slots=True)
+class AssistTarget:
+    respondent: str
+    survey_id: str
+
+
+class Workers:
+    def __init__(self, db: async_sessionmaker[DbSession], min_cell: int) -> None:
+        self._db = db
+        self.min_cell = min_cell
+
+    async def link(self, token: str, worker: str) -> Distributor | None:
+        async with self._db() as db, db.begin():
+            return await distribution.redeem_invitation(db, token, worker)
+
+    async def distributor(self, worker: str) -> Distributor | None:
+        async with self._db() as db:
+            return await distribution.distributor_of_worker(db, worker)
+
+    async def reach(self, distributor_id: int) -> list[Reach]:
+        async with self._db() as db:
+            return await distribution.reach(db, distributor_id, self.min_cell)
+
+    async def assist_target(self, worker: str) -> AssistTarget | None:
+        async with self._db() as db:
+            row = await db.get(AssistSession, worker)
+            return AssistTarget(row.respondent, row.survey_id) if row else None
+
+    async def start_assist(self, worker: str, survey_id: str) -> AssistTarget:
+        target = AssistTarget(anonymous_pseudonym(), survey_id)
+        async with self._db() as db, db.begin():
+            await db.merge(AssistSession(worker=worker, respondent=target.respondent, survey_id=survey_id,
+                                         started_at=dt.datetime.now(dt.UTC)))
+        return target
+
+    async def end_assist(self, worker: str) -> None:
+        async with self._db() as db, db.begin():
+            await db.execute(delete(AssistSession).where(AssistSession.worker == worker))
