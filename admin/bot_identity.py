@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-
 from surveys.config import Settings
 
 
@@ -21,6 +17,11 @@ async def bot_username(settings: Settings) -> str:
             "set [telegram] bot_username in heard.toml (or HEARD_BOT_USERNAME), or TELEGRAM_BOT_TOKEN so that "
             "Heard can ask Telegram for it"
         )
+    # imported here: aiogram takes seconds to import, and most commands never need it
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
     bot = Bot(settings.telegram.token, session=session)
     try:

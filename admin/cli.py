@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from admin import distributor_commands, result_commands, survey_commands, translation_commands
+from admin import distributor_commands, import_commands, result_commands, survey_commands, translation_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -15,6 +15,7 @@ app.add_typer(survey_commands.app, name="surveys")
 app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
 app.add_typer(distributor_commands.app, name="distributors")
+app.add_typer(import_commands.app, name="import")
 
 
 def main() -> None:

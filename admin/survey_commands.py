@@ -86,3 +86,45 @@ def show(survey_id: str = typer.Argument(None, help="Survey id; the default surv
         table.add_row(str(number), question.name, question.type.value + flags, question.field, question.label,
                       choices, condition)
     console.print(table)
+
+
+@app.command("print")
+def print_questionnaire(
+    survey_id: str = typer.Argument(None, help="Survey id; the default survey if omitted."),
+    language: str = typer.Option(None, "--language", "-l",
+                                 help="Language code (see `heard-admin translations status`); "
+                                      "the survey's source language if omitted."),
+    output: Path = typer.Option(None, "--output", "-o",
+                                help="File to write: .pdf, .svg or .png (default: <survey>-<language>.pdf)."),
+    paper: str = typer.Option("A4", "--paper", help="Paper size: A4 or A5."),
+) -> None:
+    """Write a survey as a paper questionnaire in one language; question and choice names are printed small.
+
+    The names beside each question and box are the columns and values to type in when the forms come back.
+
+    Example: heard-admin surveys print needs --language ar -o fragebogen-ar.pdf
+    """
+    from admin.printing import PrintingError, render_questionnaire
+    from surveys.i18n import Catalogs
+
+    configured = settings()
+    registry = SurveyRegistry(configured)
+    survey = registry.current(survey_id) if survey_id else registry.default
+    if survey is None:
+        errors.print(f"No survey '{survey_id}'. Known: {', '.join(s.id for s in registry.all_current())}")
+        raise typer.Exit(1)
+    catalogs = Catalogs()
+    code = language or survey.language
+    if code not in catalogs.languages:
+        errors.print(f"No language '{code}'. Shipped: {', '.join(catalogs.languages)}")
+        raise typer.Exit(1)
+    target = output or Path(f"{survey.id}-{code}.pdf")
+    try:
+        written = render_questionnaire(survey, code, catalogs, configured.municipality.name, target, paper=paper)
+    except PrintingError as exc:
+        errors.print(f"[red]Cannot print:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    status = catalogs.languages[code].status
+    note = "" if status == "reviewed" else f" (translation status: {status}; have it reviewed before a large print run)"
+    console.print(f"{written}: {survey.id} v{survey.version} in {catalogs.languages[code].name}{note}",
+                  highlight=False)
