@@ -50,7 +50,7 @@ async def test_valid_code_attributes_and_unknown_malformed_or_deactivated_codes_
 
 async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidden(running_bot, telegram):
     core = running_bot.core
-    code, distributor_id = await make_distributor(core, "Nachbarschaftszentrum Süd")
+    code, _ = await make_distributor(core, "Nachbarschaftszentrum Süd")
     async with core.db() as db, db.begin():
         token = await distribution.create_invitation(db, await distribution.by_code(db, code))
     worker = Resident(telegram, new_user(language_code="de", name="Worker"))
