@@ -17,7 +17,7 @@ from surveys.store.database import DbSession
 from surveys.store.schema import Response
 
 BATCH = 2000
-META_COLUMNS = ("response_id", "survey_id", "survey_version", "language", "channel", "submitted_on")
+META_COLUMNS = ("response_id", "survey_id", "survey_version", "wave", "language", "channel", "submitted_on")
 
 
 async def records(db: DbSession, survey: Survey) -> AsyncIterator[dict[str, Any]]:
@@ -35,6 +35,7 @@ async def records(db: DbSession, survey: Survey) -> AsyncIterator[dict[str, Any]
             "response_id": response.id,
             "survey_id": response.survey_id,
             "survey_version": response.survey_version,
+            "wave": response.wave,
             "language": response.language,
             "channel": response.channel,
             "submitted_on": response.submitted_on.isoformat(),

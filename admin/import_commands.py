@@ -16,7 +16,10 @@ app = typer.Typer(no_args_is_help=True, help="Import responses collected outside
 @app.command()
 def paper(
     file: Path = typer.Argument(
-        ..., help="A .csv (UTF-8) or .xlsx file: one row per questionnaire, question names in the first row."
+        ..., metavar="FILE", show_default=False,
+        help="A .csv (UTF-8) or .xlsx file, one row per questionnaire. First row: question names (see `heard-admin "
+        "surveys show`), optionally _language and _distributor. Cells: choice names or labels in any shipped "
+        "language (several separated by ';'), numbers, text, prefer_not_to_say; empty for no answer.",
     ),
     survey_id: str = typer.Option(None, "--survey", help="Survey id (default: the configured default)."),
     distributor: str = typer.Option(
@@ -24,11 +27,9 @@ def paper(
         "overrides it per row)."
     ),
 ) -> None:
-    """Import paper questionnaires: every cell is checked first, and nothing is stored unless all are valid.
+    """Import paper questionnaires typed into a spreadsheet: all rows, or none if any cell is wrong.
 
-    Columns: question names (see `heard-admin surveys show`), optionally _language and _distributor. Cells:
-    choice names or labels in any shipped language (several separated by ";"), numbers, text,
-    prefer_not_to_say; empty for no answer. Importing the same file again stores nothing new.
+    Every problem is listed as row, column and why. Importing the same file again stores nothing new.
 
     Example: heard-admin import paper fragebogen-nordstadt.xlsx --distributor Xk29fQ7pAb
     """

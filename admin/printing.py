@@ -208,8 +208,12 @@ def _stack_svgs(pages: Sequence[str]) -> str:
         "width": f"{width:.3f}pt", "height": f"{total:.3f}pt", "viewBox": f"0 0 {width:.3f} {total:.3f}",
         "version": "1.1",
     })
+    ET.SubElement(stacked, f"{{{_SVG}}}rect", {"width": "100%", "height": "100%", "fill": "#c8c8c8"})
     top = 0.0
     for root, height in zip(roots, heights, strict=True):
+        # inside the stack, lengths are the outer viewBox's units (points): "595pt" would mean 595 * 4/3
+        root.set("width", f"{_points(root.get('width', '0')):.3f}")
+        root.set("height", f"{height:.3f}")
         root.set("y", f"{top:.3f}")
         root.set("x", "0")
         stacked.append(root)

@@ -46,6 +46,7 @@ from surveys.store.schema import (
     Session,
     SurveyVersion,
 )
+from surveys.waves import open_wave
 
 RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
@@ -255,6 +256,7 @@ class Conversations:
             channel=channel,
             submitted_on=dt.date.today(),
             distributor_id=await distribution.active_id(db, state.payload),
+            wave=wave.name if (wave := await open_wave(db, survey.id)) else None,
         )
         response.answers = answer_rows(survey, state.answers)
         db.add(response)

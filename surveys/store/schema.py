@@ -86,6 +86,8 @@ class Response(Base):
     submitted_on: Mapped[dt.date] = mapped_column(Date)
     distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributors.id", ondelete="SET NULL"))
     """Who handed out the link (or entered the questionnaire); nothing else about that relation is kept."""
+    wave: Mapped[str | None] = mapped_column(String(40))
+    """The named wave (e.g. 2027-spring) the response was given in, if the survey runs in waves."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -206,3 +208,17 @@ class AssistSession(Base):
     respondent: Mapped[str] = mapped_column(PSEUDONYM)
     survey_id: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Wave(Base):
+    """A named period in which a survey is open (e.g. 2027-spring); trends compare waves."""
+
+    __tablename__ = "waves"
+    __table_args__ = (UniqueConstraint("survey_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(40))
+    opens_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -101,7 +101,7 @@ async def test_console_interview_is_stored_and_appears_in_summary_and_export(set
 
     csv_export = run("heard-admin", "results", "export", "--format", "csv", env=cli_env)
     header, row = csv_export.stdout.strip().splitlines()
-    assert header.startswith("response_id,survey_id,survey_version,language,channel,submitted_on,area,")
+    assert header.startswith("response_id,survey_id,survey_version,wave,language,channel,submitted_on,area,")
     assert "times childcare" in row
 
 
