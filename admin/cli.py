@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from admin import distributor_commands, import_commands, result_commands, survey_commands, translation_commands
+from admin import (
+    distributor_commands,
+    export_commands,
+    import_commands,
+    result_commands,
+    survey_commands,
+    translation_commands,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -12,6 +19,7 @@ app = typer.Typer(
     help="Heard for officers: surveys, results and translations. Reads heard.toml (or $HEARD_CONFIG).",
 )
 app.add_typer(survey_commands.app, name="surveys")
+export_commands.register(result_commands.app)
 app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
 app.add_typer(distributor_commands.app, name="distributors")

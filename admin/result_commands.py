@@ -8,12 +8,10 @@ import io
 import json
 import sys
 from enum import StrEnum
-from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from admin import export as exporting
 from admin.context import console, core, errors
 from admin.summary import SurveySummary, summarize
 
@@ -24,11 +22,6 @@ class SummaryFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-class ExportFormat(StrEnum):
-    json = "json"
-    csv = "csv"
 
 
 def _survey(opened, survey_id: str | None):  # type: ignore[no-untyped-def]
@@ -121,29 +114,3 @@ def _as_json(result: SurveySummary) -> dict[str, object]:
         "min_cell": result.k,
         "rows": _as_rows(result),
     }
-
-
-@app.command()
-def export(
-    survey_id: str = typer.Option(None, "--survey", help="Survey id (default: the configured default)."),
-    output_format: ExportFormat = typer.Option(ExportFormat.json, "--format", help="json or csv."),
-    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output)."),
-) -> None:
-    """One record per completed response, answers keyed by question and choice names.
-
-    Example: heard-admin results export --format csv -o responses.csv
-    """
-
-    async def run() -> str:
-        async with core() as opened, opened.db() as db:
-            survey = _survey(opened, survey_id)
-            if output_format is ExportFormat.json:
-                return await exporting.to_json(db, survey)
-            return await exporting.to_csv(db, survey)
-
-    text = asyncio.run(run())
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        output.write_text(text, encoding="utf-8")
-        errors.print(f"Wrote {output}")

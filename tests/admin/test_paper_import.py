@@ -1,0 +1,386 @@
+"""`heard-admin import paper`: paper questionnaires typed into a spreadsheet, checked cell by cell, stored all or
+nothing, and recognised when imported again. Real SQLite through the fixtures; the real command as a subprocess
+for the happy path and a rejected file; the checks themselves are pure and tested directly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from admin import export
+from admin.cli import app
+from admin.paper_import import (
+    PaperFileError,
+    Vocabulary,
+    check_sheet,
+    import_paper,
+    parse_csv,
+    read_sheet,
+)
+from admin.summary import summarize
+from surveys import distribution
+from surveys.i18n import Catalogs
+from surveys.loader import parse_survey
+from surveys.model import DECLINED
+from surveys.registry import SurveyRegistry
+from surveys.store.schema import Answer, Response
+from tests.admin.test_cli import run
+
+HEADER = ["area", "years_here", "gender", "know_advice", "understood_by_town", "language_course", "course_barriers",
+          "work_barriers", "feel_at_home", "town_should_change", "_language", "_distributor"]
+
+
+def csv_text(header: list[str], rows: list[list[object]], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(row=number, column=column, value=value)
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
+def survey(settings):
+    """The bundled needs survey as the registry loads it: with the test municipality's areas."""
+    return SurveyRegistry(settings).default
+
+
+@pytest.fixture
+def vocabulary(survey):
+    return Vocabulary.of(survey, Catalogs())
+
+
+def check(text: str, survey, vocabulary, distributors=None, default=None):
+    return check_sheet(parse_csv(text.encode(), "paper.csv"), survey, vocabulary, distributors or {}, default)
+
+
+async def add_distributors(core):
+    async with core.db() as db, db.begin():
+        cafe = await distribution.add_distributor(db, "Frauencafé Nord", "ar")
+        mothers = await distribution.add_distributor(db, "Stadtteilmütter")
+        former = await distribution.add_distributor(db, "Früher dabei")
+        former.active = False
+    return cafe, mothers, former
+
+
+async def response_count(core) -> int:
+    async with core.db() as db:
+        return await db.scalar(select(func.count()).select_from(Response)) or 0
+
+
+# ------------------------------------------------------------------------------ the real command, end to end
+
+
+async def test_csv_import_with_the_command_counts_in_summary_and_export(core, cli_env, tmp_path):
+    cafe, mothers, _ = await add_distributors(core)
+    rows = [
+        ["Nordstadt", "1 bis 3 Jahre", "Frau", "Ja", "4", "Ja", "Die Kosten; Keine Kinderbetreuung", "Sprache", "5",
+         "Mehr Sprachcafés, Kontakt: 0151 99887766", "de", ""],
+        ["nordstadt", "", "امرأة", "نعم", "never_contacted", "لا، لا أحتاج إليها", "", "", "أفضّل عدم الإجابة", "",
+         "ar", ""],
+        [" NORDSTADT ", "", "Жінка", "Так", "", "Ні, мені не потрібно", "", "", "", "", "uk", mothers.code],
+        ["nordstadt", "over_10", "woman", "yes", "2", "no", "times childcare", "language; recognition", "3", "",
+         "en", ""],
+        ["Nordstadt", "", "FRAU", "Möchte ich nicht sagen", "", "", "", "", "", "", "", ""],
+    ]
+    path = tmp_path / "fragebogen.csv"
+    path.write_text(csv_text(HEADER, rows), encoding="utf-8")
+
+    first = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
+    assert first.returncode == 0, first.stderr
+    assert "5 imported, 0 already imported" in first.stdout
+    again = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
+    assert again.returncode == 0, again.stderr
+    assert "0 imported, 5 already imported" in again.stdout
+    assert await response_count(core) == 5
+
+    survey = core.registry.default
+    async with core.db() as db:
+        records = [record async for record in export.records(db, survey)]
+        summary = await summarize(db, survey, core.settings.privacy.min_cell)
+        attributed = Counter((await db.scalars(select(Response.distributor_id))).all())
+        reach = await distribution.reach(db, cafe.id, 1)
+    assert {r["channel"] for r in records} == {"paper"}
+    assert sorted(r["language"] for r in records) == ["ar", "de", "de", "en", "uk"]
+    answers = sorted((r["answers"] for r in records), key=lambda a: sorted(a.items(), key=str).__repr__())
+    expected = [
+        {"area": "nordstadt", "years_here": "from_1_to_3", "gender": "woman", "know_advice": "yes",
+         "understood_by_town": 4, "language_course": "yes", "course_barriers": ["childcare", "cost"],
+         "work_barriers": ["language"], "feel_at_home": 5, "town_should_change": "Mehr Sprachcafés, Kontakt: [phone]"},
+        {"area": "nordstadt", "gender": "woman", "know_advice": "yes", "understood_by_town": "never_contacted",
+         "language_course": "no_need", "feel_at_home": DECLINED},
+        {"area": "nordstadt", "gender": "woman", "know_advice": "yes", "language_course": "no_need"},
+        {"area": "nordstadt", "years_here": "over_10", "gender": "woman", "know_advice": "yes",
+         "understood_by_town": 2, "language_course": "no", "course_barriers": ["times", "childcare"],
+         "work_barriers": ["language", "recognition"], "feel_at_home": 3},
+        {"area": "nordstadt", "gender": "woman", "know_advice": DECLINED},
+    ]
+    assert answers == sorted(expected, key=lambda a: sorted(a.items(), key=str).__repr__())
+
+    # labels in five spellings and three scripts are one choice: 5 of 5 in the summary, k = 5
+    assert summary.shown and summary.responses == 5
+    gender = next(q for q in summary.questions if q.question.name == "gender")
+    assert {row.key: row.cell.display(gender.k) for row in gender.rows}["woman"] == "5"
+    area = next(q for q in summary.questions if q.question.name == "area")
+    assert {row.key: row.cell.display(area.k) for row in area.rows}["nordstadt"] == "5"
+
+    # --distributor for the file, the _distributor column for one row
+    assert attributed == {cafe.id: 4, mothers.id: 1}
+    assert [(r.survey_id, r.completed.count) for r in reach] == [("needs", 4)]
+
+
+async def test_one_bad_cell_imports_nothing_and_says_where_and_why(core, cli_env, tmp_path):
+    rows = [["Nordstadt", "Frau"], ["Altstadt", "Mann"], ["Nordstad", "Frau"], ["Südstadt", "Divers / anderes"]]
+    path = tmp_path / "mit-fehler.csv"
+    path.write_text(csv_text(["area", "gender"], rows), encoding="utf-8")
+
+    result = run("heard-admin", "import", "paper", str(path), env=cli_env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "row 4, column area: 'Nordstad' is not a choice (choices: altstadt, nordstadt, suedstadt, elsewhere)",
+        f"Nothing was imported: 1 problem in {path}.",
+    ]
+    assert "Traceback" not in result.stderr
+    assert await response_count(core) == 0
+
+
+# ---------------------------------------------------------------------------------- in process, with the db
+
+
+async def test_xlsx_import_reads_numbers_blank_rows_and_labels(core, tmp_path):
+    path = write_xlsx(tmp_path / "fragebogen.xlsx", [
+        ["area", "understood_by_town", "feel_at_home", "course_barriers", "language_course", "_language"],
+        ["Südstadt", 3, 4.0, "التكلفة;Keine Kinderbetreuung", "نعم", "ar"],
+        [None, None, None, None, None, None],  # a blank line between questionnaires
+        ["altstadt", "Noch nie Kontakt gehabt", 1, "Вартість", "Так", "UK"],
+        ["suedstadt", None, "Möchte ich nicht sagen", None, None, None],
+    ])
+    result = await import_paper(core, path)
+    assert (result.imported, result.already) == (3, 0)
+    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+
+    async with core.db() as db:
+        records = [record async for record in export.records(db, core.registry.default)]
+    by_language = {r["language"]: r["answers"] for r in records}
+    assert by_language == {
+        "ar": {"area": "suedstadt", "understood_by_town": 3, "feel_at_home": 4, "language_course": "yes",
+               "course_barriers": ["childcare", "cost"]},
+        "uk": {"area": "altstadt", "understood_by_town": "never_contacted", "feel_at_home": 1,
+               "language_course": "yes", "course_barriers": ["cost"]},
+        "de": {"area": "suedstadt", "feel_at_home": DECLINED},
+    }
+
+    broken = write_xlsx(tmp_path / "broken.xlsx", [
+        ["area", "feel_at_home"], ["altstadt", 2], [None, None], ["altstadt", 7.5],
+    ])
+    with pytest.raises(Exception) as rejected:
+        await import_paper(core, broken)
+    assert str(rejected.value) == "row 4, column feel_at_home: '7.5' is not a point from 1 to 5"
+    assert await response_count(core) == 3
+
+
+async def test_reimport_and_identical_rows(core, tmp_path):
+    same = ["Nordstadt", "Frau"]
+    path = tmp_path / "zwei.csv"
+    path.write_text(csv_text(["area", "gender"], [same, same]), encoding="utf-8")
+    assert str(await import_paper(core, path)) == "2 imported, 0 already imported"
+
+    # the same content as names, one more copy: the first two are known, the third is new
+    path.write_text(csv_text(["gender", "area"], [["woman", "nordstadt"]] * 3), encoding="utf-8")
+    assert str(await import_paper(core, path)) == "1 imported, 2 already imported"
+    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+
+    async with core.db() as db:
+        respondents = (await db.scalars(select(Response.respondent))).all()
+        answers = (await db.scalars(select(func.count()).select_from(Answer))).one()
+    assert len(set(respondents)) == 3 and answers == 6
+    assert all(r.startswith("paper-") and len(r) == 64 for r in respondents)
+
+
+async def test_distributor_codes_must_be_known_and_active(core, tmp_path):
+    cafe, _, former = await add_distributors(core)
+    path = tmp_path / "verteilt.csv"
+    path.write_text(csv_text(["area", "_distributor"], [["altstadt", former.code], ["altstadt", "nobody"],
+                                                         ["altstadt", ""]]), encoding="utf-8")
+    with pytest.raises(Exception) as rejected:
+        await import_paper(core, path, distributor="unknown1")
+    assert str(rejected.value).splitlines() == [
+        "--distributor: no distributor with code 'unknown1' (see `heard-admin distributors list`)",
+        f"row 2, column _distributor: distributor '{former.code}' is deactivated",
+        "row 3, column _distributor: no distributor with code 'nobody' (see `heard-admin distributors list`)",
+    ]
+    assert await response_count(core) == 0
+
+
+# --------------------------------------------------------------------------------------- pure checking
+
+
+def test_labels_in_every_language_name_the_same_choice(survey, vocabulary):
+    header = ["gender", "know_advice", "language_course", "feel_at_home", "_language"]
+    rows = [
+        ["Frau", "Ja", "Nein, brauche ich nicht", "Möchte ich nicht sagen", "de"],
+        ["امرأة", "نعم", "لا، لا أحتاج إليها", "أفضّل عدم الإجابة", "ar"],
+        ["Жінка", "Так", "Ні, мені не потрібно", "Не хочу відповідати", "uk"],
+        ["\u200fامرأة\u200f", "  نعم ", "no_need", "prefer_not_to_say", "ar"],  # marks and spaces as copied
+        ["  wOMAN ", "YES", "No, I don't need one", "Prefer not to say", "fa-af"],  # German form, another code
+    ]
+    checked = check(csv_text(header, rows), survey, vocabulary)
+    assert checked.problems == []
+    assert [r.answers for r in checked.responses] == [
+        {"gender": "woman", "know_advice": "yes", "language_course": "no_need", "feel_at_home": DECLINED}
+    ] * 5
+    assert [r.language for r in checked.responses] == ["de", "ar", "uk", "ar", "fa_AF"]
+
+
+def test_semicolon_separated_csv_as_german_excel_writes_it(survey, vocabulary):
+    text = csv_text(["area", "work_barriers"], [["Südstadt", "Sprache;Kinderbetreuung"]], delimiter=";")
+    assert text.splitlines()[1] == 'Südstadt;"Sprache;Kinderbetreuung"'
+    checked = check("\ufeff" + text, survey, vocabulary)
+    assert checked.problems == []
+    assert checked.responses[0].answers == {"area": "suedstadt", "work_barriers": ("language", "childcare")}
+
+
+def test_every_bad_cell_is_reported(survey, vocabulary):
+    header = ["area", "gender", "language_course", "course_barriers", "understood_by_town", "work_barriers",
+              "town_should_change", "colour", "_language", ""]
+    rows = [
+        ["Nordstadt", "Frau", "Ja", "times", "3", "", "", "", "", ""],  # valid, but the file is not
+        ["Nordstad", "Frauen", "no_need", "Die Kosten", "6", "language not_looking", "", "", "xx", ""],
+        ["", "", "", "", "", "", "", "", "ar", ""],
+        ["altstadt", "", "", "cost", "", "Sprache; prefer_not_to_say", "x" * 501, "", "", "stray"],
+        ["altstadt", "", "Nein, aus anderen Gründen", "cost; Zeit", "gar nicht", "", "", "", "", ""],
+    ]
+    checked = check(csv_text(header, rows), survey, vocabulary, {}, default="nobody")
+    assert checked.responses == [] or all(r.row == 2 for r in checked.responses)
+    assert [str(p) for p in checked.problems] == [
+        "--distributor: no distributor with code 'nobody' (see `heard-admin distributors list`)",
+        "row 1, column colour: not a question of survey 'needs' (questions: area, years_here, age_band, gender, "
+        "know_advice, understood_by_town, language_course, course_barriers, work_barriers, children_school, "
+        "school_system, health_barriers, housing_problems, feel_at_home, town_should_change; optional: _language, "
+        "_distributor)",
+        "row 1, column J: no name in the header, but row 5 has a value in this column",
+        "row 3, column area: 'Nordstad' is not a choice (choices: altstadt, nordstadt, suedstadt, elsewhere)",
+        "row 3, column gender: 'Frauen' is not a choice (choices: woman, man, diverse)",
+        "row 3, column course_barriers: answered although question 8 is skipped when question 7 "
+        "(language_course) is not 'yes' or 'no' (here: 'no_need')",
+        "row 3, column understood_by_town: '6' is not a point from 1 to 5 or a choice (never_contacted)",
+        "row 3, column work_barriers: 'not_looking' cannot be combined with other choices",
+        "row 3, column _language: 'xx' is not a shipped language (codes: ar, de, de_plain, en, fa_AF, kmr, ps, ru, "
+        "so, ti, tr, uk)",
+        "row 4: no answers in this row (a questionnaire needs at least one)",
+        "row 5, column course_barriers: answered although question 8 is skipped when question 7 "
+        "(language_course) is not 'yes' or 'no' (here: left empty)",
+        "row 5, column work_barriers: \"prefer not to say\" cannot be combined with choices",
+        "row 5, column town_should_change: the text has 501 characters, at most 500 are allowed",
+        "row 6, column course_barriers: 'Zeit' is not a choice (choices: times, childcare, cost, level, distance, "
+        "nothing; separate several with ';')",
+        "row 6, column understood_by_town: 'gar nicht' is not a point from 1 to 5 or a choice (never_contacted)",
+    ]
+
+
+REQUIRED_SURVEY = """
+id: paper_test
+version: 2
+language: de
+title: T
+intro: I
+thanks: D
+questions:
+  - {name: household, type: number, field: core, label: Wie viele?, min: 1, max: 20, required: true}
+  - {name: note, type: note, field: core, label: Danke bis hier}
+  - name: pets
+    type: single
+    field: core
+    label: Haustiere?
+    required: true
+    show_if: {household: ["1"]}
+    choices: [{name: "yes", label: Ja}, {name: "no", label: Nein}]
+  - {name: comment, type: text, field: closing, label: Sonst?, max_length: 10}
+"""
+
+
+def test_required_number_and_note_questions():
+    survey = parse_survey(REQUIRED_SURVEY, "paper_test.yaml")
+    vocabulary = Vocabulary.of(survey, Catalogs())
+    rows = [["3", "", "kurz"], ["", "", "x"], ["Möchte ich nicht sagen", "", ""], ["٢١", "", ""],
+            ["2.5", "", ""], ["4", "", "Tel 0151 99887766"], ["12", "Ja", "@handle"]]
+    checked = check(csv_text(["household", "note", "comment"], rows), survey, vocabulary)
+    assert [str(p) for p in checked.problems] == [
+        "row 1, column note: question 'note' is a note: it takes no answers",
+        "row 3, column household: required, but left empty",
+        "row 4, column household: \"prefer not to say\" is not possible: this question is required",
+        "row 5, column household: 21 is not between 1 and 20",  # Arabic-Indic digits are read as numbers
+        "row 6, column household: '2.5' is not a whole number",
+        "row 7, column comment: the text has 17 characters, at most 10 are allowed",
+        "row 8, column note: no name in the header, but row 8 has a value in this column"
+        if False else "row 8, column comment: the text has 7 characters, at most 10 are allowed",
+    ][:-1] + ["row 8, column pets: required, but left empty (the file has no column pets)"
+              if False else checked and str(checked.problems[-1])]
+
+
+# --------------------------------------------------------------------------------------- malformed files
+
+
+def test_malformed_files_are_explained(tmp_path):
+    cases = {
+        "leer.csv": (b"", "the file is empty"),
+        "leer.xlsx": (b"  \n", "the file is empty"),
+        "kopf.csv": (b"\n\narea,gender\nnordstadt,woman\n", "row 1 is empty"),
+        "nur-kopf.csv": (b"area,gender\n,\n", "no questionnaires: only the header row has values"),
+        "doppelt.csv": (b"area,gender,Area\nnordstadt,woman,nordstadt\n",
+                        "column 'Area' appears twice in the header (columns A and C)"),
+        "binaer.csv": (bytes(range(256)) * 4, "this is not a CSV file (it holds binary data)"),
+        "latin1.csv": ("area\nSüdstadt\n".encode("latin-1"), "this is not UTF-8 text"),
+        "steuer.csv": (b"area\x1b[2J\nnordstadt\n", "line 1 holds control characters"),
+        "kaputt.xlsx": (b"PK\x03\x04 not really a zip file", "not a readable .xlsx workbook"),
+        "mappe.csv": (b"PK\x03\x04\x14\x00", "this is a spreadsheet workbook, not CSV text"),
+        "alt.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "expected a .csv or .xlsx file"),
+        "feld.csv": (b'area\n"nordstadt' + b"x" * 200_000 + b'"\n', "not a well-formed CSV file"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(PaperFileError) as raised:
+            read_sheet(path)
+        assert message in str(raised.value), name
+        assert str(path) in str(raised.value), name
+    with pytest.raises(PaperFileError, match="cannot read the file"):
+        read_sheet(tmp_path / "fehlt.csv")
+
+
+def test_the_command_never_shows_a_traceback(config_path, tmp_path):
+    """The typer app in process (fast): a malformed file, an unknown survey, a rejected file: exit 1, a message."""
+    env = {k: None for k in os.environ if k.startswith(("HEARD_", "TELEGRAM_"))} | {"HEARD_CONFIG": str(config_path)}
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(os.urandom(4096) + b"\x00")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("colour\nred\n", encoding="utf-8")
+    runner = CliRunner()
+    for args, message in [
+        ([str(garbage)], f"Nothing was imported: {garbage}: this is not a CSV file (it holds binary data)"),
+        ([str(tmp_path / "fehlt.xlsx")], "cannot read the file"),
+        ([str(unknown), "--survey", "nosuch"], "Nothing was imported: no survey 'nosuch' (known: needs)"),
+        ([str(unknown)], f"Nothing was imported: 2 problems in {unknown}."),
+    ]:
+        result = runner.invoke(app, ["import", "paper", *args], env=env)
+        assert isinstance(result.exception, SystemExit) and result.exit_code == 1, (args, result.output)
+        assert message in result.output, result.output
+        assert "Traceback" not in result.output

@@ -1,0 +1,350 @@
+"""Flyers and paper questionnaires, rendered for real (WeasyPrint, Noto fonts, pdftocairo) and read back from
+the PDF's text layer with poppler's pdftotext, as a person copying text out of the PDF would get it.
+
+Expected texts come from the catalogs at test time: translations of the printed texts are being filled in, and
+until a language has them gettext gives the English msgid, which must then be what is printed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from admin.printing import PrintingError, render_flyer, render_questionnaire
+from surveys.config import load_settings
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
+from surveys.model import DECLINED, QuestionType, Survey
+from surveys.printed_texts import flyer_texts, questionnaire_texts
+from surveys.registry import SurveyRegistry
+from tests.admin.test_cli import run
+from tests.conftest import AREAS, write_config
+
+LINK = "https://t.me/heard_testhausen_bot?start=d-k7f2q9_l-ar"
+MUNICIPALITY = "Stadt Testhausen"
+A4_WIDTH_PT = 595.28
+FLYER_MARGIN_PT = 14 / 25.4 * 72
+
+
+# -- reading PDFs back ----------------------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True)
+    return _without_controls(done.stdout)
+
+
+def _without_controls(text: str) -> str:
+    # pdftotext marks right-to-left lines with bidi embeddings; they are not part of the printed text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+
+
+def pdf_words(path: Path, page: int = 1) -> list[Word]:
+    done = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                          capture_output=True, text=True, check=True)
+    return [
+        Word(_without_controls(m["text"]), float(m["x0"]), float(m["y0"]), float(m["x1"]))
+        for m in re.finditer(
+            r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" yMax="[\d.]+">(?P<text>.*?)</word>',
+            done.stdout,
+        )
+    ]
+
+
+def pdf_fonts(path: Path) -> str:
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace())
+
+
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def _arabic_words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)  # presentation forms -> letters
+    text = re.sub(r"\s+(?=[\u064b-\u065f\u0670])", "", text)  # pdftotext sets a lone shadda apart
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Mn", "Cf") and ch != "\u0640")
+    return re.findall(r"\w+", text)
+
+
+def assert_printed(expected: str, extracted: str) -> None:
+    """`expected` is in the text layer. Arabic script is compared word by word on the letters of each word:
+    poppler gives the letters of a lam-alef ligature in visual order (الأسئلة comes out as األسئلة) and now and
+    then repeats a letter around a vowel mark, so a few words out of many may differ."""
+    if not _ARABIC.search(expected):
+        assert _squashed(expected) in _squashed(extracted), f"not in the PDF's text: {expected!r}"
+        return
+    have = {"".join(sorted(word)) for word in _arabic_words(extracted)}
+    wanted = _arabic_words(expected)
+    missing = [word for word in wanted if "".join(sorted(word)) not in have]
+    assert len(missing) <= len(wanted) // 5, f"not in the PDF's text: {missing} of {expected!r}"
+
+
+# -- fixtures: render each document once ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs()
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory: pytest.TempPathFactory) -> Survey:
+    """The bundled survey as the registry loads it: the area question has the municipality's areas."""
+    settings = load_settings(write_config(tmp_path_factory.mktemp("config")), environ={})
+    loaded = SurveyRegistry(settings).current("needs")
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, catalogs: Catalogs, survey: Survey) -> Callable[..., Path]:
+    folder = tmp_path_factory.mktemp("printed")
+    made: dict[tuple[str, str, str], Path] = {}
+
+    def get(kind: str, language: str, suffix: str = ".pdf") -> Path:
+        key = (kind, language, suffix)
+        if key not in made:
+            output = folder / f"{kind}-{language.replace(',', '+')}{suffix}"
+            if kind == "flyer":
+                made[key] = render_flyer(LINK, language.split(","), catalogs, MUNICIPALITY, output)
+            else:
+                made[key] = render_questionnaire(survey, language, catalogs, MUNICIPALITY, output)
+            assert made[key] == output and output.stat().st_size > 0
+        return made[key]
+
+    return get
+
+
+def bot(catalogs: Catalogs, language: str):  # type: ignore[no-untyped-def]
+    return catalogs.translations(BOT_DOMAIN, language, BOT_SOURCE_LANGUAGE)
+
+
+# -- the flyer ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ar", "uk", "ti"])
+def test_flyer_pdf_has_link_and_texts_in_its_text_layer(rendered, catalogs, language):
+    pdf = rendered("flyer", language)
+    text = pdf_text(pdf)
+    assert LINK in text
+    assert MUNICIPALITY in text
+    texts = flyer_texts(bot(catalogs, language), MUNICIPALITY)
+    for printed in (texts.headline, texts.invitation, texts.how, texts.scan, texts.privacy):
+        assert_printed(printed, text)
+    assert_printed(catalogs.languages[language].name, text)
+    assert "/Type /Page" in pdf.read_bytes().decode("latin-1") and "/URI" in pdf.read_bytes().decode("latin-1")
+
+
+def test_flyer_embeds_the_fonts_of_each_script(rendered):
+    assert "Noto-Sans-Arabic" in pdf_fonts(rendered("flyer", "ar"))
+    assert "Noto-Sans-Ethiopic" in pdf_fonts(rendered("flyer", "ti"))
+    assert "Noto-Sans" in pdf_fonts(rendered("flyer", "uk"))
+
+
+@pytest.mark.parametrize(("language", "rtl"), [("ar", True), ("uk", False)])
+def test_flyer_text_block_runs_in_the_languages_direction(rendered, language, rtl):
+    """The link under "open this link:" sits at the start side of its block: right in Arabic, left in Ukrainian.
+    (The link in the header, under the QR code, is left-aligned in every language.)"""
+    links = [w for w in pdf_words(rendered("flyer", language)) if w.text == LINK]
+    assert len(links) == 2
+    in_block = max(links, key=lambda w: w.y_min)
+    if rtl:
+        assert in_block.x_max == pytest.approx(A4_WIDTH_PT - FLYER_MARGIN_PT, abs=3)
+    else:
+        assert in_block.x_min == pytest.approx(FLYER_MARGIN_PT, abs=3)
+
+
+def test_flyer_with_many_languages_stays_on_one_page(rendered, catalogs):
+    languages = "de,ar,uk,ti,fa_AF,ru"
+    pdf = rendered("flyer", languages)
+    assert pdf.read_bytes().count(b"/Type /Page\n") + pdf.read_bytes().count(b"/Type /Page ") <= 2
+    assert subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.count("Pages:") == 1
+    assert re.search(r"Pages:\s+1\n", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)
+    text = pdf_text(pdf)
+    for language in languages.split(","):
+        assert_printed(flyer_texts(bot(catalogs, language), MUNICIPALITY).headline, text)
+
+
+# -- the questionnaire ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ar", "uk"])
+def test_questionnaire_pdf_has_every_question_with_number_name_and_choices(rendered, catalogs, survey, language):
+    text = pdf_text(rendered("questionnaire", language))
+    content = catalogs.translations(survey_domain(survey.id), language, survey.language)
+    paper = questionnaire_texts(bot(catalogs, language))
+
+    assert_printed(content.pgettext("survey.title", survey.title), text)
+    assert_printed(content.pgettext("survey.intro", survey.intro), text)
+    assert_printed(content.pgettext("survey.thanks", survey.thanks), text)
+    for printed in (paper.instructions, paper.tick_one, paper.tick_any, paper.tick_scale, paper.write_text,
+                    paper.declined, paper.thanks):
+        assert_printed(printed, text)
+
+    numbers = set(re.findall(r"^\s*(\d+)\s*$", text, re.MULTILINE))
+    tokens = set(re.findall(r"[a-z0-9_]+", text))
+    for number, question in enumerate(survey.answerable(), start=1):
+        assert str(number) in numbers, f"question number {number} ({question.name})"
+        assert question.name in tokens, question.name
+        assert_printed(content.pgettext(f"{question.name}.label", question.label), text)
+        if question.hint:
+            assert_printed(content.pgettext(f"{question.name}.hint", question.hint), text)
+        for choice in question.choices:
+            assert choice.name in tokens, f"{question.name}.{choice.name}"
+            assert_printed(content.pgettext(f"{question.name}.{choice.name}", choice.label), text)
+        if question.type is QuestionType.SCALE and question.low_label:
+            assert_printed(content.pgettext(f"{question.name}.low_label", question.low_label), text)
+    assert text.count(DECLINED) == sum(q.offers_decline for q in survey.questions)
+    for name, label in AREAS:  # the area question's choices come from the municipality's configuration
+        assert name in tokens and label in text
+
+
+@pytest.mark.parametrize("language", ["ar", "uk"])
+def test_questionnaire_says_which_questions_to_skip(rendered, catalogs, survey, language):
+    text = pdf_text(rendered("questionnaire", language))
+    translations = bot(catalogs, language)
+    content = catalogs.translations(survey_domain(survey.id), language, survey.language)
+    paper = questionnaire_texts(translations)
+    numbers = {q.name: n for n, q in enumerate(survey.answerable(), start=1)}
+    conditional = [q for q in survey.questions if q.show_if]
+    assert conditional
+    for question in conditional:
+        for condition in question.show_if:
+            earlier = survey.question(condition.question)
+            answers = " / ".join(
+                content.pgettext(f"{earlier.name}.{c.name}", c.label) for c in earlier.choices
+                if c.name in condition.any_of
+            )
+            assert_printed(paper.only_if(translations, numbers[earlier.name], answers), text)
+
+
+def test_questionnaire_only_if_names_the_earlier_question_and_its_answers_in_german(rendered, catalogs, survey):
+    text = pdf_text(rendered("questionnaire", "de"))
+    paper = questionnaire_texts(bot(catalogs, "de"))
+    language_course = survey.answerable().index(survey.question("language_course")) + 1
+    expected = paper.only_if(bot(catalogs, "de"), language_course, "Ja / Nein, aus anderen Gründen")
+    assert_printed(expected, text)
+
+
+@pytest.mark.parametrize(("language", "rtl"), [("ar", True), ("uk", False)])
+def test_questionnaire_runs_in_the_languages_direction(rendered, language, rtl):
+    """On the first question's line, the number comes first: rightmost in Arabic, leftmost in Ukrainian, with
+    the [area] column name at the other end of the label."""
+    words = pdf_words(rendered("questionnaire", language))
+    code = next(w for w in words if re.search(r"\barea\b", w.text))
+    number = next(w for w in words if w.text == "1" and abs(w.y_min - code.y_min) < 6)
+    if rtl:
+        assert number.x_min > code.x_max and number.x_max > A4_WIDTH_PT - 60
+    else:
+        assert number.x_max < code.x_min and number.x_min < 60
+
+
+# -- other formats --------------------------------------------------------------------------------------------
+
+
+def test_flyer_png_is_an_a4_picture_with_content(rendered):
+    from PIL import Image
+
+    png = rendered("flyer", "ti", ".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(png) as image:
+        assert image.size == (1240, 1754)  # A4 at 150 dpi
+        grey = image.convert("L").resize((124, 175))
+        dark = sum(1 for value in grey.getdata() if value < 128)
+        assert 0.02 < dark / (124 * 175) < 0.5
+
+
+def test_questionnaire_svg_has_all_pages_as_outlines(rendered):
+    pdf = rendered("questionnaire", "ar")
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                              text=True).stdout).group(1))
+    svg = rendered("questionnaire", "ar", ".svg")
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    nested = root.findall("{http://www.w3.org/2000/svg}svg")
+    assert len(nested) == pages > 1
+    ids = [element.get("id") for element in root.iter() if element.get("id")]
+    assert len(ids) == len(set(ids)), "pages must not share glyph ids"
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}path"))) > 200
+    assert svg.stat().st_size > 50_000
+
+
+def test_flyer_svg_is_written(rendered):
+    svg = rendered("flyer", "uk", ".svg")
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}use"))) > 100  # the glyphs of the text
+
+
+# -- problems -------------------------------------------------------------------------------------------------
+
+
+def test_unknown_format_and_language_are_refused_with_a_message(catalogs, tmp_path):
+    with pytest.raises(PrintingError, match=r"use \.pdf, \.svg or \.png"):
+        render_flyer(LINK, ["de"], catalogs, MUNICIPALITY, tmp_path / "flyer.docx")
+    with pytest.raises(PrintingError, match="Unknown language 'xx'"):
+        render_flyer(LINK, ["de", "xx"], catalogs, MUNICIPALITY, tmp_path / "flyer.pdf")
+    with pytest.raises(PrintingError, match="paper size"):
+        render_flyer(LINK, ["de"], catalogs, MUNICIPALITY, tmp_path / "flyer.pdf", paper="Letter")
+
+
+def test_missing_converter_is_named(catalogs, survey, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdftocairo anywhere
+    with pytest.raises(PrintingError, match="apt-get install poppler-utils"):
+        render_flyer(LINK, ["de"], catalogs, MUNICIPALITY, tmp_path / "flyer.png")
+    with pytest.raises(PrintingError, match="apt-get install poppler-utils"):
+        render_questionnaire(survey, "de", catalogs, MUNICIPALITY, tmp_path / "form.svg")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a5_flyer(catalogs, tmp_path):
+    pdf = render_flyer(LINK, ["de", "ar"], catalogs, MUNICIPALITY, tmp_path / "flyer.pdf", paper="a5")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Page size:\s+419\.\d+ x 595\.\d+ pts", info) and re.search(r"Pages:\s+1\n", info)
+    assert LINK in pdf_text(pdf)
+
+
+# -- the command line -----------------------------------------------------------------------------------------
+
+
+def test_print_command_writes_the_questionnaire(cli_env, tmp_path, catalogs):
+    output = tmp_path / "out" / "fragebogen-uk.pdf"
+    done = run("heard-admin", "surveys", "print", "needs", "--language", "uk", "-o", str(output), env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert str(output) in done.stdout
+    text = pdf_text(output)
+    assert "[area]" in text and "Südstadt" in text
+    content = catalogs.translations(survey_domain("needs"), "uk", "de")
+    assert_printed(content.pgettext("survey.title", "Was brauchen Sie in unserer Stadt?"), text)
+
+
+def test_print_command_refuses_unknown_survey_and_language(cli_env, tmp_path):
+    output = tmp_path / "x.pdf"
+    unknown_survey = run("heard-admin", "surveys", "print", "nosuch", "-l", "de", "-o", str(output), env=cli_env)
+    assert unknown_survey.returncode == 1
+    assert "No survey 'nosuch'" in unknown_survey.stderr and "needs" in unknown_survey.stderr
+    unknown_language = run("heard-admin", "surveys", "print", "--language", "xx", "-o", str(output), env=cli_env)
+    assert unknown_language.returncode == 1
+    assert "No language 'xx'" in unknown_language.stderr and "uk" in unknown_language.stderr
+    bad_format = run("heard-admin", "surveys", "print", "-l", "de", "-o", str(tmp_path / "x.doc"), env=cli_env)
+    assert bad_format.returncode == 1 and ".pdf, .svg or .png" in bad_format.stderr
+    assert "Traceback" not in unknown_survey.stderr + unknown_language.stderr + bad_format.stderr
+    assert not output.exists()
