@@ -510,6 +510,7 @@ def parse_value(question: Question, text: str, vocabulary: Vocabulary, language:
                 raise _Bad(f"{number} is not between {question.minimum} and {question.maximum}")
             return number
         case _:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
             if len(text) > question.max_length:
                 raise _Bad(f"the text has {len(text)} characters, at most {question.max_length} are allowed")
             return scrub_free_text(text)

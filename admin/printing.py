@@ -41,9 +41,6 @@ PNG_DPI = 150
 """Resolution of .png output: sharp on screens and in messengers, small enough to send (an A4 page is
 1240 x 1754 pixels). Print from the PDF."""
 
-ASSETS_DIR = Path(__file__).resolve().parent / "assets"
-
-
 class PrintingError(Exception):
     """Printing cannot be done as asked; the message says why and what to install or change."""
 
@@ -98,8 +95,8 @@ _ETHIOPIC = _FontFamily("Noto Sans Ethiopic", "NotoSansEthiopic", "Ethiopic")
 
 def _font_folders() -> list[Path]:
     data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return [ASSETS_DIR / "fonts", data_home / "fonts", Path.home() / ".fonts", Path("/usr/local/share/fonts"),
-            Path("/usr/share/fonts")]
+    # fontconfig's usual folders, where Pango finds them too
+    return [data_home / "fonts", Path.home() / ".fonts", Path("/usr/local/share/fonts"), Path("/usr/share/fonts")]
 
 
 @cache
@@ -129,8 +126,7 @@ def _require_fonts(text: str) -> None:
     if missing:
         names = ", ".join(f"{f.family} ({f.script})" for f in missing)
         raise PrintingError(
-            f"Printing these texts needs the fonts {names}: on Debian/Ubuntu apt-get install fonts-noto-core "
-            f"(or put the .ttf files into {ASSETS_DIR / 'fonts'})."
+            f"Printing these texts needs the fonts {names}: on Debian/Ubuntu apt-get install fonts-noto-core."
         )
 
 
@@ -368,9 +364,10 @@ def render_flyer(
             )
         return "".join(made)
 
+    # each name isolated (FSI ... PDI): two right-to-left names side by side must not swap places
     names = " · ".join(
         f"<span {_language_block_attributes(catalogs, code, catalogs.languages[code].name)}>"
-        f"{_e(catalogs.languages[code].name)}</span>"
+        f"\u2068{_e(catalogs.languages[code].name)}\u2069</span>"
         for code in codes
     )
     document = None

@@ -1,116 +1,134 @@
-"""`heard-admin results summary|export`."""
+"""`heard-admin results summary`: counts, shares, breakdowns and the needs ranking, protected by disclosure
+control. (`results export` lives in admin/export_commands.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import csv
-import io
-import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from admin import summary_formats
 from admin.context import console, core, errors
-from admin.summary import SurveySummary, summarize
+from admin.summary import ALL, Profile, Summary, UnknownDimension, differences, summarize, who_answered
 
 app = typer.Typer(no_args_is_help=True, help="Results: summaries with small-group protection, and exports.")
 
 
 class SummaryFormat(StrEnum):
     table = "table"
+    md = "md"
     csv = "csv"
     json = "json"
 
 
-def _survey(opened, survey_id: str | None):  # type: ignore[no-untyped-def]
-    survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
-    if survey is None:
-        errors.print(f"No survey '{survey_id}'.")
-        raise typer.Exit(1)
-    return survey
+def read_population(path: Path | None) -> dict[str, int] | None:
+    """A small CSV with columns area,population (area names as in heard.toml)."""
+    if path is None:
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            return {row["area"].strip(): int(row["population"]) for row in csv.DictReader(handle)}
+        except (KeyError, ValueError) as exc:
+            errors.print(f"{path}: needs the columns area,population with whole numbers ({exc})")
+            raise typer.Exit(1) from exc
 
 
 @app.command()
 def summary(
     survey_id: str = typer.Option(None, "--survey", help="Survey id (default: the configured default)."),
-    output_format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="table, csv or json."),
+    wave: str = typer.Option(None, "--wave", help="Only this wave, e.g. 2027-spring."),
+    by: str = typer.Option(None, "--by", help="Break down by area, language, age, gender, years, channel, "
+                           "distributor, wave, or any single-choice question."),
+    questions: list[str] = typer.Option(None, "--question", help="Only these questions (repeatable)."),
+    output_format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="table, md, csv or json."),
+    population: Path = typer.Option(None, "--population", help="CSV area,population: adds response rates."),
 ) -> None:
-    """Counts per question and choice over completed responses. Counts below k (default 5) show as "<5".
+    """Counts and shares per question and answer over completed responses; "prefer not to say" and "not asked
+    or no answer" apart; means of scales; the most reported needs; who answered. Counts below k (default 5)
+    show as "<5", counts that would reveal them as "–"; groups below k are left out.
 
-    Example: heard-admin results summary --format csv > summary.csv
+    Example: heard-admin results summary --by area --format md > summary.md
     """
+    figures = read_population(population)
 
-    async def run() -> SurveySummary:
+    async def run() -> tuple[Summary, list[Profile], Summary | None]:
         async with core() as opened, opened.db() as db:
-            survey = _survey(opened, survey_id)
-            return await summarize(db, survey, opened.settings.privacy.min_cell)
+            survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
+            if survey is None:
+                errors.print(f"No survey '{survey_id}'.")
+                raise typer.Exit(1)
+            k = opened.settings.privacy.min_cell
+            try:
+                result = await summarize(db, survey, k, by=by, wave=wave, questions=questions or None)
+            except UnknownDimension as exc:
+                errors.print(str(exc))
+                raise typer.Exit(1) from exc
+            overall = await summarize(db, survey, k, wave=wave) if by else None
+            return result, await who_answered(db, survey, k, wave, figures), overall
 
-    result = asyncio.run(run())
-    if output_format is SummaryFormat.table:
-        _print_table(result)
-    elif output_format is SummaryFormat.csv:
-        sys.stdout.write(_as_csv(result))
+    result, profiles, overall = asyncio.run(run())
+    if output_format is SummaryFormat.csv:
+        sys.stdout.write(summary_formats.to_csv(result))
+    elif output_format is SummaryFormat.json:
+        sys.stdout.write(summary_formats.to_json(result, profiles))
+    elif output_format is SummaryFormat.md:
+        sys.stdout.write(summary_formats.to_markdown(result, profiles))
     else:
-        sys.stdout.write(json.dumps(_as_json(result), ensure_ascii=False, indent=1) + "\n")
+        _print_tables(result, profiles, overall)
 
 
-def _print_table(result: SurveySummary) -> None:
-    survey = result.survey
-    console.print(f"[bold]{survey.title}[/bold] ({survey.id} v{survey.version})", highlight=False)
+def _print_tables(result: Summary, profiles: list[Profile], overall: Summary | None) -> None:
+    survey, k = result.survey, result.k
+    wave = f", wave {result.wave}" if result.wave else ""
+    console.print(f"[bold]{survey.title}[/bold] ({survey.id} v{survey.version}{wave})", highlight=False)
     if not result.shown:
-        console.print(f"{_count(result.responses, result.k)} completed responses: too few to show results "
-                      f"(at least {result.k} are needed).", highlight=False)
+        console.print(f"{result.responses.display(k)} completed responses: too few to show results "
+                      f"(at least {k} are needed).", highlight=False)
         return
-    console.print(f"{result.responses} completed responses. Counts below k are shown as \"<k\", counts hidden "
-                  "so that they cannot be recomputed as \"–\".", highlight=False)
-    for question in result.questions:
-        table = Table("answer", "count", "share", title=f"{question.question.name}: {question.question.label}",
-                      title_justify="left")
-        if not question.shown:
-            console.print(f"{question.question.name}: hidden (fewer than {question.k} respondents)")
+    console.print(f"{result.responses.count} completed responses. Counts below k are shown as \"<k\", counts "
+                  "hidden so that they cannot be recomputed as \"–\". " + summary_formats.CAVEAT, highlight=False)
+    who = Table("who answered", "", title_justify="left")
+    for profile in profiles:
+        who.add_row(profile.dimension, ", ".join(
+            f"{r.label} {r.count.display(k)}" + (f" ({r.rate:.1%})" if r.rate else "") for r in profile.rows
+            if r.count.count))
+    console.print(who)
+    ranking = Table("#", "field", "question", "answer", "count", "share", title="Needs and barriers, most reported "
+                    "first", title_justify="left")
+    for rank, item in enumerate(result.ranking[:10], start=1):
+        ranking.add_row(str(rank), item.question.field, item.question.name, item.label, item.count.display(k),
+                        "" if item.share is None else f"{item.share:.0%}")
+    console.print(ranking)
+    for table in result.tables:
+        groups = table.groups if result.by else [g for g in table.groups if g.key == ALL]
+        if table.cell(table.rows[0].key).hidden and all(table.cell(r.key).hidden for r in table.rows):
+            console.print(f"{table.question.name}: hidden (fewer than {table.k} respondents)")
             continue
-        for row in question.rows:
-            share = row.share(result.responses)
-            table.add_row(row.label, row.cell.display(question.k), "" if share is None else f"{share:.0%}")
-        if question.mean is not None:
-            table.caption = f"mean {question.mean:.2f}"
-        console.print(table)
+        view = Table("answer", *(f"{g.label}\nn={g.size.display(table.k)}" for g in groups),
+                     title=f"{table.question.name}: {table.question.label}", title_justify="left")
+        for row in table.rows:
+            view.add_row(row.label, *(
+                f"{table.cell(row.key, g.key).display(table.k)} {_percent(table.share(row.key, g.key))}".strip()
+                for g in groups))
+        if table.means:
+            view.add_row("mean", *("" if table.means.get(g.key) is None else f"{table.means[g.key]:.2f}"
+                                   for g in groups))
+        console.print(view)
+    if overall is not None:
+        found = differences(overall, result)
+        if found:
+            diff = Table("group", "need", "share here", "overall", "difference",
+                         title=f"Where {result.by} groups differ most from the whole", title_justify="left")
+            for d in found:
+                diff.add_row(d.group_label, f"{d.item.question.name}: {d.item.label}", f"{d.share:.0%}",
+                             f"{d.overall:.0%}", f"{d.points:+.0f} points")
+            console.print(diff)
 
 
-def _count(n: int, k: int) -> str:
-    return str(n) if n == 0 or n >= k else f"<{k}"
-
-
-def _as_rows(result: SurveySummary) -> list[dict[str, object]]:
-    rows = []
-    for question in result.questions:
-        if not (result.shown and question.shown):
-            continue
-        for row in question.rows:
-            rows.append({
-                "question": question.question.name,
-                "answer": row.key,
-                "label": row.label,
-                "count": row.cell.display(question.k),
-            })
-    return rows
-
-
-def _as_csv(result: SurveySummary) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["question", "answer", "label", "count"])
-    writer.writeheader()
-    writer.writerows(_as_rows(result))
-    return buffer.getvalue()
-
-
-def _as_json(result: SurveySummary) -> dict[str, object]:
-    return {
-        "survey_id": result.survey.id,
-        "survey_version": result.survey.version,
-        "responses": _count(result.responses, result.k),
-        "min_cell": result.k,
-        "rows": _as_rows(result),
-    }
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"({share:.0%})"

@@ -11,9 +11,12 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 DEFAULT_MIN_CELL = 5
 SENSITIVE_MIN_CELL = 10
@@ -53,18 +56,39 @@ def protect_independent(counts: Mapping[str, int], k: int) -> dict[str, Cell]:
 
 def protect_additive(counts: Mapping[str, int], k: int) -> dict[str, Cell]:
     """Cells that add up to a total which is shown: primary, then secondary suppression."""
-    cells = protect_independent(counts, k)
-    while True:
-        hidden = [key for key, cell in cells.items() if cell.hidden]
-        hidden_sum = sum(cells[key].count for key in hidden)
-        recomputable = len(hidden) == 1 or 0 < hidden_sum < k
-        if not hidden or not recomputable:
-            return cells
-        candidates = sorted((cell.count, key) for key, cell in cells.items() if not cell.hidden and cell.count > 0)
-        if not candidates:
-            return cells
-        _, key = candidates[0]
-        cells[key] = Cell(cells[key].count, Hidden.SECONDARY)
+    return protect_lines(counts, [(None, list(counts))], k)
+
+
+def protect_lines(
+    counts: Mapping[K, int],
+    lines: Sequence[tuple[K | None, Sequence[K]]],
+    k: int,
+    force_hidden: Iterable[K] = (),
+) -> dict[K, Cell]:
+    """Cells of a table whose lines (rows, columns, margins) add up to totals.
+
+    Each line is (total cell, member cells); a total of None is known anyway (e.g. the number of responses).
+    Primary suppression hides counts 1..k-1 and the `force_hidden` cells (e.g. a dropped group's column);
+    then, while some line whose total is shown has exactly one hidden non-zero member, or hidden members
+    summing to less than k, the smallest visible non-zero member of that line is hidden as well."""
+    hidden: dict[K, Hidden] = {key: Hidden.PRIMARY for key, n in counts.items() if 0 < n < k}
+    for key in force_hidden:
+        hidden.setdefault(key, Hidden.PRIMARY)
+    changed = True
+    while changed:
+        changed = False
+        for total, members in lines:
+            if total is not None and total in hidden:
+                continue
+            concealed = [m for m in members if m in hidden and counts[m] > 0]
+            concealed_sum = sum(counts[m] for m in concealed)
+            if not concealed or (len(concealed) > 1 and concealed_sum >= k):
+                continue
+            candidates = sorted((counts[m], str(m), m) for m in members if m not in hidden and counts[m] > 0)
+            if candidates:
+                hidden[candidates[0][2]] = Hidden.SECONDARY
+                changed = True
+    return {key: Cell(n, hidden.get(key)) for key, n in counts.items()}
 
 
 def group_shown(total: int, k: int) -> bool:

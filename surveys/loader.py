@@ -26,7 +26,7 @@ _QUESTION_KEYS = {
     "name", "type", "label", "hint", "field", "required", "sensitive", "choices", "choices_from",
     "min", "max", "max_length", "low_label", "high_label", "show_if",
 }
-_CHOICE_KEYS = {"name", "label", "exclusive"}
+_CHOICE_KEYS = {"name", "label", "exclusive", "need"}
 _CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTI}
 _CONDITION_SOURCES = {QuestionType.SINGLE, QuestionType.MULTI, QuestionType.SCALE}
 
@@ -310,6 +310,7 @@ def _parse_choices(
         name = checker.name(choice_data, f"a choice of {what}")
         label = checker.text(choice_data, "label", f"choice '{name}' of {what}")
         exclusive = checker.flag(choice_data, "exclusive")
+        need = checker.flag(choice_data, "need") if "need" in choice_data else None
         if exclusive and qtype is not QuestionType.MULTI:
             checker.report(line, f"{what}: 'exclusive' only applies to multi questions")
         if name == DECLINED:
@@ -318,7 +319,7 @@ def _parse_choices(
             if any(c.name == name for c in choices):
                 checker.report(line, f"{what}: choice name '{name}' is used twice")
             else:
-                choices.append(Choice(name, label, exclusive))
+                choices.append(Choice(name, label, exclusive, need))
     return choices
 
 

@@ -48,6 +48,14 @@ class Choice:
     label: str
     exclusive: bool = False
     """For multi questions: choosing it clears the others (e.g. "none of these")."""
+    need: bool | None = None
+    """Whether choosing it reports a need or barrier, for the needs ranking. Unset: every option of a multi
+    question that is not exclusive counts; of single questions, only options marked `need: true`."""
+
+    def reports_need(self, question_type: QuestionType) -> bool:
+        if self.need is not None:
+            return self.need
+        return question_type is QuestionType.MULTI and not self.exclusive
 
 
 @dataclass(frozen=True, slots=True)

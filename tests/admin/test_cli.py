@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -107,10 +109,11 @@ async def test_console_interview_is_stored_and_appears_in_summary_and_export(set
 
 def area_counts(cli_env) -> dict[str, str]:
     summary = run("heard-admin", "results", "summary", "--format", "csv", env=cli_env)
-    rows = [line.rsplit(",", 1) for line in summary.stdout.strip().splitlines()[1:]]
-    for head, count in rows:
-        assert count in ("<5", "–") or (count.isdigit() and (int(count) == 0 or int(count) >= 5)), head
-    return {head.split(",")[1]: count for head, count in rows if head.startswith("area,")}
+    rows = list(csv.DictReader(io.StringIO(summary.stdout)))
+    for row in rows:
+        count = row["count"]
+        assert count in ("<5", "<10", "–") or (count.isdigit() and (int(count) == 0 or int(count) >= 5)), row
+    return {row["answer"]: row["count"] for row in rows if row["question"] == "area"}
 
 
 def interview_in(area: str) -> list[str]:
@@ -123,7 +126,7 @@ async def test_summary_hides_small_counts_and_those_that_would_reveal_them(setti
     await interview(settings, interview_in("Südstadt"))
     # 7 responses: Südstadt (1) is hidden; Nordstadt (6) would reveal it as 7 - 6, so it is hidden too
     assert area_counts(cli_env) == {"altstadt": "0", "nordstadt": "–", "suedstadt": "<5", "elsewhere": "0",
-                                    "prefer_not_to_say": "0", "not_asked": "0"}
+                                    "prefer_not_to_say": "0", "no_answer": "0"}
     table = run("heard-admin", "results", "summary", env=cli_env)
     assert "7 completed responses" in table.stdout
     # health questions are sensitive: k = 10, so 7 respondents show nothing of them
@@ -133,7 +136,7 @@ async def test_summary_hides_small_counts_and_those_that_would_reveal_them(setti
         await interview(settings, interview_in("Altstadt"))
     # 12 responses: Südstadt (1) hidden, the smallest other cell (Altstadt, 5) hidden with it, Nordstadt shown
     assert area_counts(cli_env) == {"altstadt": "–", "nordstadt": "6", "suedstadt": "<5", "elsewhere": "0",
-                                    "prefer_not_to_say": "0", "not_asked": "0"}
+                                    "prefer_not_to_say": "0", "no_answer": "0"}
 
 
 def test_validate_reports_file_and_line(tmp_path, cli_env):

@@ -52,18 +52,29 @@ class Word:
     x_min: float
     y_min: float
     x_max: float
+    y_max: float
+
+    @property
+    def y_mid(self) -> float:
+        return (self.y_min + self.y_max) / 2
 
 
 def pdf_words(path: Path, page: int = 1) -> list[Word]:
     done = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
                           capture_output=True, text=True, check=True)
     return [
-        Word(_without_controls(m["text"]), float(m["x0"]), float(m["y0"]), float(m["x1"]))
+        Word(_without_controls(m["text"]), float(m["x0"]), float(m["y0"]), float(m["x1"]), float(m["y1"]))
         for m in re.finditer(
-            r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" yMax="[\d.]+">(?P<text>.*?)</word>',
+            r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" yMax="(?P<y1>[\d.]+)">'
+            r"(?P<text>.*?)</word>",
             done.stdout,
         )
     ]
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
 
 
 def pdf_fonts(path: Path) -> str:
@@ -81,20 +92,41 @@ def _arabic_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text)  # presentation forms -> letters
     text = re.sub(r"\s+(?=[\u064b-\u065f\u0670])", "", text)  # pdftotext sets a lone shadda apart
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Mn", "Cf") and ch != "\u0640")
-    return re.findall(r"\w+", text)
+    words = re.sub(r"\W", " ", text)
+    return re.findall(r"[\u0600-\u06ff]+|[^\s\u0600-\u06ff]+", words)  # "10سنوات" is two words
 
 
-def assert_printed(expected: str, extracted: str) -> None:
-    """`expected` is in the text layer. Arabic script is compared word by word on the letters of each word:
-    poppler gives the letters of a lam-alef ligature in visual order (الأسئلة comes out as األسئلة) and now and
-    then repeats a letter around a vowel mark, so a few words out of many may differ."""
-    if not _ARABIC.search(expected):
-        assert _squashed(expected) in _squashed(extracted), f"not in the PDF's text: {expected!r}"
-        return
-    have = {"".join(sorted(word)) for word in _arabic_words(extracted)}
-    wanted = _arabic_words(expected)
-    missing = [word for word in wanted if "".join(sorted(word)) not in have]
-    assert len(missing) <= len(wanted) // 5, f"not in the PDF's text: {missing} of {expected!r}"
+class TextLayer:
+    """What pdftotext reads from a PDF, and checks that printed texts are in it.
+
+    Latin, Cyrillic and Ge'ez text must be there as printed (whitespace aside). Arabic script is compared word by
+    word on the letters of each word, since poppler gives the letters of a lam-alef ligature in visual order
+    (الأسئلة comes out as األسئلة), sometimes repeats a letter around a vowel mark and sometimes puts part of a
+    word with a shadda on the line above. So most words of each Arabic text, and 90% of all its Arabic words,
+    must be found."""
+
+    def __init__(self, pdf: Path) -> None:
+        self.plain = pdf_text(pdf)
+        self._squashed = _squashed(self.plain)
+        self._arabic = {"".join(sorted(word)) for word in _arabic_words(self.plain)}
+        self.wanted = 0
+        self.missing: list[str] = []
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.plain
+
+    def assert_has(self, expected: str) -> None:
+        if not _ARABIC.search(expected):
+            assert _squashed(expected) in self._squashed, f"not in the PDF's text: {expected!r}"
+            return
+        wanted = _arabic_words(expected)
+        missing = [word for word in wanted if "".join(sorted(word)) not in self._arabic]
+        assert len(missing) * 2 <= len(wanted), f"not in the PDF's text: {missing} of {expected!r}"
+        self.wanted += len(wanted)
+        self.missing += missing
+
+    def assert_mostly_complete(self) -> None:
+        assert len(self.missing) * 10 <= self.wanted, f"not in the PDF's text: {self.missing}"
 
 
 # -- fixtures: render each document once ----------------------------------------------------------------------
@@ -143,14 +175,15 @@ def bot(catalogs: Catalogs, language: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("language", ["ar", "uk", "ti"])
 def test_flyer_pdf_has_link_and_texts_in_its_text_layer(rendered, catalogs, language):
     pdf = rendered("flyer", language)
-    text = pdf_text(pdf)
+    text = TextLayer(pdf)
     assert LINK in text
     assert MUNICIPALITY in text
     texts = flyer_texts(bot(catalogs, language), MUNICIPALITY)
     for printed in (texts.headline, texts.invitation, texts.how, texts.scan, texts.privacy):
-        assert_printed(printed, text)
-    assert_printed(catalogs.languages[language].name, text)
-    assert "/Type /Page" in pdf.read_bytes().decode("latin-1") and "/URI" in pdf.read_bytes().decode("latin-1")
+        text.assert_has(printed)
+    text.assert_has(catalogs.languages[language].name)
+    text.assert_mostly_complete()
+    assert pdf_pages(pdf) == 1
 
 
 def test_flyer_embeds_the_fonts_of_each_script(rendered):
@@ -175,12 +208,10 @@ def test_flyer_text_block_runs_in_the_languages_direction(rendered, language, rt
 def test_flyer_with_many_languages_stays_on_one_page(rendered, catalogs):
     languages = "de,ar,uk,ti,fa_AF,ru"
     pdf = rendered("flyer", languages)
-    assert pdf.read_bytes().count(b"/Type /Page\n") + pdf.read_bytes().count(b"/Type /Page ") <= 2
-    assert subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.count("Pages:") == 1
-    assert re.search(r"Pages:\s+1\n", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)
-    text = pdf_text(pdf)
+    assert pdf_pages(pdf) == 1
+    text = TextLayer(pdf)
     for language in languages.split(","):
-        assert_printed(flyer_texts(bot(catalogs, language), MUNICIPALITY).headline, text)
+        text.assert_has(flyer_texts(bot(catalogs, language), MUNICIPALITY).headline)
 
 
 # -- the questionnaire ----------------------------------------------------------------------------------------
@@ -188,38 +219,39 @@ def test_flyer_with_many_languages_stays_on_one_page(rendered, catalogs):
 
 @pytest.mark.parametrize("language", ["ar", "uk"])
 def test_questionnaire_pdf_has_every_question_with_number_name_and_choices(rendered, catalogs, survey, language):
-    text = pdf_text(rendered("questionnaire", language))
+    text = TextLayer(rendered("questionnaire", language))
     content = catalogs.translations(survey_domain(survey.id), language, survey.language)
     paper = questionnaire_texts(bot(catalogs, language))
 
-    assert_printed(content.pgettext("survey.title", survey.title), text)
-    assert_printed(content.pgettext("survey.intro", survey.intro), text)
-    assert_printed(content.pgettext("survey.thanks", survey.thanks), text)
+    text.assert_has(content.pgettext("survey.title", survey.title))
+    text.assert_has(content.pgettext("survey.intro", survey.intro))
+    text.assert_has(content.pgettext("survey.thanks", survey.thanks))
     for printed in (paper.instructions, paper.tick_one, paper.tick_any, paper.tick_scale, paper.write_text,
                     paper.declined, paper.thanks):
-        assert_printed(printed, text)
+        text.assert_has(printed)
 
-    numbers = set(re.findall(r"^\s*(\d+)\s*$", text, re.MULTILINE))
-    tokens = set(re.findall(r"[a-z0-9_]+", text))
+    numbers = set(re.findall(r"^\s*(\d+)\s*$", text.plain, re.MULTILINE))  # the number boxes
+    tokens = set(re.findall(r"[a-z0-9_]+", text.plain))
     for number, question in enumerate(survey.answerable(), start=1):
         assert str(number) in numbers, f"question number {number} ({question.name})"
         assert question.name in tokens, question.name
-        assert_printed(content.pgettext(f"{question.name}.label", question.label), text)
+        text.assert_has(content.pgettext(f"{question.name}.label", question.label))
         if question.hint:
-            assert_printed(content.pgettext(f"{question.name}.hint", question.hint), text)
+            text.assert_has(content.pgettext(f"{question.name}.hint", question.hint))
         for choice in question.choices:
             assert choice.name in tokens, f"{question.name}.{choice.name}"
-            assert_printed(content.pgettext(f"{question.name}.{choice.name}", choice.label), text)
+            text.assert_has(content.pgettext(f"{question.name}.{choice.name}", choice.label))
         if question.type is QuestionType.SCALE and question.low_label:
-            assert_printed(content.pgettext(f"{question.name}.low_label", question.low_label), text)
-    assert text.count(DECLINED) == sum(q.offers_decline for q in survey.questions)
+            text.assert_has(content.pgettext(f"{question.name}.low_label", question.low_label))
+    assert text.plain.count(DECLINED) == sum(q.offers_decline for q in survey.questions)
     for name, label in AREAS:  # the area question's choices come from the municipality's configuration
         assert name in tokens and label in text
+    text.assert_mostly_complete()
 
 
 @pytest.mark.parametrize("language", ["ar", "uk"])
 def test_questionnaire_says_which_questions_to_skip(rendered, catalogs, survey, language):
-    text = pdf_text(rendered("questionnaire", language))
+    text = TextLayer(rendered("questionnaire", language))
     translations = bot(catalogs, language)
     content = catalogs.translations(survey_domain(survey.id), language, survey.language)
     paper = questionnaire_texts(translations)
@@ -233,15 +265,16 @@ def test_questionnaire_says_which_questions_to_skip(rendered, catalogs, survey, 
                 content.pgettext(f"{earlier.name}.{c.name}", c.label) for c in earlier.choices
                 if c.name in condition.any_of
             )
-            assert_printed(paper.only_if(translations, numbers[earlier.name], answers), text)
+            text.assert_has(paper.only_if(translations, numbers[earlier.name], answers))
+    text.assert_mostly_complete()
 
 
 def test_questionnaire_only_if_names_the_earlier_question_and_its_answers_in_german(rendered, catalogs, survey):
-    text = pdf_text(rendered("questionnaire", "de"))
+    text = TextLayer(rendered("questionnaire", "de"))
     paper = questionnaire_texts(bot(catalogs, "de"))
     language_course = survey.answerable().index(survey.question("language_course")) + 1
     expected = paper.only_if(bot(catalogs, "de"), language_course, "Ja / Nein, aus anderen Gründen")
-    assert_printed(expected, text)
+    text.assert_has(expected)
 
 
 @pytest.mark.parametrize(("language", "rtl"), [("ar", True), ("uk", False)])
@@ -250,7 +283,7 @@ def test_questionnaire_runs_in_the_languages_direction(rendered, language, rtl):
     the [area] column name at the other end of the label."""
     words = pdf_words(rendered("questionnaire", language))
     code = next(w for w in words if re.search(r"\barea\b", w.text))
-    number = next(w for w in words if w.text == "1" and abs(w.y_min - code.y_min) < 6)
+    number = next(w for w in words if w.text == "1" and abs(w.y_mid - code.y_mid) < 4)
     if rtl:
         assert number.x_min > code.x_max and number.x_max > A4_WIDTH_PT - 60
     else:
@@ -266,16 +299,14 @@ def test_flyer_png_is_an_a4_picture_with_content(rendered):
     png = rendered("flyer", "ti", ".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(png) as image:
-        assert image.size == (1240, 1754)  # A4 at 150 dpi
+        assert image.size[0] == pytest.approx(1240, abs=2) and image.size[1] == pytest.approx(1754, abs=2)
         grey = image.convert("L").resize((124, 175))
-        dark = sum(1 for value in grey.getdata() if value < 128)
+        dark = sum(grey.histogram()[:128])
         assert 0.02 < dark / (124 * 175) < 0.5
 
 
 def test_questionnaire_svg_has_all_pages_as_outlines(rendered):
-    pdf = rendered("questionnaire", "ar")
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                              text=True).stdout).group(1))
+    pages = pdf_pages(rendered("questionnaire", "ar"))
     svg = rendered("questionnaire", "ar", ".svg")
     root = ET.parse(svg).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
@@ -317,8 +348,9 @@ def test_missing_converter_is_named(catalogs, survey, tmp_path, monkeypatch):
 
 def test_a5_flyer(catalogs, tmp_path):
     pdf = render_flyer(LINK, ["de", "ar"], catalogs, MUNICIPALITY, tmp_path / "flyer.pdf", paper="a5")
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    assert re.search(r"Page size:\s+419\.\d+ x 595\.\d+ pts", info) and re.search(r"Pages:\s+1\n", info)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+419\.\d+ x 595\.\d+ pts", info)
+    assert pdf_pages(pdf) == 1
     assert LINK in pdf_text(pdf)
 
 
@@ -330,10 +362,10 @@ def test_print_command_writes_the_questionnaire(cli_env, tmp_path, catalogs):
     done = run("heard-admin", "surveys", "print", "needs", "--language", "uk", "-o", str(output), env=cli_env)
     assert done.returncode == 0, done.stderr
     assert str(output) in done.stdout
-    text = pdf_text(output)
+    text = TextLayer(output)
     assert "[area]" in text and "Südstadt" in text
     content = catalogs.translations(survey_domain("needs"), "uk", "de")
-    assert_printed(content.pgettext("survey.title", "Was brauchen Sie in unserer Stadt?"), text)
+    text.assert_has(content.pgettext("survey.title", "Was brauchen Sie in unserer Stadt?"))
 
 
 def test_print_command_refuses_unknown_survey_and_language(cli_env, tmp_path):
