@@ -26,7 +26,7 @@ import secrets
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 from surveys.privacy import scrub_free_text
 from surveys.store.database import DbSession
 from surveys.store.schema import Distributor, Response
+from surveys.waves import open_wave
 from surveys.wiring import Core
 
 CHANNEL = "paper"
@@ -438,7 +439,7 @@ def _row_answers(
     numbers: Mapping[str, int],
     row: int,
     language: str,
-    cell: Any,
+    cell: Callable[[str], str],
     *,
     name_in_file: Mapping[str, int],
     out: list[Problem],
@@ -644,6 +645,7 @@ async def store(
             Response.survey_version == survey.version,
             Response.respondent.in_(respondents[start:start + _QUERY_CHUNK]),
         ))).all())
+    wave = await open_wave(db, survey.id)  # as for a chat response: the wave open when it is stored
     imported = 0
     for paper in responses:
         if paper.respondent in existing:
@@ -657,6 +659,7 @@ async def store(
             channel=CHANNEL,
             submitted_on=today or dt.date.today(),
             distributor_id=paper.distributor_id,
+            wave=wave.name if wave else None,
         )
         response.answers = answer_rows(survey, paper.answers)
         db.add(response)

@@ -254,6 +254,13 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _t(text: str) -> str:
+    """A text from a catalog, isolated (FSI ... PDI): it takes its direction from its own first letter, so a text
+    still in the source language inside a right-to-left form keeps its full stop at its end. (Right-to-left
+    catalog texts start with a right-to-left letter: `translations check` sees to that.)"""
+    return f"\u2068{_e(text)}\u2069"
+
+
 def _bcp47(code: str) -> str:
     """The HTML lang of a catalog code: fa_AF -> fa-AF (Pango picks Dari letter forms), de_plain -> de."""
     base, _, region = code.partition("_")
@@ -355,11 +362,11 @@ def render_flyer(
             made.append(
                 f"<section {_language_block_attributes(catalogs, code, sample)}>"
                 f'<div class="language">{_e(catalogs.languages[code].name)}</div>'
-                f"<h2>{_e(text.headline)}</h2>"
-                f"<p>{_e(text.invitation)}</p>"
-                f"<p>{_e(text.how)}</p>"
-                f'<p class="scan">{_e(text.scan)} {_link(link, column_width, size)}</p>'
-                f'<p class="privacy">{_e(text.privacy)}</p>'
+                f"<h2>{_t(text.headline)}</h2>"
+                f"<p>{_t(text.invitation)}</p>"
+                f"<p>{_t(text.how)}</p>"
+                f'<p class="scan">{_t(text.scan)} {_link(link, column_width, size)}</p>'
+                f'<p class="privacy">{_t(text.privacy)}</p>'
                 "</section>"
             )
         return "".join(made)
@@ -367,7 +374,7 @@ def render_flyer(
     # each name isolated (FSI ... PDI): two right-to-left names side by side must not swap places
     names = " · ".join(
         f"<span {_language_block_attributes(catalogs, code, catalogs.languages[code].name)}>"
-        f"\u2068{_e(catalogs.languages[code].name)}\u2069</span>"
+        f"{_t(catalogs.languages[code].name)}</span>"
         for code in codes
     )
     document = None
@@ -474,12 +481,12 @@ def render_questionnaire(
     title = form.content("survey.title", survey.title)
     body = (
         f'<header><div class="municipality">{_e(municipality)}</div>'
-        f"<h1>{_e(title)}</h1>"
-        f"<p>{_e(form.content('survey.intro', survey.intro))}</p>"
-        f'<div class="instructions">{_e(form.texts.instructions)}</div></header>'
+        f"<h1>{_t(title)}</h1>"
+        f"<p>{_t(form.content('survey.intro', survey.intro))}</p>"
+        f'<div class="instructions">{_t(form.texts.instructions)}</div></header>'
         + "".join(form.question(question) for question in survey.questions)
-        + f'<div class="thanks"><p>{_e(form.content("survey.thanks", survey.thanks))}</p>'
-        f'<p class="back">{_e(form.texts.thanks)}</p></div>'
+        + f'<div class="thanks"><p>{_t(form.content("survey.thanks", survey.thanks))}</p>'
+        f'<p class="back">{_t(form.texts.thanks)}</p></div>'
     )
     css = (_BASE_CSS + _QUESTIONNAIRE_CSS) % {
         "paper": paper, "margin": "12mm 13mm 15mm 13mm", "size": 10.0 if paper == "A4" else 8.5,
@@ -511,20 +518,20 @@ class _Form:
         label = self.content(f"{question.name}.label", question.label)
         hint = self.content(f"{question.name}.hint", question.hint) if question.hint else None
         if question.type is QuestionType.NOTE:
-            parts = [f'<p class="label">{_e(label)}</p>']
+            parts = [f'<p class="label">{_t(label)}</p>']
             if hint:
-                parts.append(f"<p>{_e(hint)}</p>")
+                parts.append(f"<p>{_t(hint)}</p>")
             return f'<div class="question note">{"".join(parts)}</div>'
         number = self.numbers[question.name]
         parts = [self._skip(condition.question, condition.any_of) for condition in question.show_if]
         parts.append(
             f'<div class="head"><span class="number">{number}</span>'
-            f'<span class="label">{_e(label)} <span class="code" dir="ltr">[{_e(question.name)}]</span></span>'
+            f'<span class="label">{_t(label)} <span class="code" dir="ltr">[{_e(question.name)}]</span></span>'
             "</div>"
         )
         if hint:
-            parts.append(f'<p class="hint">{_e(hint)}</p>')
-        parts.append(f'<p class="how">{_e(self._how(question))}</p>')
+            parts.append(f'<p class="hint">{_t(hint)}</p>')
+        parts.append(f'<p class="how">{_t(self._how(question))}</p>')
         parts.append(f'<div class="choices">{self._answers(question)}</div>')
         return f'<div class="question" id="q-{_e(question.name)}">{"".join(parts)}</div>'
 
@@ -535,7 +542,7 @@ class _Form:
         # " / " rather than a comma: labels such as "Nein, aus anderen Gründen" carry commas themselves
         answers = " / ".join(self.choice_label(question, name) for name in ordered)
         text = self.texts.only_if(self.bot, self.numbers[earlier], answers)
-        return f'<p class="skip">{_e(text)}</p>'
+        return f'<p class="skip">{_t(text)}</p>'
 
     def _how(self, question: Question) -> str:
         texts = self.texts
@@ -561,8 +568,8 @@ class _Form:
                 low = self.content(f"{question.name}.low_label", question.low_label)
                 high = self.content(f"{question.name}.high_label", question.high_label)
                 rows.append(
-                    f'<p class="anchors"><bdi>{question.minimum}</bdi> = {_e(low)} … '
-                    f"<bdi>{question.maximum}</bdi> = {_e(high)}</p>"
+                    f'<p class="anchors"><bdi>{question.minimum}</bdi> = {_t(low)} … '
+                    f"<bdi>{question.maximum}</bdi> = {_t(high)}</p>"
                 )
             rows.append(f'<div class="points">{points}</div>')
         elif question.type is QuestionType.NUMBER:
@@ -578,7 +585,7 @@ class _Form:
     @staticmethod
     def _choice(label: str, name: str, extra: str = "") -> str:
         return (
-            f'<div class="choice {extra}"><span class="box"></span>{_e(label)} '
+            f'<div class="choice {extra}"><span class="box"></span>{_t(label)} '
             f'<span class="code" dir="ltr">{_e(name)}</span></div>'
         )
 

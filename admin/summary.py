@@ -192,20 +192,10 @@ async def summarize(
         .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
     )
-    answered_statement = (
-        select(Response.survey_version, Answer.question, group_of, func.count(func.distinct(Answer.response_id)))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Answer.declined.is_(False))
-    )
     for target, condition in joins:
         counts_statement = counts_statement.outerjoin(target, condition)
-        answered_statement = answered_statement.outerjoin(target, condition)
     counts_statement = _scope(counts_statement, survey, all_versions, wave).group_by(
         Response.survey_version, Answer.question, answer_key, Answer.number, group_of
-    )
-    answered_statement = _scope(answered_statement, survey, all_versions, wave).group_by(
-        Response.survey_version, Answer.question, group_of
     )
 
     raw: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
@@ -216,8 +206,7 @@ async def summarize(
             raw[question][(key, group)] += count
         elif number is not None:
             raw[question][(f"#{number}", group)] += count
-    for version, question, group, count in await db.execute(answered_statement):
-        if question in alike and version in alike[question]:
+        else:  # a free text, or the row that marks a multi-choice question as answered
             raw[question][(ANSWERED, group)] += count
 
     labels = await _group_labels(db, survey, dimension)
@@ -316,8 +305,12 @@ def _table(
     rows = _rows(question)
     counts: dict[tuple[str, str], int] = {}
     for group in groups or [ALL]:
-        answered = raw.get((ANSWERED, group), 0)
         declined = raw.get((DECLINED, group), 0)
+        if question.type in (QuestionType.MULTI, QuestionType.TEXT):
+            answered = raw.get((ANSWERED, group), 0)
+        else:  # one row per answer: choices, scale points, numbers
+            answered = sum(n for (key, grp), n in raw.items() if grp == group and key not in (ANSWERED, DECLINED))
+            raw[(ANSWERED, group)] = answered
         for row in rows:
             if row.key == NO_ANSWER:
                 counts[(row.key, group)] = max(sizes.get(group, 0) - answered - declined, 0)

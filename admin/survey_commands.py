@@ -104,6 +104,8 @@ def print_questionnaire(
 
     Example: heard-admin surveys print needs --language ar -o fragebogen-ar.pdf
     """
+    from rich.markup import escape
+
     from admin.printing import PrintingError, render_questionnaire
     from surveys.i18n import Catalogs
 
@@ -122,7 +124,11 @@ def print_questionnaire(
     try:
         written = render_questionnaire(survey, code, catalogs, configured.municipality.name, target, paper=paper)
     except PrintingError as exc:
-        errors.print(f"[red]Cannot print:[/red] {exc}", highlight=False)
+        errors.print(f"[red]Cannot print:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+    except OSError as exc:  # e.g. the output folder is not writable
+        errors.print(f"[red]Cannot write {escape(str(target))}:[/red] {escape(str(exc.strerror or exc))}",
+                     highlight=False)
         raise typer.Exit(1) from exc
     status = catalogs.languages[code].status
     note = "" if status == "reviewed" else f" (translation status: {status}; have it reviewed before a large print run)"

@@ -314,7 +314,9 @@ def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answ
         if value == DECLINED:
             rows.append(Answer(question=name, declined=True))
         elif isinstance(value, tuple):
-            rows += [Answer(question=name, choice=choice) for choice in value] or [Answer(question=name)]
+            # one row without a choice says "answered" (also when nothing was chosen), so that summaries count
+            # respondents per question in one pass, without COUNT(DISTINCT)
+            rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
         elif isinstance(value, int):
             rows.append(Answer(question=name, number=value))
         elif kind is QuestionType.TEXT:

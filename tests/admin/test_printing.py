@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -20,12 +21,13 @@ import pytest
 from admin.printing import PrintingError, render_flyer, render_questionnaire
 from surveys.config import load_settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
+from surveys.loader import parse_survey
 from surveys.model import DECLINED, QuestionType, Survey
 from surveys.printed_texts import flyer_texts, questionnaire_texts
 from surveys.registry import SurveyRegistry
-from tests.admin.test_cli import run
 from tests.conftest import AREAS, write_config
 
+BIN = Path(sys.executable).parent
 LINK = "https://t.me/heard_testhausen_bot?start=d-k7f2q9_l-ar"
 MUNICIPALITY = "Stadt Testhausen"
 A4_WIDTH_PT = 595.28
@@ -277,6 +279,36 @@ def test_questionnaire_only_if_names_the_earlier_question_and_its_answers_in_ger
     text.assert_has(expected)
 
 
+def test_questionnaire_prints_notes_numbers_and_required_questions(catalogs, tmp_path):
+    survey = parse_survey(
+        """
+id: mini
+version: 3
+language: de
+title: Kurzer Fragebogen
+intro: Drei Fragen.
+thanks: Danke schön.
+questions:
+  - {name: welcome, type: note, field: core, label: Willkommen beim Fragebogen}
+  - {name: household, type: number, field: core, label: "Wie viele Menschen leben im Haushalt?", min: 1, max: 20,
+     required: true}
+  - {name: wish, type: text, field: closing, label: "Was wünschen Sie sich?", max_length: 300}
+""",
+        "mini.yaml",
+    )
+    pdf = render_questionnaire(survey, "de", catalogs, MUNICIPALITY, tmp_path / "mini.pdf")
+    text = TextLayer(pdf)
+    paper = questionnaire_texts(bot(catalogs, "de"))
+    text.assert_has("Willkommen beim Fragebogen")
+    text.assert_has(paper.number_range(1, 20))
+    text.assert_has(paper.write_text)
+    numbered = re.findall(r"^(\d+)\s*$", text.plain, re.MULTILINE)
+    assert numbered == ["1", "2"]  # the note has no number, as in the bot's "1/2"
+    assert "welcome" not in text.plain and "household" in text.plain and "wish" in text.plain
+    assert text.plain.count(DECLINED) == 1  # the required number question has no "prefer not to say"
+    assert "mini v3" in text.plain  # the footer: which survey version the typed-in answers belong to
+
+
 @pytest.mark.parametrize(("language", "rtl"), [("ar", True), ("uk", False)])
 def test_questionnaire_runs_in_the_languages_direction(rendered, language, rtl):
     """On the first question's line, the number comes first: rightmost in Arabic, leftmost in Ukrainian, with
@@ -355,6 +387,10 @@ def test_a5_flyer(catalogs, tmp_path):
 
 
 # -- the command line -----------------------------------------------------------------------------------------
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_print_command_writes_the_questionnaire(cli_env, tmp_path, catalogs):
