@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run console test lint bench clean
+.PHONY: setup run console test lint bench clean system-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ heard.toml:
 	cp heard.example.toml heard.toml
 	@echo "Created heard.toml from heard.example.toml: set your municipality's name, areas and privacy contact."
 
-setup: $(BIN)/.installed heard.toml
+# fonts and poppler for flyers and paper forms; the bot runs without them, so a failure only warns here
+system-deps:
+	-scripts/system-deps.sh || echo "warning: flyers and paper questionnaires need the packages named above"
+
+setup: system-deps $(BIN)/.installed heard.toml
 	$(BIN)/heard-admin translations compile
 
 run: setup
@@ -25,8 +29,12 @@ console: setup
 	$(BIN)/heard-bot console
 
 test: $(BIN)/.installed
+	scripts/system-deps.sh --with-browser
 	$(BIN)/heard-admin translations compile
 	$(BIN)/pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.aggregation
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
