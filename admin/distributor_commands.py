@@ -160,7 +160,7 @@ def flyer(
 
     Example: heard-admin distributors flyer Xk29fQ7pAb --language ar --language de -o flyer.pdf
     """
-    from admin.printing import render_flyer
+    from surveys.printing import render_flyer
 
     async def run():  # type: ignore[no-untyped-def]
         async with core() as opened, opened.db() as db:

@@ -106,8 +106,8 @@ def print_questionnaire(
     """
     from rich.markup import escape
 
-    from admin.printing import PrintingError, render_questionnaire
     from surveys.i18n import Catalogs
+    from surveys.printing import PrintingError, render_questionnaire
 
     configured = settings()
     registry = SurveyRegistry(configured)

@@ -6,11 +6,16 @@ else they fall through to the survey like any unknown command.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
+from aiogram.types import FSInputFile
 from aiogram.types import Message as TelegramMessage
 
 from bot import texts
@@ -19,8 +24,11 @@ from bot.identity import Resident
 from surveys.conversation import Conversations
 from surveys.distribution import INVITE_PREFIX, deep_link
 from surveys.engine import Start
+from surveys.printing import PrintingError, render_flyer
 from surveys.store.schema import Distributor
 from surveys.workers import Workers
+
+log = logging.getLogger(__name__)
 
 
 class LinkedWorker(Filter):
@@ -68,6 +76,28 @@ async def on_mylink(
     await message.answer(texts.worker_link(conversations, _language(conversations, resident, distributor), link))
 
 
+async def on_myflyer(
+    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident, distributor: Distributor
+) -> None:
+    """The worker's flyer as a PDF: QR code and link with their code, texts in their language (and German)."""
+    me = await bot.me()
+    language = _language(conversations, resident, distributor) or conversations.registry.default.language
+    languages = list(dict.fromkeys([distributor.language or language, conversations.registry.default.language]))
+    languages = [code for code in languages if code in conversations.catalogs.languages]
+    link = deep_link(me.username or "", distributor.code, distributor.language)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "flyer.pdf"
+        try:
+            await asyncio.to_thread(render_flyer, link, languages, conversations.catalogs,
+                                    conversations.municipality.name, path)
+        except PrintingError as exc:
+            log.error("flyer could not be rendered: %s", exc)
+            await message.answer(texts.failure(conversations, language))
+            return
+        await bot.send_document(resident.chat_id, FSInputFile(path, filename=f"flyer-{distributor.code}.pdf"),
+                                caption=texts.worker_flyer_caption(conversations, language))
+
+
 async def on_assist(
     message: TelegramMessage, bot: Bot, workers: Workers, chat: Chat, resident: Resident, distributor: Distributor
 ) -> None:
@@ -86,5 +116,6 @@ def build_router() -> Router:
     router.message.register(on_invitation, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
     router.message.register(on_mystats, Command("mystats"), LinkedWorker())
     router.message.register(on_mylink, Command("mylink"), LinkedWorker())
+    router.message.register(on_myflyer, Command("myflyer"), LinkedWorker())
     router.message.register(on_assist, Command("assist"), LinkedWorker())
     return router

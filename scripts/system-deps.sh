@@ -4,7 +4,7 @@
 # for SVG/PNG output and PDF text checks, and Chromium for testing the HTML report as a person sees it.
 # Installs only what is missing; needs root (or sudo) for that.
 set -euo pipefail
-packages=(fonts-noto-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0)
+packages=(fonts-noto-core fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "${1:-}" = "--with-browser" ]; then
   packages+=(chromium)
 fi

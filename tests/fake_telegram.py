@@ -47,6 +47,8 @@ class ChatMessage:
     text: str
     reply_markup: dict[str, Any] | None = None
     edits: int = 0
+    document: dict[str, Any] | None = None
+    """For sendDocument: {"filename", "content"}."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -135,7 +137,10 @@ class FakeTelegram:
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
-            text = value if isinstance(value, str) else value.file.read().decode()  # type: ignore[union-attr]
+            if not isinstance(value, str):  # an uploaded file
+                params[key] = {"filename": value.filename, "content": value.file.read()}  # type: ignore[union-attr]
+                continue
+            text = value
             if key in ("reply_markup", "allowed_updates", "commands", "scope"):
                 params[key] = json.loads(text)
             else:
@@ -219,6 +224,19 @@ class FakeTelegram:
         message.reply_markup = params.get("reply_markup")
         message.edits += 1
         self._touch(message.chat_id)
+        return message.as_json(self.bot)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        chat_id = int(params["chat_id"])
+        document = params.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):  # aiogram names the file part
+            document = params.get(document.removeprefix("attach://"))
+        if not isinstance(document, dict) or not document["content"]:
+            return self._error("Bad Request: there is no document in the request")
+        message = ChatMessage(next(self._message_ids), chat_id, params.get("caption", ""))
+        message.document = document
+        self.chats.setdefault(chat_id, []).append(message)
+        self._touch(chat_id)
         return message.as_json(self.bot)
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from admin.printing import PrintingError, render_flyer, render_questionnaire
 from surveys.config import load_settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.loader import parse_survey
 from surveys.model import DECLINED, QuestionType, Survey
 from surveys.printed_texts import flyer_texts, questionnaire_texts
+from surveys.printing import PrintingError, render_flyer, render_questionnaire
 from surveys.registry import SurveyRegistry
 from tests.conftest import AREAS, write_config
 

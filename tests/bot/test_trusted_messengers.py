@@ -3,12 +3,22 @@ with small numbers hidden, and can enter a questionnaire for someone."""
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+
 from sqlalchemy import func, select
 
 from surveys import distribution
 from surveys.store.schema import AssistSession, Referral, Response, Session, WorkerLink
 from tests.bot.test_bad_input import decline_until_free_text
 from tests.residents import Resident, new_user, plain
+
+
+def pdf_text(content: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(content)
+        handle.flush()
+        return subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True).stdout
 
 
 async def make_distributor(core, name="Frauencafé Nord", language=None, active=True):
@@ -76,6 +86,12 @@ async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidde
 
     await worker.send("/mylink")
     assert f"https://t.me/heard_test_bot?start={code}" in plain(worker.last.text)
+    await worker.send("/myflyer")
+    flyer = worker.last.document
+    assert flyer is not None and flyer["filename"] == f"flyer-{code}.pdf"
+    assert flyer["content"].startswith(b"%PDF")
+    text = pdf_text(flyer["content"])
+    assert f"start={code}" in text.replace("\n", "") and "Ihre Stimme zählt" in text
     async with core.db() as db:
         links = (await db.scalars(select(WorkerLink))).all()
     assert len(links) == 1 and str(worker.user.id) not in links[0].worker
