@@ -8,6 +8,7 @@ from admin import (
     distributor_commands,
     export_commands,
     import_commands,
+    report_commands,
     result_commands,
     survey_commands,
     translation_commands,
@@ -24,6 +25,7 @@ app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
 app.add_typer(distributor_commands.app, name="distributors")
 app.add_typer(import_commands.app, name="import")
+report_commands.register(app)
 
 
 def main() -> None:

@@ -1,64 +1,550 @@
-"""Microdata export: one record per completed response, answers keyed by question and choice names."""
+"""Microdata export: one record per completed response, answers keyed by question and choice names.
+
+Nothing leaves before k-anonymity holds (admin/anonymity.py). An export reads the database twice inside one
+transaction: first only the quasi-identifiers of every response (to decide what to coarsen, or to refuse), then
+the full responses, streamed in batches and written out one by one. Formats:
+
+- json: a list of records, answers nested under "answers" (multi-choice answers as lists);
+- csv: one column per question, multi-choice answers as space-separated choice names;
+- xlsx: a "data" sheet as the CSV plus one 0/1 column `<question>/<choice>` per option of a multi-choice
+  question (as ODK does), and a "labels" sheet with the survey's texts in its source language;
+- sav (SPSS): as the xlsx data, single-choice and scale answers as numeric codes with value labels, variable
+  labels from the question texts, "prefer not to say" (and a scale's extra choices) as user-missing values.
+
+The submission date leaves as its month only ("2026-11").
+"""
 
 from __future__ import annotations
 
 import csv
-import io
+import datetime as dt
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+import os
+import re
+import textwrap
+from collections import defaultdict
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import extract, select
 
+from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, QUASI_IDENTIFIERS, Mode, Step, protect
 from surveys.conversation import answers_from_rows
-from surveys.model import QuestionType, Survey
+from surveys.model import DECLINED, Question, QuestionType, Survey
 from surveys.store.database import DbSession
-from surveys.store.schema import Response
+from surveys.store.schema import Answer, Response
 
 BATCH = 2000
-META_COLUMNS = ("response_id", "survey_id", "survey_version", "wave", "language", "channel", "submitted_on")
+META_COLUMNS = ("response_id", "survey_id", "survey_version", "wave", "language", "channel", "submitted_month")
+OTHER_LABEL = "other (small groups combined)"
+"""Label of the "other" area that coarsening introduces (no survey text exists for it)."""
 
 
-async def records(db: DbSession, survey: Survey) -> AsyncIterator[dict[str, Any]]:
-    """Completed responses of this survey version, streamed in batches."""
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    sav = "sav"
+
+
+# ------------------------------------------------------------------------------------- what may leave
+
+
+def quasi_identifiers(survey: Survey) -> tuple[str, ...]:
+    """area, age_band, gender (the questions of these names the survey has) and the response's language."""
+    return tuple(
+        name for name in QUASI_IDENTIFIERS
+        if name == "language" or (survey.has_question(name) and survey.question(name).type is not QuestionType.NOTE)
+    )
+
+
+def _scope(statement, survey: Survey, wave: str | None):  # type: ignore[no-untyped-def]
+    statement = statement.where(Response.survey_id == survey.id, Response.survey_version == survey.version)
+    return statement.where(Response.wave == wave) if wave else statement
+
+
+def _flat(value: Any) -> Any:
+    """An answer as a hashable quasi-identifier value: multi-choice as space-separated names, missing blank."""
+    if value is None:
+        return BLANK
+    return " ".join(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an export will contain: which responses, and the coarsened quasi-identifiers of some of them."""
+
+    survey: Survey
+    wave: str | None
+    k: int
+    variables: tuple[str, ...]
+    ids: frozenset[str]
+    changes: dict[str, dict[str, Any]]
+    """Response id -> the quasi-identifiers coarsening changed, with their new values ("" = blanked)."""
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def describe(self) -> str:
+        return "; ".join(step.describe() for step in self.steps)
+
+    def introduced(self, question: str) -> list[str]:
+        """Values coarsening put into a question that are not among its choices (e.g. under_30, other)."""
+        known = {c.name for c in self.survey.question(question).choices} | {BLANK, DECLINED}
+        found = {change[question] for change in self.changes.values() if question in change} - known
+        order = [*MERGED_AGE_BANDS, OTHER]
+        return sorted(found, key=lambda v: (order.index(v) if v in order else len(order), str(v)))
+
+
+async def snapshot(db: DbSession) -> None:
+    """Both reads of an export must see the same responses. SQLite: one transaction (Heard's SQLite
+    transactions are BEGIN IMMEDIATE, so nothing is written meanwhile); PostgreSQL: repeatable read.
+    Call before the session's first query."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coarsen, wave: str | None = None) -> Plan:
+    """Read only the quasi-identifiers, apply k-anonymity; raises anonymity.Refused if the export may not happen."""
+    variables = quasi_identifiers(survey)
+    questions = [v for v in variables if v != "language"]
+    people: dict[str, dict[str, Any]] = {}
+    for response_id, language in await db.execute(_scope(select(Response.id, Response.language), survey, wave)):
+        people[response_id] = {"response_id": response_id, "language": language}
+    rows: dict[str, list[Any]] = defaultdict(list)
+    if questions:
+        statement = _scope(
+            select(Answer.response_id, Answer.question, Answer.choice, Answer.number, Answer.text, Answer.declined)
+            .join(Response, Answer.response_id == Response.id)
+            .where(Answer.question.in_(questions)),
+            survey, wave,
+        )
+        for row in await db.execute(statement):
+            rows[row.response_id].append(row)
+    records = []
+    for response_id, record in people.items():
+        answers = answers_from_rows(survey, rows.get(response_id, []))
+        records.append({**record, **{q: _flat(answers.get(q)) for q in questions}})
+    protected = protect(records, variables, k, mode)
+    changes: dict[str, dict[str, Any]] = {}
+    for before, after in zip(records, protected.records, strict=True):
+        changed = {v: after[v] for v in variables if _flat(after.get(v)) != _flat(before.get(v))}
+        if changed:
+            changes[before["response_id"]] = changed
+    return Plan(survey, wave, k, variables, frozenset(people), changes, protected.steps)
+
+
+def _coarsen(survey: Survey, record: dict[str, Any], changes: dict[str, Any]) -> None:
+    for variable, value in changes.items():
+        if variable == "language":
+            record["language"] = value
+        elif value == BLANK:
+            record["answers"].pop(variable, None)
+        elif survey.question(variable).type is QuestionType.MULTI:
+            record["answers"][variable] = [value]
+        else:
+            record["answers"][variable] = value
+
+
+class ChangedMeanwhile(Exception):
+    """Responses disappeared between the two reads of an export (cannot happen inside one transaction)."""
+
+
+async def records(db: DbSession, plan: Plan) -> AsyncIterator[dict[str, Any]]:
+    """The planned responses, streamed in batches, coarsened as planned. Ordered by month, then by the (random)
+    response id, so that the order tells nothing about the day. One streamed query of plain rows (responses
+    joined with their answers, several rows per response), grouped as they come."""
+    survey = plan.survey
     statement = (
-        select(Response)
-        .where(Response.survey_id == survey.id, Response.survey_version == survey.version)
-        .order_by(Response.submitted_on, Response.id)
-        .options(selectinload(Response.answers))
+        _scope(
+            select(
+                Response.id, Response.survey_id, Response.survey_version, Response.wave, Response.language,
+                Response.channel, Response.submitted_on,
+                Answer.question, Answer.choice, Answer.number, Answer.text, Answer.declined,
+            ).outerjoin(Answer, Answer.response_id == Response.id),
+            survey, plan.wave,
+        )
+        .order_by(extract("year", Response.submitted_on), extract("month", Response.submitted_on), Response.id)
         .execution_options(yield_per=BATCH)
     )
-    async for response in await db.stream_scalars(statement):
-        answers = answers_from_rows(survey, response.answers)
-        yield {
-            "response_id": response.id,
-            "survey_id": response.survey_id,
-            "survey_version": response.survey_version,
-            "wave": response.wave,
-            "language": response.language,
-            "channel": response.channel,
-            "submitted_on": response.submitted_on.isoformat(),
-            "answers": {name: list(v) if isinstance(v, tuple) else v for name, v in answers.items()},
-        }
+    seen = 0
+    group: list[Any] = []
+    async for rows in (await db.stream(statement)).partitions():
+        for row in rows:
+            if group and row.id != group[0].id:
+                if group[0].id in plan.ids:
+                    seen += 1
+                    yield _record(plan, group)
+                group = []
+            group.append(row)
+    if group and group[0].id in plan.ids:  # responses that arrived after the plan was made do not leave
+        seen += 1
+        yield _record(plan, group)
+    if seen != plan.total:
+        raise ChangedMeanwhile(f"{plan.total - seen} response(s) were deleted during the export; run it again")
 
 
-async def to_json(db: DbSession, survey: Survey) -> str:
-    return json.dumps([record async for record in records(db, survey)], ensure_ascii=False, indent=1)
+def _record(plan: Plan, rows: list[Any]) -> dict[str, Any]:
+    first = rows[0]
+    answers = answers_from_rows(plan.survey, [row for row in rows if row.question is not None])
+    record = {
+        "response_id": first.id,
+        "survey_id": first.survey_id,
+        "survey_version": first.survey_version,
+        "wave": first.wave,
+        "language": first.language,
+        "channel": first.channel,
+        "submitted_month": month(first.submitted_on),
+        "answers": {name: list(v) if isinstance(v, tuple) else v for name, v in answers.items()},
+    }
+    if first.id in plan.changes:
+        _coarsen(plan.survey, record, plan.changes[first.id])
+    return record
 
 
-async def to_csv(db: DbSession, survey: Survey) -> str:
+def month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+# ------------------------------------------------------------------------------------------ labels
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Texts in the survey's source language for the labelled formats."""
+
+    declined: str
+    """"Prefer not to say" in the survey's language."""
+    extra: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Question -> (value, label) of values coarsening introduced."""
+
+    @classmethod
+    def of(cls, plan: Plan, declined: str = "Prefer not to say") -> Labels:
+        survey = plan.survey
+        extra: dict[str, list[tuple[str, str]]] = {}
+        for name in plan.variables:
+            if name == "language":
+                continue
+            values = plan.introduced(name)
+            if values:
+                extra[name] = [(value, _introduced_label(survey.question(name), value)) for value in values]
+        return cls(declined, extra)
+
+
+def _introduced_label(question: Question, value: str) -> str:
+    merged = [c.label for c in question.choices if AGE_MERGES.get(c.name) == value]
+    if merged:
+        return " / ".join(merged)
+    return OTHER_LABEL if value == OTHER else value
+
+
+def _answer_cell(question: Question, value: Any) -> Any:
+    """An answer as in the CSV: multi-choice as space-separated names, not asked as empty."""
+    if value is None:
+        return None
+    if question.type is QuestionType.MULTI and isinstance(value, list):
+        return " ".join(value)
+    return value
+
+
+def _selected(value: Any, choice: str) -> int | None:
+    """A 0/1 indicator of one option of a multi-choice answer; empty when not asked or declined."""
+    if not isinstance(value, list):
+        return None
+    return int(choice in value)
+
+
+# --------------------------------------------------------------------------------------- json, csv
+
+
+async def write_json(rows: AsyncIterable[dict[str, Any]], out: IO[str]) -> int:
+    """The same text as json.dumps(list, indent=1), written record by record."""
+    written = 0
+    out.write("[")
+    async for record in rows:
+        out.write(",\n" if written else "\n")
+        out.write(textwrap.indent(json.dumps(record, ensure_ascii=False, indent=1), " "))
+        written += 1
+    out.write("\n]\n" if written else "]\n")
+    return written
+
+
+async def write_csv(rows: AsyncIterable[dict[str, Any]], survey: Survey, out: IO[str]) -> int:
     """One column per question; multi-choice answers as space-separated choice names (as ODK does)."""
     questions = survey.answerable()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(out)
     writer.writerow([*META_COLUMNS, *(q.name for q in questions)])
-    async for record in records(db, survey):
-        row = [record[c] for c in META_COLUMNS]
-        for question in questions:
-            value = record["answers"].get(question.name, "")
-            if question.type is QuestionType.MULTI and isinstance(value, list):
-                value = " ".join(value)
-            row.append(value)
-        writer.writerow(row)
-    return buffer.getvalue()
+    written = 0
+    async for record in rows:
+        answers = record["answers"]
+        writer.writerow([
+            *(record[c] for c in META_COLUMNS),
+            *("" if (v := _answer_cell(q, answers.get(q.name))) is None else v for q in questions),
+        ])
+        written += 1
+    return written
+
+
+# -------------------------------------------------------------------------------------------- xlsx
+
+_ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def _xlsx_columns(survey: Survey) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
+    columns: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+        (name, lambda r, name=name: r[name]) for name in META_COLUMNS
+    ]
+    for q in survey.answerable():
+        columns.append((q.name, lambda r, q=q: _answer_cell(q, r["answers"].get(q.name))))
+        if q.type is QuestionType.MULTI:
+            columns += [
+                (f"{q.name}/{c.name}", lambda r, q=q, c=c: _selected(r["answers"].get(q.name), c.name))
+                for c in q.choices
+            ]
+    return columns
+
+
+def label_rows(survey: Survey, labels: Labels) -> Iterator[tuple[str, str, str, str, str, str]]:
+    """(question, question_label, choice, choice_label, field, type) for every question and answer value."""
+    for q in survey.answerable():
+        row = (q.name, q.label)
+        values: list[tuple[str, str]] = []
+        if q.type is QuestionType.SCALE:
+            values += [(str(q.minimum), q.low_label or ""), (str(q.maximum), q.high_label or "")]
+        values += [(c.name, c.label) for c in q.choices]
+        values += labels.extra.get(q.name, [])
+        if q.offers_decline:
+            values.append((DECLINED, labels.declined))
+        for choice, choice_label in values or [("", "")]:
+            yield (*row, choice, choice_label, q.field, q.type.value)
+
+
+async def write_xlsx(rows: AsyncIterable[dict[str, Any]], survey: Survey, labels: Labels, path: Path) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet("data")
+    data.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def cell(sheet: Any, value: Any, header: bool = False) -> Any:
+        if isinstance(value, str):
+            value = _ILLEGAL_XML.sub("", value)
+        written = WriteOnlyCell(sheet, value)
+        if isinstance(value, str) and value.startswith("="):
+            written.data_type = "s"  # a resident's text is never a formula
+        if header:
+            written.font = bold
+        return written
+
+    def plain(sheet: Any, values: Any) -> list[Any]:
+        # only strings need a cell object (illegal characters, "=" at the start); numbers go in as they are
+        return [cell(sheet, v) if isinstance(v, str) else v for v in values]
+
+    columns = _xlsx_columns(survey)
+    data.append([cell(data, name, header=True) for name, _ in columns])
+    written = 0
+    async for record in rows:
+        data.append(plain(data, (get(record) for _, get in columns)))
+        written += 1
+    sheet = workbook.create_sheet("labels")
+    sheet.freeze_panes = "A2"
+    sheet.append([cell(sheet, h, header=True) for h in
+                  ("question", "question_label", "choice", "choice_label", "field", "type")])
+    for row in label_rows(survey, labels):
+        sheet.append(plain(sheet, row))
+    workbook.save(path)
+    return written
+
+
+# --------------------------------------------------------------------------------------------- sav
+
+SPSS_NAME_BYTES = 64
+SPSS_VARIABLE_LABEL_BYTES = 256
+SPSS_VALUE_LABEL_BYTES = 120
+SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, not splitting a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
+class SpssNames:
+    """Valid, unique SPSS variable names: letters, digits and _ (starting with a letter), at most 64 bytes,
+    no reserved word; compared without case, as SPSS does."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def __call__(self, wanted: str) -> str:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", wanted)
+        if not name[:1].isalpha():
+            name = "v" + name
+        if name.lower() in SPSS_RESERVED:
+            name += "_"
+        name = name[:SPSS_NAME_BYTES]
+        candidate, number = name, 2
+        while candidate.lower() in self.used:
+            suffix = f"_{number}"
+            candidate = name[: SPSS_NAME_BYTES - len(suffix)] + suffix
+            number += 1
+        self.used.add(candidate.lower())
+        return candidate
+
+
+@dataclass
+class SavVariable:
+    name: str
+    label: str
+    numeric: bool
+    get: Callable[[dict[str, Any]], Any]
+    measure: str = "nominal"
+    codes: dict[str, int] = field(default_factory=dict)
+    """For coded variables: answer value -> numeric code."""
+    value_labels: dict[float, str] = field(default_factory=dict)
+    missing_from: int | None = None
+    """Codes from here up to -1 (or the declined code) are user-missing: prefer not to say, a scale's extras."""
+    missing_to: int | None = None
+    format: str = "F8.0"
+    """SPSS print format of numeric variables: whole numbers."""
+
+    def code(self, value: Any) -> Any:
+        """The cell for one answer value (coded variables give unknown values a new code labelled by name)."""
+        if not self.codes:
+            return value
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if value not in self.codes:
+            if self.missing_from is not None:  # a scale: further non-numeric values are extras, user-missing
+                new = self.missing_from - 1
+                self.missing_from = new
+            else:
+                new = max((c for c in self.codes.values() if c > 0), default=0) + 1
+            self.codes[value] = new
+            self.value_labels[float(new)] = _cut(str(value), SPSS_VALUE_LABEL_BYTES)
+        return self.codes[value]
+
+
+def _declined_code(question: Question) -> int:
+    return min(0, question.minimum if question.minimum is not None else 0) - 1
+
+
+def sav_variables(survey: Survey, labels: Labels) -> list[SavVariable]:
+    names = SpssNames()
+    declined = _cut(labels.declined, SPSS_VALUE_LABEL_BYTES)
+    variables = [
+        SavVariable(names(m), m.replace("_", " "), m == "survey_version", lambda r, m=m: r[m])
+        for m in META_COLUMNS
+    ]
+    for q in survey.answerable():
+        label = _cut(q.label, SPSS_VARIABLE_LABEL_BYTES)
+        answer = lambda r, q=q: r["answers"].get(q.name)  # noqa: E731
+        if q.type in (QuestionType.SINGLE, QuestionType.SCALE, QuestionType.NUMBER):
+            var = SavVariable(names(q.name), label, True, answer)
+            decline = _declined_code(q)
+            var.codes[DECLINED] = decline
+            var.value_labels[float(decline)] = declined
+            var.missing_to = decline
+            if q.type is QuestionType.SINGLE:
+                values = [(c.name, c.label) for c in q.choices] + labels.extra.get(q.name, [])
+                for number, (value, text) in enumerate(values, start=1):
+                    var.codes[value] = number
+                    var.value_labels[float(number)] = _cut(text, SPSS_VALUE_LABEL_BYTES)
+                var.missing_from = None
+            else:
+                var.measure = "ordinal" if q.type is QuestionType.SCALE else "scale"
+                var.missing_from = decline
+                if q.type is QuestionType.SCALE:
+                    for point, text in ((q.minimum, q.low_label), (q.maximum, q.high_label)):
+                        if text and point is not None:
+                            var.value_labels[float(point)] = _cut(text, SPSS_VALUE_LABEL_BYTES)
+                for choice in q.choices:  # a scale's extra choices (e.g. "never contacted") are user-missing
+                    var.missing_from -= 1
+                    var.codes[choice.name] = var.missing_from
+                    var.value_labels[float(var.missing_from)] = _cut(choice.label, SPSS_VALUE_LABEL_BYTES)
+            variables.append(var)
+        elif q.type is QuestionType.MULTI:
+            variables.append(SavVariable(names(q.name), label, False, lambda r, q=q: _answer_cell(
+                q, r["answers"].get(q.name))))
+            for c in q.choices:
+                variables.append(SavVariable(
+                    names(f"{q.name}_{c.name}"),
+                    _cut(f"{q.label}: {c.label}", SPSS_VARIABLE_LABEL_BYTES),
+                    True,
+                    lambda r, q=q, c=c: _sav_selected(r["answers"].get(q.name), c.name),
+                    value_labels={1.0: _cut(c.label, SPSS_VALUE_LABEL_BYTES), -1.0: declined},
+                    missing_to=-1,
+                    missing_from=-1,
+                ))
+        else:
+            variables.append(SavVariable(names(q.name), label, False, answer))
+    return variables
+
+
+def _sav_selected(value: Any, choice: str) -> int | None:
+    if value == DECLINED:
+        return -1
+    return _selected(value, choice)
+
+
+async def write_sav(
+    rows: AsyncIterable[dict[str, Any]], survey: Survey, labels: Labels, path: Path, expected: int
+) -> int:
+    """Columns are filled in place while the responses stream by (no list of records in between), then
+    written with pyreadstat (ReadStat), which needs the whole table at once."""
+    import numpy as np
+    import pandas as pd
+    import pyreadstat
+
+    variables = sav_variables(survey, labels)
+    columns = [np.full(expected, np.nan) if v.numeric else np.full(expected, None, dtype=object) for v in variables]
+    written = 0
+    async for record in rows:
+        if written == expected:  # cannot happen: the plan counted these responses
+            raise ChangedMeanwhile("more responses than planned")
+        for variable, column in zip(variables, columns, strict=True):
+            value = variable.code(variable.get(record))
+            if value is not None:
+                column[written] = value
+        written += 1
+    frame = pd.DataFrame({v.name: c[:written] for v, c in zip(variables, columns, strict=True)}, copy=False)
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        file_label=_cut(f"{survey.title} ({survey.id} v{survey.version})", 64),
+        column_labels={v.name: v.label for v in variables},
+        variable_value_labels={v.name: v.value_labels for v in variables if v.value_labels},
+        missing_ranges={
+            v.name: [{"lo": float(v.missing_from if v.missing_from is not None else v.missing_to),
+                      "hi": float(v.missing_to)}]
+            for v in variables if v.missing_to is not None
+        },
+        variable_measure={v.name: v.measure for v in variables},
+        variable_format={v.name: v.format for v in variables if v.numeric},
+    )
+    return written
+
+
+# ------------------------------------------------------------------------------------------ files
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file next to `path` that replaces it only when everything was written."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,21 +1,26 @@
-"""`heard-admin results export`: microdata, one record per completed response."""
+"""`heard-admin results export`: microdata, one record per completed response, k-anonymous or not at all."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from enum import StrEnum
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from admin import export as exporting
+from admin.anonymity import Mode, Refused
 from admin.context import core, errors
+from admin.export import ExportFormat
 
-
-class ExportFormat(StrEnum):
-    json = "json"
-    csv = "csv"
+PROGRESS_FROM = 1000
+"""Show a progress bar from this many records on (and only when writing a file with stderr on a terminal)."""
+PROGRESS_STEP = 250
 
 
 def _survey(opened, survey_id: str | None):  # type: ignore[no-untyped-def]
@@ -30,26 +35,123 @@ def register(app: typer.Typer) -> None:
     app.command()(export)
 
 
+def _say(text: str) -> None:
+    errors.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def format_for(requested: ExportFormat | None, output: Path | None) -> ExportFormat:
+    """The format asked for, else the one the output file's suffix names, else json."""
+    if requested is not None:
+        return requested
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    return ExportFormat(suffix) if suffix in ExportFormat.__members__ else ExportFormat.json
+
+
+@contextmanager
+def progress_bar(total: int, console: Console, show: bool) -> Iterator[Callable[[int], None]]:
+    """A callback advancing a rich progress bar over `total` records, or doing nothing."""
+    if not show:
+        yield lambda _n: None
+        return
+    with Progress(
+        TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("export", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+async def counted(rows: AsyncIterable[dict[str, Any]], advance: Callable[[int], None]) -> AsyncIterator[dict[str, Any]]:
+    pending = 0
+    async for row in rows:
+        yield row
+        pending += 1
+        if pending == PROGRESS_STEP:
+            advance(pending)
+            pending = 0
+    advance(pending)
+
+
 def export(
     survey_id: str = typer.Option(None, "--survey", help="Survey id (default: the configured default)."),
-    output_format: ExportFormat = typer.Option(ExportFormat.json, "--format", help="json or csv."),
-    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output)."),
+    output_format: ExportFormat = typer.Option(
+        None, "--format", help="json, csv, xlsx or sav (SPSS). Default: the -o file's suffix, else json."
+    ),
+    wave: str = typer.Option(None, "--wave", help="Only responses of this wave, e.g. 2027-spring."),
+    k_anonymity: Mode = typer.Option(
+        Mode.coarsen, "--k-anonymity",
+        help="coarsen: blank gender, merge age bands, then set area and language to \"other\" in small groups "
+        "until every area × age × gender × language group has at least k records (else refuse); refuse: refuse "
+        "at the first group below k.",
+    ),
+    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output; "
+                                "xlsx and sav need a file)."),
 ) -> None:
-    """One record per completed response, answers keyed by question and choice names.
+    """One record per completed response of the survey's current version: answers keyed by question and choice
+    names, response id, survey id and version, wave, language, channel and the month of submission.
 
-    Example: heard-admin results export --format csv -o responses.csv
+    Nothing is written unless every combination of area, age band, gender and language occurs at least k times
+    (k = [privacy] min_cell, default 5); see --k-anonymity. Exits with 1 when the export is refused.
+
+    Example: heard-admin results export --format xlsx -o responses.xlsx
     """
+    chosen = format_for(output_format, output)
+    if chosen in (ExportFormat.xlsx, ExportFormat.sav) and output is None:
+        _say(f"--format {chosen} writes a file: add -o FILE, e.g. -o responses.{chosen}")
+        raise typer.Exit(2)
 
-    async def run() -> str:
+    async def run() -> int:
         async with core() as opened, opened.db() as db:
             survey = _survey(opened, survey_id)
-            if output_format is ExportFormat.json:
-                return await exporting.to_json(db, survey)
-            return await exporting.to_csv(db, survey)
+            await exporting.snapshot(db)
+            try:
+                plan = await exporting.plan(
+                    db, survey, k=opened.settings.privacy.min_cell, mode=k_anonymity, wave=wave
+                )
+            except Refused as refused:
+                if refused.total == 0:
+                    where = f" in wave '{wave}'" if wave else ""
+                    _say(f"No completed responses of {survey.id} v{survey.version}{where}; nothing was written.")
+                else:
+                    _say(refused.explain())
+                raise typer.Exit(1) from refused
+            if plan.steps:
+                _say(f"Coarsened for k-anonymity (k = {plan.k}): {plan.describe()}.")
+            declined = opened.catalogs.translations("bot", survey.language, "en").gettext("Prefer not to say")
+            labels = exporting.Labels.of(plan, declined)
+            show = output is not None and sys.stderr.isatty() and plan.total >= PROGRESS_FROM
+            with progress_bar(plan.total, errors, show) as advance:
+                rows = counted(exporting.records(db, plan), advance)
+                try:
+                    return await write(chosen, rows, plan, labels, output)
+                except exporting.ChangedMeanwhile as exc:
+                    _say(f"Export stopped: {exc}. Nothing was written.")
+                    raise typer.Exit(1) from exc
 
-    text = asyncio.run(run())
+    written = asyncio.run(run())
+    if output is not None:
+        _say(f"Wrote {output} ({written} record{'s' if written != 1 else ''}).")
+
+
+async def write(
+    chosen: ExportFormat,
+    rows: AsyncIterable[dict[str, Any]],
+    plan: exporting.Plan,
+    labels: exporting.Labels,
+    output: Path | None,
+) -> int:
+    """Write the records to `output` (replaced only when complete) or, for json and csv, to standard output."""
+    survey = plan.survey
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        output.write_text(text, encoding="utf-8")
-        errors.print(f"Wrote {output}")
+        if chosen is ExportFormat.json:
+            return await exporting.write_json(rows, sys.stdout)
+        return await exporting.write_csv(rows, survey, sys.stdout)
+    with exporting.replacing(output) as partial:
+        if chosen is ExportFormat.xlsx:
+            return await exporting.write_xlsx(rows, survey, labels, partial)
+        if chosen is ExportFormat.sav:
+            return await exporting.write_sav(rows, survey, labels, partial, plan.total)
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            if chosen is ExportFormat.json:
+                return await exporting.write_json(rows, handle)
+            return await exporting.write_csv(rows, survey, handle)

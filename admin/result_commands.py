@@ -101,7 +101,7 @@ def _print_tables(result: Summary, profiles: list[Profile], overall: Summary | N
     ranking = Table("#", "field", "question", "answer", "count", "share", title="Needs and barriers, most reported "
                     "first", title_justify="left")
     for rank, item in enumerate(result.ranking[:10], start=1):
-        ranking.add_row(str(rank), item.question.field, item.question.name, item.label, item.count.display(k),
+        ranking.add_row(str(rank), item.question.field, item.question.name, item.label, item.count.display(item.k),
                         "" if item.share is None else f"{item.share:.0%}")
     console.print(ranking)
     for table in result.tables:

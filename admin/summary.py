@@ -71,6 +71,24 @@ class QuestionTable:
             return None
         return cell.count / size.count
 
+    def asked(self, group: str = ALL) -> int | None:
+        """How many in the group were asked the question (answered or declined), if it follows from shown
+        numbers: the shown answer cells, or the group's size minus those not asked."""
+        cells = [self.cells[(r.key, group)] for r in self.rows if r.additive and r.key != NO_ANSWER]
+        if all(c.shown is not None for c in cells):
+            return sum(c.count for c in cells)
+        size = next((g.size for g in self.groups if g.key == group), None)
+        not_asked = self.cells[(NO_ANSWER, group)]
+        if size is not None and size.shown is not None and not_asked.shown is not None:
+            return size.count - not_asked.count
+        return None
+
+    def share_of_asked(self, row: str, group: str = ALL) -> float | None:
+        """Share among those asked: the fair base for questions only some people see (skip logic)."""
+        cell = self.cells[(row, group)]
+        asked = self.asked(group)
+        return cell.count / asked if cell.shown is not None and asked else None
+
 
 @dataclass(frozen=True)
 class NeedItem:
@@ -80,6 +98,8 @@ class NeedItem:
     count: Cell
     share: float | None
     """Share of those who were asked the question (answered or declined)."""
+    k: int = 5
+    """The question's minimum cell size (larger for sensitive questions), for displaying `count`."""
 
 
 @dataclass(frozen=True)
@@ -390,23 +410,20 @@ def _mean(raw: dict[tuple[str, str], int], group: str, k: int, broken_down: bool
 
 
 def needs_ranking(summary: Summary) -> list[NeedItem]:
-    """Needs and barriers reported, most frequent first (share of those asked), hidden counts left out."""
+    """Needs and barriers reported, most frequent first (share of those asked); hidden counts come last."""
     items = []
     for table in summary.tables:
         question = table.question
-        asked_cells = [table.cell(r.key) for r in table.rows if r.key not in (NO_ANSWER,) and r.additive]
-        asked = None if any(c.hidden for c in asked_cells) else sum(c.count for c in asked_cells)
         for choice in question.choices:
-            if not choice.reports_need(question.type):
-                continue
-            cell = table.cell(choice.name)
-            share = cell.count / asked if asked and cell.shown is not None else None
-            items.append(NeedItem(question, choice.name, choice.label, cell, share))
+            if choice.reports_need(question.type):
+                items.append(NeedItem(question, choice.name, choice.label, table.cell(choice.name),
+                                      table.share_of_asked(choice.name), table.k))
     return sorted(items, key=lambda i: (i.share is None, -(i.share or 0), i.question.name))
 
 
 def differences(overall: Summary, broken: Summary, limit: int = 10) -> list[Difference]:
-    """Where a group's share of a need differs most from the whole, in percentage points (shown cells only)."""
+    """Where a group's share of a need (among those asked) differs most from the whole, in percentage points;
+    shown cells only."""
     found = []
     overall_shares = {(i.question.name, i.choice): i.share for i in overall.ranking}
     for table in broken.tables:
@@ -415,10 +432,10 @@ def differences(overall: Summary, broken: Summary, limit: int = 10) -> list[Diff
             if base is None or not choice.reports_need(table.question.type):
                 continue
             for group in table.groups[1:]:
-                share = table.share(choice.name, group.key)
+                share = table.share_of_asked(choice.name, group.key)
                 if share is not None:
                     cell = table.cell(choice.name, group.key)
-                    item = NeedItem(table.question, choice.name, choice.label, cell, share)
+                    item = NeedItem(table.question, choice.name, choice.label, cell, share, table.k)
                     found.append(Difference(broken.by or "", group.key, group.label, item, share, base))
     return sorted(found, key=lambda d: -abs(d.points))[:limit]
 

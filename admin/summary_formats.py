@@ -54,7 +54,7 @@ def to_json(summary: Summary, profiles: list[Profile] | None = None) -> str:
         "rows": flat_rows(summary) if summary.shown else [],
         "ranking": [
             {"question": i.question.name, "answer": i.choice, "label": i.label, "field": i.question.field,
-             "count": i.count.display(summary.k), "share": None if i.share is None else round(i.share, 4)}
+             "count": i.count.display(i.k), "share": None if i.share is None else round(i.share, 4)}
             for i in summary.ranking
         ] if summary.shown else [],
     }
@@ -89,7 +89,7 @@ def to_markdown(summary: Summary, profiles: list[Profile] | None = None) -> str:
               "|---|---|---|---|---|---|"]
     for rank, item in enumerate(summary.ranking[:15], start=1):
         lines.append(f"| {rank} | {item.question.field} | {item.question.label} | {item.label} | "
-                     f"{item.count.display(k)} | {_percent(item.share)} |")
+                     f"{item.count.display(item.k)} | {_percent(item.share)} |")
     lines.append("")
     for field in summary.fields():
         lines += [f"## {field.replace('_', ' ').capitalize()}", ""]

@@ -88,6 +88,9 @@ def protect_lines(
             if candidates:
                 hidden[candidates[0][2]] = Hidden.SECONDARY
                 changed = True
+            elif total is not None:  # nothing left to hide beside it: the total itself would give it away
+                hidden[total] = Hidden.SECONDARY
+                changed = True
     return {key: Cell(n, hidden.get(key)) for key, n in counts.items()}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import secrets
 from collections import Counter
 from pathlib import Path
@@ -117,7 +118,8 @@ def check_disclosure(summary: Summary) -> None:
                 assert len(hidden) != 1 and (not hidden or sum(hidden) >= k), (table.question.name, row.key, hidden)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("HEARD_SUMMARY_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     generated=responses_strategy,
     by=st.sampled_from([None, "area", "language", "gender"]),
