@@ -88,11 +88,18 @@ async def test_console_interview_is_stored_and_appears_in_summary_and_export(set
     assert data["responses"] == "<5"
     assert data["rows"] == [], "a single response shows no breakdown at all"
 
+    refused = run("heard-admin", "results", "export", "--format", "json", "-o", str(tmp_path / "out.json"),
+                  env=cli_env)
+    assert refused.returncode == 1 and "fewer than k = 5" in refused.stderr, "one record is never exported"
+    assert not (tmp_path / "out.json").exists()
+
+    for _ in range(4):
+        await interview(settings, GERMAN_INTERVIEW)
     exported = run("heard-admin", "results", "export", "--format", "json", "-o", str(tmp_path / "out.json"),
                    env=cli_env)
     assert exported.returncode == 0, exported.stderr
     records = json.loads((tmp_path / "out.json").read_text())
-    assert len(records) == 1
+    assert len(records) == 5
     record = records[0]
     assert record["channel"] == "assisted" and record["language"] == "de" and record["survey_version"] == 1
     assert record["answers"]["area"] == "nordstadt"
@@ -102,8 +109,8 @@ async def test_console_interview_is_stored_and_appears_in_summary_and_export(set
     assert "school_system" not in record["answers"]
 
     csv_export = run("heard-admin", "results", "export", "--format", "csv", env=cli_env)
-    header, row = csv_export.stdout.strip().splitlines()
-    assert header.startswith("response_id,survey_id,survey_version,wave,language,channel,submitted_on,area,")
+    header, row, *_ = csv_export.stdout.strip().splitlines()
+    assert header.startswith("response_id,survey_id,survey_version,wave,language,channel,submitted_month,area,")
     assert "times childcare" in row
 
 
