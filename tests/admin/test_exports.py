@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import secrets
 from collections import Counter
 from pathlib import Path
@@ -28,7 +29,7 @@ from surveys.loader import parse_survey
 from surveys.model import DECLINED
 from surveys.store.schema import Response
 from surveys.wiring import open_core
-from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, interview, run
+from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, run
 from tests.conftest import write_config
 
 QI = list(QUASI_IDENTIFIERS)
@@ -82,12 +83,12 @@ def test_area_then_language_become_other():
 
 
 def test_missing_answers_count_as_blank_and_absent_questions_are_skipped():
-    records = [{"language": "de", "age_band": "under_18"}, {"language": "de", "age_band": None},
-               {"language": "de", "age_band": "from_18_to_29", "gender": ""}]
+    records = [{"language": "de", "age_band": "under_18"}, {"language": "de", "age_band": "under_18"},
+               {"language": "de", "age_band": "from_18_to_29"}, {"language": "de", "age_band": None},
+               {"language": "de", "age_band": ""}, {"language": "de"}]
     protected = protect(records, ["age_band", "language"], 3)
-    assert [r["age_band"] for r in protected.records] == ["under_30", None, "under_30"]
-    # None and "" are one group; the two merged bands another of 2 < 3: refused with the default... unless all fit
-    assert combinations(protected.records)[("", "under_30", "", "de")] == 2
+    assert [r.get("age_band") for r in protected.records] == ["under_30"] * 3 + [None, "", None]
+    assert protected.describe() == "age bands merged into under_30, from_30_to_64, over_64 (3 records changed)"
 
 
 def test_refuse_mode_refuses_at_the_first_small_group_and_says_why():
@@ -138,7 +139,7 @@ def test_after_coarsening_every_combination_has_k_or_the_export_is_refused(recor
     try:
         protected = protect(records, variables, k)
     except Refused as refused:
-        assert refused.total == len(records) and 1 <= refused.violating <= len(records)
+        assert refused.total == len(records) and min(1, len(records)) <= refused.violating <= len(records)
         assert refused.too_few == (len(records) < k)
         return
     finally:
@@ -230,7 +231,7 @@ intro: I
 thanks: D
 questions:
   - {name: to, type: single, field: core, label: Reserviert, choices: [{name: a, label: A}]}
-  - {name: wave, type: text, field: core, label: Wie heißt die Welle?}
+  - {name: wave, type: text, field: core, label: Welle}
   - name: q_very_long_question_name_that_fills_forty
     type: multi
     field: core
@@ -345,8 +346,8 @@ def dataset(tmp_path_factory) -> dict[str, str]:
         await stored(config, spring + small)
 
     asyncio.run(create())
-    return {**{k: v for k, v in __import__("os").environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))},
-            "HEARD_CONFIG": str(config)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
+    return {**env, "HEARD_CONFIG": str(config)}
 
 
 COARSENED = ("Coarsened for k-anonymity (k = 5): gender blanked in 5 records; age bands merged into under_30, "
@@ -492,7 +493,7 @@ def test_sav_has_codes_variable_labels_and_value_labels(dataset, tmp_path):
 
 
 def test_a_single_console_interview_is_never_exported(config_path, cli_env, tmp_path):
-    asyncio.run(interview(load_settings(config_path, environ={}), GERMAN_INTERVIEW)) if False else None
+    """What test_cli's single interview now gets: a refusal, and no file."""
     asyncio.run(console_interviews(config_path, 1))
     target = tmp_path / "one.json"
     refused = run("heard-admin", "results", "export", "--format", "json", "-o", str(target), env=cli_env)

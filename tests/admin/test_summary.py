@@ -181,3 +181,46 @@ def test_ranking_differences_and_who_answered(tmp_path):
     assert rates == {"nord": 20 / 2000, "sued": 10 / 1000}
     language = {r.key: r.count.display(5) for r in next(p for p in profiles if p.dimension == "language").rows}
     assert language == {"ar": "12", "de": "18"}
+
+
+def test_waves_compare_like_with_like_across_survey_versions(tmp_path):
+    """Version 2 changed the choices of `gender` but not `area`: `--by wave` compares area across both waves,
+    gender only within the current version."""
+    from surveys.store.schema import SurveyVersion
+
+    old_text = Path("surveys/bundled/needs.yaml").read_text(encoding="utf-8")
+    new_text = old_text.replace("version: 1", "version: 2", 1).replace(
+        "      - {name: diverse, label: Divers / anderes}", "      - {name: other, label: Anderes}")
+    from surveys.loader import parse_survey
+
+    current = parse_survey(new_text, "needs-v2.yaml", AREAS)
+
+    async def run():
+        engine = connect(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+        await migrate(engine)
+        db_factory = session_factory(engine)
+        async with db_factory() as db, db.begin():
+            for version, text in ((1, old_text), (2, new_text)):
+                db.add(SurveyVersion(survey_id="needs", version=version, title="t", content_hash=str(version),
+                                     definition=text, registered_on=dt.date.today()))
+            for version, wave, area, count in ((1, "2026-autumn", "nord", 6), (2, "2027-spring", "nord", 7),
+                                               (2, "2027-spring", "sued", 5)):
+                for _ in range(count):
+                    response = Response(id=secrets.token_hex(16), survey_id="needs", survey_version=version,
+                                        respondent=secrets.token_hex(8), language="de", channel="telegram",
+                                        submitted_on=dt.date.today(), wave=wave)
+                    response.answers = answer_rows(current, {"area": area, "gender": "woman"})
+                    db.add(response)
+        async with db_factory() as db:
+            trend = await summarize(db, current, 5, by="wave")
+            spring = await summarize(db, current, 5, wave="2027-spring")
+        await engine.dispose()
+        return trend, spring
+
+    trend, spring = asyncio.run(run())
+    area = next(t for t in trend.tables if t.question.name == "area")
+    assert {g.key: g.size.count for g in area.groups} == {"all": 18, "2026-autumn": 6, "2027-spring": 12}
+    assert area.cell("nord", "2026-autumn").count == 6 and area.cell("nord", "2027-spring").count == 7
+    gender = next(t for t in trend.tables if t.question.name == "gender")
+    assert {g.key for g in gender.groups} == {"all", "2027-spring"}, "the changed question is not compared"
+    assert spring.responses.count == 12
