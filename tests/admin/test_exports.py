@@ -232,7 +232,7 @@ thanks: D
 questions:
   - {name: to, type: single, field: core, label: Reserviert, choices: [{name: a, label: A}]}
   - {name: wave, type: text, field: core, label: Welle}
-  - name: q_very_long_question_name_that_fills_forty
+  - name: q_long_question_name_filling_forty_chars
     type: multi
     field: core
     label: Lang
@@ -250,10 +250,10 @@ async def test_sav_names_codes_and_missing_values_for_unusual_surveys(tmp_path):
             "submitted_month": "2026-11"}
     records = [
         {"response_id": "r1", **meta, "answers": {"to": "a", "wave": "x", "rating": 0,
-                                                  "q_very_long_question_name_that_fills_forty":
+                                                  "q_long_question_name_filling_forty_chars":
                                                   ["choice_with_a_long_name_that_is_forty_2"]}},
         {"response_id": "r2", **meta, "answers": {"to": DECLINED, "rating": "unsure",
-                                                  "q_very_long_question_name_that_fills_forty": DECLINED}},
+                                                  "q_long_question_name_filling_forty_chars": DECLINED}},
         {"response_id": "r3", **meta, "answers": {"to": "gone_from_the_file", "rating": DECLINED}},
     ]
     path = tmp_path / "tricky.sav"
@@ -263,7 +263,7 @@ async def test_sav_names_codes_and_missing_values_for_unusual_surveys(tmp_path):
     assert columns[:7] == ["response_id", "survey_id", "survey_version", "wave", "language", "channel",
                            "submitted_month"]
     assert "to_" in columns and "wave_2" in columns
-    long = [c for c in columns if c.startswith("q_very_long")]
+    long = [c for c in columns if c.startswith("q_long")]
     assert len(long) == 3 and all(len(c.encode()) <= 64 for c in long) and len(set(long)) == 3
     assert frame["to_"].tolist() == [1, -1, 2]
     assert meta_data.variable_value_labels["to_"] == {1: "A", 2: "gone_from_the_file", -1: "Keine Angabe"}

@@ -142,8 +142,8 @@ async def test_switching_language_keeps_answers_and_languages_count_together(run
         languages = sorted((await db.scalars(select(Response.language))).all())
         summary = await summarize(db, running_bot.core.registry.default, 2)
     assert languages == ["ar", "ar", "de", "de"], "the answering language is stored with each response"
-    area = next(q for q in summary.questions if q.question.name == "area")
-    assert {row.key: row.cell.count for row in area.rows}["nordstadt"] == 4, "all languages count together"
+    area = next(t for t in summary.tables if t.question.name == "area")
+    assert area.cell("nordstadt").count == 4, "all languages count together"
 
 
 def run_check(locales: Path, *codes: str) -> subprocess.CompletedProcess:
