@@ -10,10 +10,12 @@ With `coarsen`, these steps are applied in order until every combination occurs 
   a. gender is blanked in the records that are in too small groups;
   b. age bands are merged into broader bands in all records (under_30, from_30_to_64, over_64);
   c. area is replaced by "other" in the records still in too small groups;
-  d. language is replaced by "other" in the records still in too small groups.
+  d. language is replaced by "other" in the records still in too small groups;
+  e. the age band is blanked in the records still in too small groups;
+  f. the few records still in too small groups are withheld from the export (and the message says how many).
 
-If groups below k remain after that, or with `refuse` at the first too small group, or if there are fewer
-than k records at all, the export is refused (`Refused`). A step never makes an untouched record's group
+With `refuse` at the first too small group, or if there are fewer than k records at all, or if withholding would
+leave fewer than k records, the export is refused (`Refused`). A step never makes an untouched record's group
 smaller (a/c/d only change records in too small groups, b only merges groups), so each step can only help.
 """
 
@@ -60,6 +62,8 @@ class Step:
             return f"age bands merged into {', '.join(MERGED_AGE_BANDS)} ({_records(self.records)} changed)"
         if self.action == "blanked":
             return f"{self.variable} blanked in {_records(self.records)}"
+        if self.action == "withheld":
+            return f"{_records(self.records)} withheld (still in groups below k)"
         return f'{self.variable} replaced by "{OTHER}" in {_records(self.records)}'
 
 
@@ -69,6 +73,8 @@ class Protected:
     """The records in the same order, quasi-identifiers coarsened; everything else as it was."""
     steps: tuple[Step, ...]
     variables: tuple[str, ...]
+    withheld: frozenset[int] = frozenset()
+    """Positions of records that stay in groups below k after every coarsening step: they do not leave."""
 
     def describe(self) -> str:
         return "; ".join(step.describe() for step in self.steps)
@@ -192,6 +198,10 @@ def protect(
             small = violating(out, variables, k)
     replace_in_small("area", OTHER, "other")
     replace_in_small("language", OTHER, "other")
+    replace_in_small("age_band", BLANK, "blanked")
+    if small and len(out) - len(small) >= k:
+        steps.append(Step("record", "withheld", len(small)))
+        return Protected(out, tuple(steps), variables, frozenset(small))
     if small:
         raise Refused(violating=len(small), steps=tuple(steps), **refuse)
     return Protected(out, tuple(steps), variables)

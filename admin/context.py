@@ -27,9 +27,10 @@ def settings() -> Settings:
 
 
 @asynccontextmanager
-async def core() -> AsyncIterator[Core]:
+async def core(*, writes: bool = True) -> AsyncIterator[Core]:
+    """The opened core; read-only commands pass writes=False so they never hold the bot's write lock."""
     try:
-        opened = await open_core(settings())
+        opened = await open_core(settings(), writes=writes)
     except SurveyValidationError as exc:
         errors.print(f"[red]A survey file is invalid:[/red]\n{exc}", highlight=False)
         raise typer.Exit(2) from exc

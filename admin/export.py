@@ -139,7 +139,8 @@ async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coars
         changed = {v: after[v] for v in variables if _flat(after.get(v)) != _flat(before.get(v))}
         if changed:
             changes[before["response_id"]] = changed
-    return Plan(survey, wave, k, variables, frozenset(people), changes, protected.steps)
+    kept = frozenset(r["response_id"] for i, r in enumerate(records) if i not in protected.withheld)
+    return Plan(survey, wave, k, variables, kept, changes, protected.steps)
 
 
 def _coarsen(survey: Survey, record: dict[str, Any], changes: dict[str, Any]) -> None:

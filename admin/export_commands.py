@@ -91,7 +91,7 @@ def export(
     names, response id, survey id and version, wave, language, channel and the month of submission.
 
     Nothing is written unless every combination of area, age band, gender and language occurs at least k times
-    (k = [privacy] min_cell, default 5); see --k-anonymity. Exits with 1 when the export is refused.
+    (k = privacy.min_cell in heard.toml, default 5); see --k-anonymity. Exits with 1 when the export is refused.
 
     Example: heard-admin results export --format xlsx -o responses.xlsx
     """
@@ -101,7 +101,7 @@ def export(
         raise typer.Exit(2)
 
     async def run() -> int:
-        async with core() as opened, opened.db() as db:
+        async with core(writes=False) as opened, opened.db() as db:
             survey = _survey(opened, survey_id)
             await exporting.snapshot(db)
             try:
@@ -125,7 +125,8 @@ def export(
                 try:
                     return await write(chosen, rows, plan, labels, output)
                 except exporting.ChangedMeanwhile as exc:
-                    _say(f"Export stopped: {exc}. Nothing was written.")
+                    what = "Nothing was written." if output else "What was printed is incomplete: discard it."
+                    _say(f"Export stopped: {exc}. {what}")
                     raise typer.Exit(1) from exc
 
     written = asyncio.run(run())

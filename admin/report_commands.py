@@ -61,7 +61,7 @@ def report(
         progress.update(task, description=what, completed=STEPS.index(what))
 
     async def run() -> reporting.ReportData:
-        async with core() as opened, opened.db() as db:
+        async with core(writes=False) as opened, opened.db() as db:
             survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
             if survey is None:
                 errors.print(f"No survey '{survey_id}'.")

@@ -57,7 +57,7 @@ def summary(
     figures = read_population(population)
 
     async def run() -> tuple[Summary, list[Profile], Summary | None]:
-        async with core() as opened, opened.db() as db:
+        async with core(writes=False) as opened, opened.db() as db:
             survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
             if survey is None:
                 errors.print(f"No survey '{survey_id}'.")

@@ -66,16 +66,21 @@ class Core:
         await self.engine.dispose()
 
 
-async def open_core(settings: Settings, catalogs: Catalogs | None = None) -> Core:
-    """Check the key, migrate the database, load surveys, and record their versions."""
+async def open_core(settings: Settings, catalogs: Catalogs | None = None, *, writes: bool = True) -> Core:
+    """Check the key, migrate the database, load surveys, and record their versions. `writes=False` is for
+    read-only work (summaries, reports, exports): deferred SQLite transactions that never block the bot."""
     secret_of(settings)
-    engine = connect(settings.storage.database_url)
+    engine = connect(settings.storage.database_url, writes=True)
     await migrate(engine)
     registry = SurveyRegistry(settings)
     db = session_factory(engine)
     async with db() as session, session.begin():
         await registry.record_versions(session)
         await forget_old_update_ids(session)
+    if not writes:
+        await engine.dispose()
+        engine = connect(settings.storage.database_url, writes=False)
+        db = session_factory(engine)
     catalogs = offered_languages(catalogs or Catalogs(), registry)
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
     return Core(settings, engine, db, registry, catalogs, Conversations(db, registry, catalogs, municipality))

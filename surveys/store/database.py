@@ -25,19 +25,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def connect(url: str) -> AsyncEngine:
-    """Create the engine; for a SQLite file, also create its folder."""
+def connect(url: str, *, writes: bool = True) -> AsyncEngine:
+    """Create the engine; for a SQLite file, also create its folder. With `writes=False` (summaries, reports,
+    exports) SQLite transactions begin deferred, so a long read never holds the write lock the bot needs."""
     parsed = make_url(url)
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, "BEGIN IMMEDIATE" if writes else "BEGIN")
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -50,7 +51,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
