@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from surveys.conversation import answer_rows
+from surveys.engine import parse_int
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 from surveys.privacy import scrub_free_text
@@ -193,7 +194,7 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.isparse_int():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -503,7 +504,7 @@ def parse_value(question: Question, text: str, vocabulary: Vocabulary, language:
         case QuestionType.SCALE:
             return _scale(question, text, vocabulary, language)
         case QuestionType.NUMBER:
-            number = _integer(text)
+            number = parse_int(text)
             assert question.minimum is not None and question.maximum is not None
             if number is None:
                 raise _Bad(f"{_shown(text)} is not a whole number")
@@ -559,22 +560,11 @@ def _scale(question: Question, text: str, vocabulary: Vocabulary, language: str)
     found = vocabulary.choice(question, text, language) if question.choices else None
     if isinstance(found, str):
         return found
-    point = _integer(text)
+    point = parse_int(text)
     if point is not None and point in question.scale_points():
         return point
     extra = f" or a choice ({_names(question)})" if question.choices else ""
     raise _Bad(f"{_shown(text)} is not a point from {question.minimum} to {question.maximum}{extra}")
-
-
-def _integer(text: str) -> int | None:
-    """Like the engine: any Unicode decimal digits (Arabic-Indic, Persian) as people write them."""
-    stripped = text.strip()
-    if not stripped or len(stripped) > 12:
-        return None
-    try:
-        return int(stripped)
-    except ValueError:
-        return None
 
 
 def _names(question: Question) -> str:

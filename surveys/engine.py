@@ -452,7 +452,7 @@ def _on_choose(survey: Survey, state: SessionState, question: Question, option: 
     if question.type is QuestionType.SCALE:
         if question.choice(option) is not None:
             return _record(survey, state, question, option)
-        point = _parse_int(option)
+        point = parse_int(option)
         if point is None or point not in question.scale_points():
             return _reask(survey, state, Problem.UNKNOWN_OPTION)
         return _record(survey, state, question, point)
@@ -495,7 +495,7 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
             return _reask(survey, state, Problem.TOO_LONG)
         return _record(survey, state, question, scrub_free_text(cleaned))
     if question.type is QuestionType.NUMBER:
-        number = _parse_int(text)
+        number = parse_int(text)
         if number is None:
             return _reask(survey, state, Problem.NOT_A_NUMBER)
         assert question.minimum is not None and question.maximum is not None
@@ -505,7 +505,7 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
     return _reask(survey, state, Problem.USE_BUTTONS)
 
 
-def _parse_int(text: str) -> int | None:
+def parse_int(text: str) -> int | None:
     """Accepts any Unicode decimal digits (Arabic-Indic, Persian) as residents type them."""
     stripped = text.strip()
     if not stripped or len(stripped) > 12:
