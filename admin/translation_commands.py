@@ -7,11 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from admin.context import console, errors, settings
+from admin.context import console, errors
 from surveys import translations
-from surveys.config import PROJECT_ROOT
+from surveys.config import PROJECT_ROOT, ConfigError, load_settings
 from surveys.i18n import BOT_DOMAIN, LOCALES_DIR, Catalogs
-from surveys.loader import load_survey
+from surveys.loader import bundled_survey_paths, load_survey
 from surveys.model import Survey
 from surveys.registry import SurveyRegistry
 
@@ -19,8 +19,13 @@ app = typer.Typer(no_args_is_help=True, help="Translations: gettext catalogs und
 
 
 def _surveys() -> list[Survey]:
-    """Survey files loaded without areas: area names are the municipality's and are not translated."""
-    return [load_survey(path) for path in SurveyRegistry.survey_files(settings())]
+    """Survey files loaded without areas: area names are the municipality's and are not translated. Without a
+    heard.toml (a translator's checkout), the bundled surveys."""
+    try:
+        paths = SurveyRegistry.survey_files(load_settings())
+    except ConfigError:
+        paths = bundled_survey_paths()
+    return [load_survey(path) for path in paths]
 
 
 @app.command()
