@@ -33,7 +33,10 @@ def _settings() -> Settings:
 
 @app.callback(invoke_without_command=True)
 def main_command(ctx: typer.Context) -> None:
-    """Run the Telegram bot (long polling). Without a token, explain how to get one."""
+    """Run the Telegram bot (long polling). Without a token, explain how to get one.
+
+    Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot
+    """
     if ctx.invoked_subcommand is not None:
         return
     settings = _settings()
@@ -52,7 +55,10 @@ def main_command(ctx: typer.Context) -> None:
 
 @app.command()
 def console() -> None:
-    """Answer the survey in this terminal (channel "assisted"), e.g. for interviews at an info stand."""
+    """Answer the survey in this terminal (channel "assisted"), e.g. for interviews at an info stand.
+
+    Example: heard-bot console
+    """
     settings = _settings()
 
     async def run() -> None:
