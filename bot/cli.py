@@ -10,7 +10,12 @@ import typer
 from bot.logs import configure_logging
 from surveys.config import ConfigError, Settings, load_settings
 
-app = typer.Typer(add_completion=False, help="Heard's resident-facing channels.", no_args_is_help=False)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="Heard's resident-facing channels. Without a command: run the Telegram bot (long polling).\n\n"
+    "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot",
+)
 
 NO_TOKEN = """\
 Heard needs a Telegram bot token to run the bot.
