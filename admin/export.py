@@ -293,10 +293,20 @@ async def write_csv(rows: AsyncIterable[dict[str, Any]], survey: Survey, out: IO
         answers = record["answers"]
         writer.writerow([
             *(record[c] for c in META_COLUMNS),
-            *("" if (v := _answer_cell(q, answers.get(q.name))) is None else v for q in questions),
+            *(_csv_safe(q, _answer_cell(q, answers.get(q.name))) for q in questions),
         ])
         written += 1
     return written
+
+
+def _csv_safe(question: Question, value: Any) -> Any:
+    """A resident's free text that starts like a spreadsheet formula gets a leading apostrophe, so opening the
+    CSV in Excel or LibreOffice never runs it (CSV injection)."""
+    if value is None:
+        return ""
+    if question.type is QuestionType.TEXT and isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t"):
+        return "'" + value
+    return value
 
 
 # -------------------------------------------------------------------------------------------- xlsx

@@ -496,3 +496,15 @@ def test_a_single_console_interview_is_never_exported(config_path, cli_env, tmp_
     assert "Export refused: 1 record in total, fewer than k = 5" in refused.stderr
     assert "heard-admin results summary" in refused.stderr
     assert not target.exists() and refused.stdout == ""
+
+
+def test_free_text_that_looks_like_a_formula_cannot_run_in_a_spreadsheet():
+    from admin.export import _csv_safe
+    from surveys.loader import load_survey
+
+    survey = load_survey(Path("surveys/bundled/needs.yaml"))
+    text_question = survey.question("town_should_change")
+    assert _csv_safe(text_question, '=HYPERLINK("http://x","klick")') == "'=HYPERLINK(\"http://x\",\"klick\")"
+    assert _csv_safe(text_question, "-1 Kita-Platz") == "'-1 Kita-Platz"
+    assert _csv_safe(text_question, "Mehr Kurse") == "Mehr Kurse"
+    assert _csv_safe(survey.question("feel_at_home"), 3) == 3
