@@ -12,12 +12,14 @@ from admin import (
     result_commands,
     survey_commands,
     translation_commands,
+    wave_commands,
 )
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Heard for officers: surveys, results and translations. Reads heard.toml (or $HEARD_CONFIG).",
+    help="Heard for officers: surveys, waves, distributors, results, reports and translations. "
+    "Reads heard.toml (or $HEARD_CONFIG).",
 )
 app.add_typer(survey_commands.app, name="surveys")
 export_commands.register(result_commands.app)
@@ -25,6 +27,7 @@ app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
 app.add_typer(distributor_commands.app, name="distributors")
 app.add_typer(import_commands.app, name="import")
+app.add_typer(wave_commands.app, name="waves")
 report_commands.register(app)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 
 from surveys.store.database import DbSession
-from surveys.store.schema import Wave
+from surveys.store.schema import Contact, Response, Wave
 
 
 async def open_wave(db: DbSession, survey_id: str, now: dt.datetime | None = None) -> Wave | None:
@@ -24,3 +26,64 @@ async def open_wave(db: DbSession, survey_id: str, now: dt.datetime | None = Non
         .order_by(Wave.opens_at.desc())
         .limit(1)
     )
+
+
+class WaveError(Exception):
+    """An officer's request about waves that cannot be done; the message says why."""
+
+
+WAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def parse_moment(text: str, time_zone: str) -> dt.datetime:
+    """"2027-03-01" (start of that day) or "2027-03-01 18:00", in the municipality's time zone, as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise WaveError(f"{text!r} is not a date like 2027-03-01 or 2027-03-01 18:00") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(time_zone))
+    return moment.astimezone(dt.UTC)
+
+
+async def add_wave(
+    db: DbSession, survey_id: str, name: str, opens_at: dt.datetime, closes_at: dt.datetime | None
+) -> Wave:
+    if not WAVE_NAME.match(name):
+        raise WaveError(f"wave name {name!r}: use letters, digits, '-', '_' or '.', e.g. 2027-spring")
+    if closes_at is not None and closes_at <= opens_at:
+        raise WaveError("a wave must close after it opens")
+    if await db.scalar(select(Wave.id).where(Wave.survey_id == survey_id, Wave.name == name)):
+        raise WaveError(f"survey {survey_id!r} already has a wave {name!r}")
+    wave = Wave(survey_id=survey_id, name=name, opens_at=opens_at, closes_at=closes_at, closed=False)
+    db.add(wave)
+    await db.flush()
+    return wave
+
+
+async def close_wave(db: DbSession, survey_id: str, name: str, now: dt.datetime | None = None) -> int:
+    """Close the wave now, and delete the survey's contact records (chat ids kept for reminders): after a
+    wave nobody is written to about it. Returns how many contact records were deleted."""
+    now = now or dt.datetime.now(dt.UTC)
+    wave = await db.scalar(select(Wave).where(Wave.survey_id == survey_id, Wave.name == name))
+    if wave is None:
+        raise WaveError(f"survey {survey_id!r} has no wave {name!r}")
+    wave.closed = True
+    if wave.closes_at is None or _aware(wave.closes_at) > now:
+        wave.closes_at = now
+    result = await db.execute(delete(Contact).where(Contact.survey_id == survey_id))
+    return result.rowcount or 0
+
+
+async def waves_of(db: DbSession, survey_id: str) -> list[tuple[Wave, int]]:
+    """The survey's waves, oldest first, with their completed responses (raw; callers protect the counts)."""
+    counts = dict((await db.execute(
+        select(Response.wave, func.count()).where(Response.survey_id == survey_id).group_by(Response.wave)
+    )).all())
+    waves = (await db.scalars(select(Wave).where(Wave.survey_id == survey_id).order_by(Wave.opens_at))).all()
+    return [(wave, counts.get(wave.name, 0)) for wave in waves]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; Heard stores UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
