@@ -11,6 +11,8 @@ from rich.console import Console
 
 from surveys.config import ConfigError, Settings, load_settings
 from surveys.loader import SurveyValidationError
+from surveys.model import Survey
+from surveys.registry import SurveyRegistry
 from surveys.wiring import Core, open_core
 
 # piped into a file, tables keep their full width instead of wrapping at 80 columns
@@ -24,6 +26,17 @@ def settings() -> Settings:
     except ConfigError as exc:
         errors.print(f"[red]Configuration problem:[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from exc
+
+
+def chosen_survey(registry: SurveyRegistry, survey_id: str | None) -> Survey:
+    """The survey an officer named (or the configured default); an unknown id ends the command, naming the
+    known ones."""
+    survey = registry.current(survey_id) if survey_id else registry.default
+    if survey is None:
+        known = ", ".join(s.id for s in registry.all_current())
+        errors.print(f"No survey '{survey_id}'. Known: {known}", highlight=False)
+        raise typer.Exit(1)
+    return survey
 
 
 @asynccontextmanager

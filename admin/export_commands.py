@@ -15,20 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from admin import export as exporting
 from admin.anonymity import Mode, Refused
-from admin.context import core, errors
+from admin.context import chosen_survey, core, errors
 from admin.export import ExportFormat
 
 PROGRESS_FROM = 1000
 """Show a progress bar from this many records on (and only when writing a file with stderr on a terminal)."""
 PROGRESS_STEP = 250
-
-
-def _survey(opened, survey_id: str | None):  # type: ignore[no-untyped-def]
-    survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
-    if survey is None:
-        errors.print(f"No survey '{survey_id}'.")
-        raise typer.Exit(1)
-    return survey
 
 
 def register(app: typer.Typer) -> None:
@@ -102,7 +94,7 @@ def export(
 
     async def run() -> int:
         async with core(writes=False) as opened, opened.db() as db:
-            survey = _survey(opened, survey_id)
+            survey = chosen_survey(opened.registry, survey_id)
             await exporting.snapshot(db)
             try:
                 plan = await exporting.plan(

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from admin import report as reporting
-from admin.context import console, core, errors
+from admin.context import chosen_survey, console, core, errors
 from admin.result_commands import read_population
 
 
@@ -62,10 +62,7 @@ def report(
 
     async def run() -> reporting.ReportData:
         async with core(writes=False) as opened, opened.db() as db:
-            survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
-            if survey is None:
-                errors.print(f"No survey '{survey_id}'.")
-                raise typer.Exit(1)
+            survey = chosen_survey(opened.registry, survey_id)
             return await reporting.collect(
                 db, survey, opened.settings.privacy.min_cell, municipality=opened.settings.municipality.name,
                 wave=wave, population=figures, time_zone=opened.settings.municipality.time_zone, step=step)

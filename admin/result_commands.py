@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from admin import summary_formats
-from admin.context import console, core, errors
+from admin.context import chosen_survey, console, core, errors
 from admin.summary import ALL, Profile, Summary, UnknownDimension, differences, summarize, who_answered
 
 app = typer.Typer(no_args_is_help=True, help="Results: summaries with small-group protection, and exports.")
@@ -58,10 +58,7 @@ def summary(
 
     async def run() -> tuple[Summary, list[Profile], Summary | None]:
         async with core(writes=False) as opened, opened.db() as db:
-            survey = opened.registry.current(survey_id) if survey_id else opened.registry.default
-            if survey is None:
-                errors.print(f"No survey '{survey_id}'.")
-                raise typer.Exit(1)
+            survey = chosen_survey(opened.registry, survey_id)
             k = opened.settings.privacy.min_cell
             try:
                 result = await summarize(db, survey, k, by=by, wave=wave, questions=questions or None)

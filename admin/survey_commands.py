@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from admin.context import console, core, errors, settings
+from admin.context import chosen_survey, console, core, errors, settings
 from surveys.loader import SurveyValidationError, load_survey
 from surveys.registry import SurveyRegistry
 
@@ -69,10 +69,7 @@ def show(survey_id: str = typer.Argument(None, help="Survey id; the default surv
     Example: heard-admin surveys show needs
     """
     registry = SurveyRegistry(settings())
-    survey = registry.current(survey_id) if survey_id else registry.default
-    if survey is None:
-        errors.print(f"No survey '{survey_id}'. Known: {', '.join(s.id for s in registry.all_current())}")
-        raise typer.Exit(1)
+    survey = chosen_survey(registry, survey_id)
     console.print(f"[bold]{survey.title}[/bold]  ({survey.id} v{survey.version}, source language {survey.language})")
     table = Table("#", "name", "type", "field", "question", "choices", "shown if", show_lines=True)
     for number, question in enumerate(survey.questions, start=1):
@@ -111,10 +108,7 @@ def print_questionnaire(
 
     configured = settings()
     registry = SurveyRegistry(configured)
-    survey = registry.current(survey_id) if survey_id else registry.default
-    if survey is None:
-        errors.print(f"No survey '{survey_id}'. Known: {', '.join(s.id for s in registry.all_current())}")
-        raise typer.Exit(1)
+    survey = chosen_survey(registry, survey_id)
     catalogs = Catalogs()
     code = language or survey.language
     if code not in catalogs.languages:

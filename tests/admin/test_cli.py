@@ -167,6 +167,13 @@ def test_surveys_list_and_show(cli_env):
     assert "course_barriers" in shown.stdout and "language_course in no, yes" in shown.stdout
 
 
+def test_unknown_survey_names_the_known_ones(cli_env):
+    for command in (["results", "summary"], ["results", "export", "-o", "x.json"], ["report", "-o", "x.html"]):
+        result = run("heard-admin", *command, "--survey", "nope", env=cli_env)
+        assert result.returncode == 1 and "No survey 'nope'. Known: needs" in result.stderr, command
+    assert "No survey 'nope'. Known: needs" in run("heard-admin", "surveys", "show", "nope", env=cli_env).stderr
+
+
 def test_missing_configuration_is_explained(tmp_path, cli_env):
     env = {**cli_env, "HEARD_CONFIG": str(tmp_path / "absent.toml")}
     result = run("heard-admin", "results", "summary", env=env)

@@ -28,6 +28,11 @@ async def make_distributor(core, name="Frauencafé Nord", language=None, active=
         return distributor.code, distributor.id
 
 
+async def invitation(core, code: str) -> str:
+    async with core.db() as db, db.begin():
+        return await distribution.create_invitation(db, await distribution.by_code(db, code))
+
+
 async def complete_via(resident: Resident, payload: str | None) -> None:
     await resident.send(f"/start {payload}" if payload else "/start")
     await resident.tap("Ja, los geht's")
@@ -61,8 +66,7 @@ async def test_valid_code_attributes_and_unknown_malformed_or_deactivated_codes_
 async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidden(running_bot, telegram):
     core = running_bot.core
     code, _ = await make_distributor(core, "Nachbarschaftszentrum Süd")
-    async with core.db() as db, db.begin():
-        token = await distribution.create_invitation(db, await distribution.by_code(db, code))
+    token = await invitation(core, code)
     worker = Resident(telegram, new_user(language_code="de", name="Worker"))
     await worker.send(f"/start w-{token}")
     assert "Nachbarschaftszentrum Süd" in worker.last.text and "/mystats" in worker.last.text
@@ -112,8 +116,7 @@ async def test_residents_get_nothing_from_worker_commands(running_bot, telegram)
 async def test_assisted_entry_is_anonymous_and_attributed_to_the_worker(running_bot, telegram):
     core = running_bot.core
     code, distributor_id = await make_distributor(core, "Beratungsstelle West")
-    async with core.db() as db, db.begin():
-        token = await distribution.create_invitation(db, await distribution.by_code(db, code))
+    token = await invitation(core, code)
     worker = Resident(telegram, new_user(language_code="de", name="Worker"))
     await worker.send(f"/start w-{token}")
     await worker.send("/assist")
