@@ -8,6 +8,7 @@ from admin import (
     distributor_commands,
     export_commands,
     import_commands,
+    outreach_commands,
     report_commands,
     result_commands,
     survey_commands,
@@ -23,11 +24,13 @@ app = typer.Typer(
 )
 app.add_typer(survey_commands.app, name="surveys")
 export_commands.register(result_commands.app)
+outreach_commands.register(result_commands.app)
 app.add_typer(result_commands.app, name="results")
 app.add_typer(translation_commands.app, name="translations")
 app.add_typer(distributor_commands.app, name="distributors")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(wave_commands.app, name="waves")
+app.add_typer(outreach_commands.privacy_app, name="privacy")
 report_commands.register(app)
 
 

@@ -13,6 +13,7 @@ from bot import privacy_router, survey_router, worker_router
 from bot.chat import Chat
 from bot.errors import install_error_handler
 from bot.identity import ResidentMiddleware
+from bot.scheduler import OutreachJobs, start_scheduler
 from surveys.config import Settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.wiring import Core, open_core, secret_of
@@ -76,6 +77,10 @@ async def run_polling(settings: Settings) -> None:
         await publish_commands(bot, core.conversations.catalogs)
         me = await bot.get_me()
         log.info("Heard bot @%s is polling for updates", me.username)
-        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+        scheduler = start_scheduler(OutreachJobs(core, bot))
+        try:
+            await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+        finally:
+            scheduler.shutdown(wait=False)
     finally:
         await core.close()

@@ -21,14 +21,19 @@ from surveys.engine import (
     Restart,
     Review,
     SetLanguage,
+    Start,
     Toggle,
 )
 from surveys.model import Survey
 
 MAX_BYTES = 64
+#: "Send me the results", shown after the last answer; the conversation service handles it, not the engine.
+SUBSCRIBE_RESULTS = "R"
 _SIMPLE: dict[str, Event] = {
     "y": Consent(True),
+    "Y": Consent(True, remind=True),
     "n": Consent(False),
+    "s": Start(),
     "b": Back(),
     "r": Restart(),
     "v": Review(),
@@ -53,8 +58,8 @@ def encode(survey: Survey, event: Event) -> str:
             data = f"x:{survey.position(q)}"
         case SetLanguage(language=code):
             data = f"l:{code}"
-        case Consent(accepted=accepted):
-            data = "y" if accepted else "n"
+        case Consent(accepted=accepted, remind=remind):
+            data = ("Y" if remind else "y") if accepted else "n"
         case _ if type(event) in _SIMPLE_CODES:
             data = _SIMPLE_CODES[type(event)][0]
         case _:

@@ -7,6 +7,7 @@ details (database URL) belong to the machine, not to a file that may be shared.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from pathlib import Path
@@ -97,12 +98,51 @@ class Privacy(_Strict):
     min_cell: int = Field(default=5, ge=2, le=100)
 
 
+class QuietHours(_Strict):
+    """When Heard never writes to anybody on its own (reminders, results), in the municipality's time zone."""
+
+    starts: dt.time = dt.time(20, 0)
+    ends: dt.time = dt.time(9, 0)
+
+
+class Reminders(_Strict):
+    enabled: bool = True
+    delay_hours: float = Field(default=24, gt=0, le=24 * 14)
+    """How long after a resident's last answer the one reminder goes out."""
+
+
+class Results(_Strict):
+    link: str | None = None
+    """Where the full results are published (shown in the results message), e.g. the council's page."""
+    next_steps: dict[str, str] = Field(default_factory=dict)
+    """What happens next, per language code; languages without an entry get a general sentence."""
+
+
+class Sending(_Strict):
+    """Telegram's limits for messages a bot starts: about 30 per second overall, one per second per chat."""
+
+    messages_per_second: int = Field(default=30, ge=1, le=30)
+    seconds_per_chat: float = Field(default=1.0, ge=1.0)
+
+
+class Retention(_Strict):
+    responses_days: int = Field(default=730, ge=1)
+    """Completed responses (and their consent records) are deleted this many days after they were given."""
+    contacts_days: int = Field(default=90, ge=1)
+    """Chat ids kept for a reminder or for results, and unfinished sessions, are deleted after this."""
+
+
 class Settings(_Strict):
     municipality: Municipality
     storage: Storage = Storage()
     telegram: Telegram = Telegram()
     surveys: Surveys = Surveys()
     privacy: Privacy = Privacy()
+    quiet_hours: QuietHours = QuietHours()
+    reminders: Reminders = Reminders()
+    results: Results = Results()
+    sending: Sending = Sending()
+    retention: Retention = Retention()
     source: Path | None = None
 
 

@@ -20,18 +20,23 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys import actions, distribution
 from surveys.engine import (
+    AskLanguage,
     Event,
+    Notice,
     Prompt,
+    Say,
     SessionState,
     SetLanguage,
     Stage,
     Start,
+    SurveyClosed,
     Transition,
     Unsupported,
     advance,
 )
 from surveys.i18n import Catalogs
 from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
+from surveys.outreach import outbox
 from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality, Renderer
@@ -42,11 +47,12 @@ from surveys.store.schema import (
     Contact,
     Referral,
     Response,
+    ResultsSubscription,
     SeenUpdate,
     Session,
     SurveyVersion,
 )
-from surveys.waves import open_wave
+from surveys.waves import open_wave, wave_status
 
 RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
@@ -84,8 +90,12 @@ class Conversations:
         registry: SurveyRegistry,
         catalogs: Catalogs,
         municipality: Municipality,
+        time_zone: str = "Europe/Berlin",
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self._db = db
+        self._time_zone = time_zone
+        self._clock = clock or _now
         self.registry = registry
         self.catalogs = catalogs
         self.municipality = municipality
@@ -159,6 +169,14 @@ class Conversations:
             if await db.get(SeenUpdate, (platform, update_id)) is not None:
                 return Reply(survey, state, (), duplicate=True)
             db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
+        closed = await self._closed(db, survey)
+        if closed is not None and not isinstance(event, AskLanguage | SetLanguage):
+            shown = replace(state, language=state.language or self.catalogs.match(client_language))
+            return Reply(survey, shown, (closed,))
+        if isinstance(event, Pressed) and event.data == actions.SUBSCRIBE_RESULTS and contact is not None:
+            promised = await self._subscribe_results(db, survey, respondent, platform, contact)
+            if promised is not None:
+                return promised
         if isinstance(event, Pressed):
             event = actions.decode(survey, event.data) or Unsupported("button")
         if isinstance(event, SetLanguage) and event.language not in self.catalogs.languages:
@@ -172,6 +190,7 @@ class Conversations:
                 event,
                 payload=code if await distribution.active_id(db, code) else None,  # unknown codes: organic
                 previous_answers=await self._previous_answers(db, survey, respondent),
+                reachable=contact is not None,
             )
         transition = advance(survey, state, event)
         await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
@@ -196,13 +215,14 @@ class Conversations:
             if row is not None:
                 await db.delete(row)
             await db.execute(delete(Contact).where(Contact.survey_id == survey.id, Contact.respondent == respondent))
+            await outbox.withdraw(db, survey.id, respondent, outbox.REMINDER)
             return
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
             await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT)
             distributor_id = await distribution.active_id(db, after.payload)
             if distributor_id is not None and before.stage is Stage.CONSENT:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
-            if contact is not None:
+            if contact is not None and after.remind:  # the chat id is kept only for the agreed reminder
                 await db.merge(Contact(survey_id=survey.id, respondent=respondent, platform=platform,
                                        address=contact, created_on=dt.date.today()))
         if after == before and row is not None:
@@ -219,6 +239,31 @@ class Conversations:
         )
         if result.rowcount != 1:
             raise _Conflict
+
+    async def _closed(self, db: DbSession, survey: Survey) -> SurveyClosed | None:
+        """A survey that runs in waves takes answers only while one is open."""
+        status = await wave_status(db, survey.id, self._clock(), self._time_zone)
+        if status is None or status.open:
+            return None
+        return SurveyClosed(status.next_opens.isoformat() if status.next_opens else None)
+
+    async def _subscribe_results(
+        self, db: DbSession, survey: Survey, respondent: str, platform: str, contact: str
+    ) -> Reply | None:
+        """"Send me the results", pressed after the last answer: keep the chat id for that one message.
+        None if there is no completed response to hear back about."""
+        response = await db.scalar(
+            select(Response).where(Response.survey_id == survey.id, Response.respondent == respondent)
+            .order_by(Response.survey_version.desc()).limit(1)
+        )
+        if response is None:
+            return None
+        await db.merge(ResultsSubscription(
+            survey_id=survey.id, respondent=respondent, platform=platform, address=contact,
+            language=response.language, wave=response.wave, created_on=self._clock().date(),
+        ))
+        state = replace(SessionState.new(survey), language=response.language)
+        return Reply(survey, state, (Say(Notice.RESULTS_PROMISED),))
 
     async def _record_consent(
         self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool
@@ -256,7 +301,7 @@ class Conversations:
             channel=channel,
             submitted_on=dt.date.today(),
             distributor_id=await distribution.active_id(db, state.payload),
-            wave=wave.name if (wave := await open_wave(db, survey.id)) else None,
+            wave=wave.name if (wave := await open_wave(db, survey.id, self._clock())) else None,
         )
         response.answers = answer_rows(survey, state.answers)
         db.add(response)
@@ -298,11 +343,12 @@ class Conversations:
             deleted = 0
             for survey_id in sorted(survey_ids):
                 respondent = respondent_for(survey_id)
-                for table in (Session, Response, ConsentRecord, Contact):
+                for table in (Session, Response, ConsentRecord, Contact, ResultsSubscription):
                     result = await db.execute(
                         delete(table).where(table.survey_id == survey_id, table.respondent == respondent)
                     )
                     deleted += result.rowcount or 0
+                await outbox.withdraw(db, survey_id, respondent)
             return deleted
 
 

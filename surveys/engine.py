@@ -44,6 +44,8 @@ class Start:
     """A shipped language the channel already resolved (payload hint or client language), or None."""
     previous_answers: Mapping[str, AnswerValue] | None = None
     """Answers of this resident's completed response to the same survey version, if any."""
+    reachable: bool = False
+    """The channel can write to the resident later, so a reminder and the results can be offered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ class AskLanguage:
 @dataclass(frozen=True, slots=True)
 class Consent:
     accepted: bool
+    remind: bool = False
+    """The resident also agreed to one reminder if they stop midway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,7 @@ class PickLanguage:
 @dataclass(frozen=True, slots=True)
 class Intro:
     problem: Problem | None = None
+    offer_reminder: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,7 @@ class Notice(StrEnum):
     CANCELLED = "cancelled"
     KEPT = "kept"
     LANGUAGE_CHANGED = "language_changed"
+    RESULTS_PROMISED = "results_promised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +212,18 @@ class Say:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    pass
+    offer_results: bool = False
 
 
-Prompt = PickLanguage | Intro | Ask | Acknowledge | Returning | ShowAnswers | Say | Finished
+@dataclass(frozen=True, slots=True)
+class SurveyClosed:
+    """No wave of the survey is open now (the conversation service says so, not the engine)."""
+
+    next_opens: str | None = None
+    """ISO date of the next wave's first day, in the municipality's time zone, if one is planned."""
+
+
+Prompt = PickLanguage | Intro | Ask | Acknowledge | Returning | ShowAnswers | Say | Finished | SurveyClosed
 
 
 # ----------------------------------------------------------------------------------------------- state
@@ -228,6 +242,9 @@ class SessionState:
     history: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
     payload: str | None = None
+    reachable: bool = False
+    remind: bool = False
+    """Agreed to one reminder: the conversation service keeps the chat id until the survey ends."""
 
     @classmethod
     def new(cls, survey: Survey) -> SessionState:
@@ -249,6 +266,8 @@ class SessionState:
                 "history": list(self.history),
                 "pending": list(self.pending),
                 "payload": self.payload,
+                "reachable": self.reachable,
+                "remind": self.remind,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -267,6 +286,8 @@ class SessionState:
             history=tuple(data["history"]),
             pending=tuple(data["pending"]),
             payload=data["payload"],
+            reachable=data.get("reachable", False),
+            remind=data.get("remind", False),
         )
 
 
@@ -332,19 +353,20 @@ def _begin(survey: Survey, state: SessionState, event: Event) -> Transition:
     language = event.language if isinstance(event, Start) else None
     if isinstance(event, SetLanguage):
         language = event.language
-    state = replace(state, payload=payload, language=language)
+    reachable = event.reachable if isinstance(event, Start) else False
+    state = replace(state, payload=payload, language=language, reachable=reachable)
     if isinstance(event, Start) and event.previous_answers:
         state = replace(state, stage=Stage.RETURNING, answers=dict(event.previous_answers))
         return Transition(state, (Returning(),))
     if language is None:
         return Transition(replace(state, stage=Stage.LANGUAGE), (PickLanguage(None),))
-    return Transition(replace(state, stage=Stage.CONSENT), (Intro(),))
+    return Transition(replace(state, stage=Stage.CONSENT), (Intro(offer_reminder=reachable),))
 
 
 def _set_language(survey: Survey, state: SessionState, language: str) -> Transition:
     if state.stage is Stage.LANGUAGE:
         state = replace(state, language=language, stage=Stage.CONSENT)
-        return Transition(state, (Intro(),))
+        return Transition(state, (Intro(offer_reminder=state.reachable),))
     state = replace(state, language=language)
     return Transition(state, (Say(Notice.LANGUAGE_CHANGED), *_resume(survey, state, greet=False)))
 
@@ -354,7 +376,7 @@ def _resume(survey: Survey, state: SessionState, *, greet: bool) -> tuple[Prompt
     if state.stage is Stage.LANGUAGE:
         return (PickLanguage(state.language),)
     if state.stage is Stage.CONSENT:
-        return (Intro(),)
+        return (Intro(offer_reminder=state.reachable),)
     if state.stage is Stage.RETURNING:
         return (Returning(),)
     welcome = (Say(Notice.WELCOME_BACK),) if greet else ()
@@ -366,13 +388,14 @@ def _on_consent(survey: Survey, state: SessionState, event: Event) -> Transition
         problem = Problem.UNSUPPORTED_CONTENT if isinstance(event, Unsupported) else Problem.USE_BUTTONS
         if isinstance(event, Choose | Toggle | Done | Decline):
             problem = Problem.STALE_BUTTON
-        return Transition(state, (Intro(problem),))
+        return Transition(state, (Intro(problem, offer_reminder=state.reachable),))
     if not event.accepted:
         return Transition(_terminal(state, Stage.DECLINED), (Say(Notice.DECLINED_CONSENT),))
     first = _next_question(survey, {}, after=None)
     if first is None:
-        return Transition(_terminal(replace(state, answers={}), Stage.COMPLETED), (Finished(),))
-    state = replace(state, stage=Stage.ANSWERING, current=first.name, answers={}, history=(), pending=())
+        return Transition(_terminal(replace(state, answers={}), Stage.COMPLETED), (Finished(state.reachable),))
+    state = replace(state, stage=Stage.ANSWERING, current=first.name, answers={}, history=(), pending=(),
+                    remind=event.remind and state.reachable)
     return Transition(state, (_ask(survey, state),))
 
 
@@ -529,7 +552,7 @@ def _move_on(
     history = (*state.history, question.name)
     if following is None:
         done = replace(state, history=history, pending=(), current=None, answers=final_answers(survey, state))
-        return Transition(replace(done, stage=Stage.COMPLETED), (*ack, Finished()))
+        return Transition(replace(done, stage=Stage.COMPLETED), (*ack, Finished(state.reachable)))
     state = replace(state, history=history, current=following.name, pending=_preselection(state, following))
     return Transition(state, (*ack, _ask(survey, state)))
 

@@ -17,6 +17,7 @@ build step; `.mo` files, when present and newer, are used as they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import re
@@ -25,8 +26,10 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_percent
 
 from surveys.config import PROJECT_ROOT
 
@@ -62,6 +65,20 @@ def _cldr(code: str) -> Locale | None:
         return Locale.parse(code.split("@")[0])
     except (UnknownLocaleError, ValueError):
         return None
+
+
+def cldr_locale(code: str) -> Locale:
+    """The CLDR locale for dates and numbers in a shipped language: its own, else its base language, else
+    English (e.g. de_plain -> de)."""
+    return _cldr(code) or _cldr(code.split("_")[0]) or Locale.parse("en")
+
+
+def format_day(day: dt.date, code: str) -> str:
+    return format_date(day, format="long", locale=cldr_locale(code))
+
+
+def format_share(share: float, code: str) -> str:
+    return format_percent(share, locale=cldr_locale(code))
 
 
 def _language_from(folder: Path) -> Language:

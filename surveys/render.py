@@ -7,6 +7,7 @@ and bidi isolation (see surveys.bidi).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from gettext import NullTranslations
@@ -35,9 +36,11 @@ from surveys.engine import (
     Say,
     SetLanguage,
     ShowAnswers,
+    Start,
+    SurveyClosed,
     Toggle,
 )
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, survey_domain
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, format_day, format_share, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
 CHECKED = "✅"
@@ -118,8 +121,8 @@ class Renderer:
         match prompt:
             case PickLanguage(current=current):
                 message = self._language_picker(current)
-            case Intro(problem=problem):
-                message = self._intro(problem)
+            case Intro(problem=problem, offer_reminder=offer_reminder):
+                message = self._intro(problem, offer_reminder)
             case Ask():
                 message = self._ask(prompt)
             case Acknowledge(question=name, value=value):
@@ -127,9 +130,14 @@ class Renderer:
                 message = Message(
                     f"{self.question_label(question)}\n→ {self.answer_text(question, value)}", replaces_question=True
                 )
-            case Finished():
+            case Finished(offer_results=offer_results):
                 closing = self._("You can delete your answers at any time with /delete.")
-                message = Message(f"{self.content('survey.thanks', self.survey.thanks)}\n\n{closing}")
+                rows: tuple[tuple[Button, ...], ...] = ()
+                if offer_results:
+                    rows = ((Button("📬 " + self._("Send me the results"), actions.SUBSCRIBE_RESULTS),),)
+                message = Message(f"{self.content('survey.thanks', self.survey.thanks)}\n\n{closing}", rows)
+            case SurveyClosed(next_opens=next_opens):
+                message = Message(self.closed_text(next_opens))
             case Returning(problem=problem):
                 message = self._returning(problem)
             case ShowAnswers(answers=answers):
@@ -183,7 +191,52 @@ class Renderer:
     def consent_hash(self) -> str:
         return hashlib.sha256(self.consent_text().encode()).hexdigest()
 
-    def _intro(self, problem: Problem | None) -> Message:
+    def closed_text(self, next_opens: str | None) -> str:
+        parts = [self._("This survey is not open at the moment.")]
+        if next_opens is not None:
+            day = dt.date.fromisoformat(next_opens)
+            parts.append(self._("The next round starts on {date}.").format(date=format_day(day, self.language)))
+        parts.append(self._("Thank you for your interest!"))
+        return "\n".join(parts)
+
+    def reminder(self, answered: int, total: int) -> Message:
+        """The one reminder for a resident who stopped midway; its button continues where they left off."""
+        text = "\n\n".join((
+            self._("You started the survey “{title}” and answered {answered} of {total} questions.").format(
+                title=self.content("survey.title", self.survey.title), answered=answered, total=total),
+            self._("If you like, you can continue where you left off. This is the only reminder we send."),
+        ))
+        return self._directed(Message(text, ((self._button(self._("Continue"), Start()),),)))
+
+    def results(
+        self, respondents: int | None, needs: list[tuple[Question, str, float]], next_steps: str | None,
+        link: str | None,
+    ) -> Message:
+        """The results message for a resident who asked for it: what came of their answers, in their
+        language. Counts arrive already through disclosure control (None: too few to say)."""
+        _ = self._
+        parts = [_("Results of the survey “{title}”").format(title=self.content("survey.title", self.survey.title))]
+        if respondents is not None:
+            parts.append(self._bot.ngettext("{count} person took part.", "{count} people took part.",
+                                            respondents).format(count=respondents))
+        if needs:
+            lines = [_("The needs named most often:")]
+            lines += [
+                f"{rank}. {self.option_label(question, choice)}: {format_share(share, self.language)}"
+                for rank, (question, choice, share) in enumerate(needs, start=1)
+            ]
+            parts.append("\n".join(lines))
+        else:
+            parts.append(_("Too few people answered to show results without risking anyone's privacy."))
+        parts.append(next_steps or _("What happens next: {municipality} uses these results to plan its offers "
+                                     "for residents.").format(municipality=self.municipality.name))
+        if link:
+            parts.append(_("More: {link}").format(link=link))
+        parts.append(_("You get this message because you asked for the results. Your chat has now been deleted "
+                       "from our list."))
+        return self._directed(Message("\n\n".join(parts)))
+
+    def _intro(self, problem: Problem | None, offer_reminder: bool = False) -> Message:
         parts = [
             self.content("survey.title", self.survey.title),
             self.content("survey.intro", self.survey.intro),
@@ -194,6 +247,8 @@ class Renderer:
             parts.insert(0, self._problem(problem, None))
         rows = (
             (self._button(self._("Yes, let's start"), Consent(True)),),
+            *(((self._button(self._("Yes, and remind me once if I stop"), Consent(True, remind=True)),),)
+              if offer_reminder else ()),
             (self._button(self._("No, thanks"), Consent(False)),),
             (self._button(GLOBE + " " + self._("Language"), AskLanguage()),),
         )
@@ -316,6 +371,10 @@ class Renderer:
             ),
             Notice.KEPT: _("Your answers stay as they are. Thank you!"),
             Notice.LANGUAGE_CHANGED: _("Language changed."),
+            Notice.RESULTS_PROMISED: _(
+                "Thank you! When the results of this survey round are ready, we will send them to you once. "
+                "We keep your chat only until then."
+            ),
         }[notice]
 
 

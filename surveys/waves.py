@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from surveys.store.database import DbSession
-from surveys.store.schema import Contact, Response, Wave
+from surveys.store.schema import Contact, OutboxMessage, Response, Session, Wave
 
 
 async def open_wave(db: DbSession, survey_id: str, now: dt.datetime | None = None) -> Wave | None:
@@ -62,17 +63,61 @@ async def add_wave(
 
 
 async def close_wave(db: DbSession, survey_id: str, name: str, now: dt.datetime | None = None) -> int:
-    """Close the wave now, and delete the survey's contact records (chat ids kept for reminders): after a
-    wave nobody is written to about it. Returns how many contact records were deleted."""
+    """Close the wave now. Returns how many contact records were deleted (see `_after_closing`)."""
     now = now or dt.datetime.now(dt.UTC)
     wave = await db.scalar(select(Wave).where(Wave.survey_id == survey_id, Wave.name == name))
     if wave is None:
         raise WaveError(f"survey {survey_id!r} has no wave {name!r}")
+    return await _close(db, wave, now)
+
+
+async def close_due_waves(db: DbSession, now: dt.datetime) -> list[str]:
+    """Close every wave whose closing time has passed (the scheduler's job); returns their names."""
+    due = (await db.scalars(
+        select(Wave).where(Wave.closed.is_(False), Wave.closes_at.is_not(None), Wave.closes_at <= now)
+    )).all()
+    for wave in due:
+        await _close(db, wave, now)
+    return [wave.name for wave in due]
+
+
+async def _close(db: DbSession, wave: Wave, now: dt.datetime) -> int:
+    """After a wave nobody is written to about it and nothing half-answered is kept: the survey's contact
+    records (chat ids kept for a reminder), unfinished sessions and queued reminders are deleted. Requests
+    for the results stay until the results are sent (or retention ends)."""
     wave.closed = True
     if wave.closes_at is None or _aware(wave.closes_at) > now:
         wave.closes_at = now
-    result = await db.execute(delete(Contact).where(Contact.survey_id == survey_id))
+    result = await db.execute(delete(Contact).where(Contact.survey_id == wave.survey_id))
+    await db.execute(delete(Session).where(Session.survey_id == wave.survey_id))
+    await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.survey_id == wave.survey_id, OutboxMessage.kind == "reminder",
+               OutboxMessage.state == "pending")
+        .values(state="withdrawn", address=None, text=None, buttons=None)
+    )
     return result.rowcount or 0
+
+
+@dataclass(frozen=True, slots=True)
+class WaveStatus:
+    open: bool
+    next_opens: dt.date | None
+    """The first day of the next planned wave, in the municipality's time zone."""
+
+
+async def wave_status(db: DbSession, survey_id: str, now: dt.datetime, time_zone: str) -> WaveStatus | None:
+    """None for a survey that does not run in waves (always open); else whether one is open now."""
+    waves = (await db.scalars(select(Wave).where(Wave.survey_id == survey_id))).all()
+    if not waves:
+        return None
+    is_open = any(
+        not w.closed and _aware(w.opens_at) <= now and (w.closes_at is None or _aware(w.closes_at) > now)
+        for w in waves
+    )
+    upcoming = sorted(_aware(w.opens_at) for w in waves if not w.closed and _aware(w.opens_at) > now)
+    next_opens = upcoming[0].astimezone(ZoneInfo(time_zone)).date() if upcoming else None
+    return WaveStatus(is_open, next_opens)
 
 
 async def waves_of(db: DbSession, survey_id: str) -> list[tuple[Wave, int]]:

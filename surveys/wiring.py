@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -66,7 +67,13 @@ class Core:
         await self.engine.dispose()
 
 
-async def open_core(settings: Settings, catalogs: Catalogs | None = None, *, writes: bool = True) -> Core:
+async def open_core(
+    settings: Settings,
+    catalogs: Catalogs | None = None,
+    *,
+    writes: bool = True,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Core:
     """Check the key, migrate the database, load surveys, and record their versions. `writes=False` is for
     read-only work (summaries, reports, exports): deferred SQLite transactions that never block the bot."""
     secret_of(settings)
@@ -83,4 +90,5 @@ async def open_core(settings: Settings, catalogs: Catalogs | None = None, *, wri
         db = session_factory(engine)
     catalogs = offered_languages(catalogs or Catalogs(), registry)
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
-    return Core(settings, engine, db, registry, catalogs, Conversations(db, registry, catalogs, municipality))
+    conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock)
+    return Core(settings, engine, db, registry, catalogs, conversations)

@@ -222,3 +222,43 @@ class Wave(Base):
     opens_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ResultsSubscription(Base):
+    """A resident asked to hear the results of the wave they answered in: the chat to write to, in which
+    language. Deleted when the results message is queued, on /delete, or when retention runs out."""
+
+    __tablename__ = "results_subscriptions"
+
+    survey_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    respondent: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    wave: Mapped[str | None] = mapped_column(String(40))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class OutboxMessage(Base):
+    """A message Heard writes on its own (a reminder, a results message), queued so that sending survives
+    restarts. `key` makes queueing idempotent; a message is claimed (state `sending`) in its own transaction
+    before it goes out, so no crash and no second sender can ever send it twice. The chat id is erased as
+    soon as the message is sent or cannot be."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    survey_id: Mapped[str] = mapped_column(String(40))
+    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    platform: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    buttons: Mapped[str | None] = mapped_column(Text)
+    """JSON: rows of [label, callback data]."""
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -50,9 +50,9 @@ async def test_declining_consent_stores_nothing(running_bot, telegram):
 async def test_cancel_deletes_unfinished_answers(running_bot, telegram):
     resident = Resident(telegram)
     await resident.send("/start")
-    await resident.tap("Ja, los geht's")
+    await resident.tap("Ja, und einmal erinnern, falls ich unterbreche")
     await resident.tap("Altstadt")
-    assert await count(running_bot.core, Contact) == 1
+    assert await count(running_bot.core, Contact) == 1, "the chat id is kept for the agreed reminder"
     await resident.send("/cancel")
     assert "unfertigen Antworten gelöscht" in resident.last.text
     assert await count(running_bot.core, Session) == 0

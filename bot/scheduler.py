@@ -1,0 +1,89 @@
+"""The bot's scheduled work (APScheduler 3.11, AsyncIOScheduler): close waves that are over, queue due
+reminders, deliver the outbox, and purge what is past retention once a day.
+
+The scheduler only decides *when* to look; *what* is due is always read from the database, so nothing is
+lost with the scheduler's memory: on start every job runs once at once and finds the work left over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.outbound import telegram_send
+from surveys.outreach.pacing import SendPacer
+from surveys.outreach.quiet_hours import quiet_hours_of
+from surveys.outreach.reminders import queue_reminders
+from surveys.outreach.sending import Sender
+from surveys.retention import purge
+from surveys.waves import close_due_waves
+from surveys.wiring import Core
+
+log = logging.getLogger(__name__)
+
+#: How often the bot looks for due reminders and queued messages.
+TICK = dt.timedelta(seconds=20)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> Sender:
+    sending = core.settings.sending
+    pacer = SendPacer(sending.messages_per_second, sending.seconds_per_chat)
+    return Sender(core.db, telegram_send(bot), pacer, quiet_hours_of(core.settings), clock)
+
+
+class OutreachJobs:
+    """Each job is one call with the current time from `clock`; tests call them directly with their own."""
+
+    def __init__(self, core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.core = core
+        self.clock = clock
+        self.quiet = quiet_hours_of(core.settings)
+        self.sender = sender_for(core, bot, clock)
+
+    async def tick(self) -> None:
+        """Close waves that are over, queue due reminders, send what is due."""
+        now = self.clock()
+        async with self.core.db() as db, db.begin():
+            closed = await close_due_waves(db, now)
+        if closed:
+            log.info("closed %d wave(s) whose time was over", len(closed))
+        if self.core.settings.reminders.enabled:
+            async with self.core.db() as db, db.begin():
+                queued = await queue_reminders(
+                    db, self.core.conversations, quiet=self.quiet, now=now,
+                    delay=dt.timedelta(hours=self.core.settings.reminders.delay_hours),
+                )
+            if queued:
+                log.info("queued %d reminder(s)", queued)
+        outcomes = await self.sender.deliver_due()
+        if outcomes:
+            log.info("outbox: %s", ", ".join(f"{n} {state}" for state, n in sorted(outcomes.items())))
+
+    async def purge(self) -> None:
+        async with self.core.db() as db, db.begin():
+            counts = await purge(db, self.core.settings.retention, self.clock())
+        if any(counts.values()):
+            log.info("retention: deleted %s", ", ".join(f"{n} {kind}" for kind, n in counts.items() if n))
+
+
+def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
+    """Start the jobs on the running event loop; each runs once right away to pick up due work."""
+    time_zone = jobs.core.settings.municipality.time_zone
+    scheduler = AsyncIOScheduler(timezone=time_zone)
+    now = dt.datetime.now(dt.UTC)
+    scheduler.add_job(jobs.tick, IntervalTrigger(seconds=TICK.total_seconds()), id="outreach", next_run_time=now,
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(jobs.purge, CronTrigger(hour=3, minute=30, timezone=time_zone), id="retention",
+                      next_run_time=now, max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,54 @@
+"""Telegram's limits for messages a bot sends on its own: about 30 per second overall and one per second
+per chat; after a 429 the whole bot waits for `retry_after`. One pacer per sending process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+#: A little slack over one second, so that network jitter cannot squeeze 31 messages into Telegram's second.
+WINDOW = 1.1
+
+
+class SendPacer:
+    def __init__(
+        self, per_second: int, seconds_per_chat: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_second = per_second
+        self.seconds_per_chat = seconds_per_chat
+        self._clock = clock
+        self._recent: deque[float] = deque()
+        self._last_in_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody is written to until `seconds` have passed."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def turn(self, chat: str) -> None:
+        """Wait until one more message, to `chat`, stays within every limit; then count it as sent."""
+        async with self._lock:
+            while (wait := self._wait(chat)) > 0:
+                await asyncio.sleep(wait)
+            now = self._clock()
+            self._recent.append(now)
+            self._last_in_chat[chat] = now
+            if len(self._last_in_chat) > 10_000:
+                self._forget_quiet_chats(now)
+
+    def _wait(self, chat: str) -> float:
+        now = self._clock()
+        while self._recent and now - self._recent[0] >= WINDOW:
+            self._recent.popleft()
+        wait = self._paused_until - now
+        if len(self._recent) >= self.per_second:
+            wait = max(wait, self._recent[0] + WINDOW - now)
+        if (last := self._last_in_chat.get(chat)) is not None:
+            wait = max(wait, last + self.seconds_per_chat + (WINDOW - 1) - now)
+        return wait
+
+    def _forget_quiet_chats(self, now: float) -> None:
+        self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if now - t < self.seconds_per_chat}
