@@ -78,6 +78,8 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float
+    delivered: bool = True
+    """False when a fault was injected instead of handling the call."""
 
 
 class FakeTelegram:
@@ -97,6 +99,14 @@ class FakeTelegram:
         self._offset = 0
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.blocked: set[int] = set()
+        """Chats whose user blocked the bot: sendMessage answers 403."""
+        self.faults: list = []  # type: ignore[type-arg]
+        """Callables (method, params) -> web.Response | None, asked before each call: inject 429s, 5xx."""
+        self.hold_after: int | None = None
+        """Once this many sendMessage calls arrived (counting all so far), later ones are recorded but never
+        answered: the sender dies waiting."""
+        self.holding = asyncio.Event()
 
     # ------------------------------------------------------------------------------------------ server
 
@@ -122,6 +132,10 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params, time.monotonic()))
+        for fault in self.faults:
+            if (injected := fault(method, params)) is not None:
+                self.calls[-1].delivered = False
+                return injected
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
@@ -192,10 +206,20 @@ class FakeTelegram:
             return self._error("Bad Request: message text is empty")
         if len(text) > 4096:
             return self._error("Bad Request: message is too long")
+        if chat_id in self.blocked:
+            self.calls[-1].delivered = False
+            return self._error("Forbidden: bot was blocked by the user", 403)
         message = ChatMessage(next(self._message_ids), chat_id, text, params.get("reply_markup"))
         self.chats.setdefault(chat_id, []).append(message)
         self._touch(chat_id)
+        if self.hold_after is not None and sum(c.method == "sendMessage" for c in self.calls) >= self.hold_after:
+            self.holding.set()
+            await asyncio.Event().wait()  # the answer never comes: the sender dies waiting for it
         return message.as_json(self.bot)
+
+    def sends(self) -> list[Call]:
+        """sendMessage calls that reached a chat, in order of arrival."""
+        return [c for c in self.calls if c.method == "sendMessage" and c.delivered]
 
     def _find(self, params: dict[str, Any]) -> ChatMessage | None:
         chat_id = int(params["chat_id"])

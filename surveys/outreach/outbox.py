@@ -68,14 +68,15 @@ async def enqueue(
     return True
 
 
-async def due_ids(db: DbSession, now: dt.datetime, limit: int = 500) -> list[int]:
-    rows = await db.scalars(
-        select(OutboxMessage.id)
+async def due(db: DbSession, now: dt.datetime, limit: int = 500) -> list[tuple[int, str]]:
+    """(id, chat) of pending messages that are due, oldest first."""
+    rows = await db.execute(
+        select(OutboxMessage.id, OutboxMessage.address)
         .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
-    return list(rows)
+    return [(message_id, address) for message_id, address in rows.all() if address is not None]
 
 
 async def next_due(db: DbSession) -> dt.datetime | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 #: A little slack over one second, so that network jitter cannot squeeze 31 messages into Telegram's second.
 WINDOW = 1.1
@@ -28,11 +29,14 @@ class SendPacer:
         """Telegram said 429: nobody is written to until `seconds` have passed."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def turn(self, chat: str) -> None:
-        """Wait until one more message, to `chat`, stays within every limit; then count it as sent."""
+    @asynccontextmanager
+    async def slot(self, chat: str) -> AsyncIterator[None]:
+        """Wait until one more message, to `chat`, stays within every limit. The caller prepares the message
+        inside (one at a time, so a slow database cannot bunch requests up) and sends right after."""
         async with self._lock:
             while (wait := self._wait(chat)) > 0:
                 await asyncio.sleep(wait)
+            yield
             now = self._clock()
             self._recent.append(now)
             self._last_in_chat[chat] = now

@@ -86,9 +86,9 @@ class Sender:
             if self._quiet.contains(now):
                 return outcomes
             async with self._db() as db:
-                ids = await outbox.due_ids(db, now)
-            if ids:
-                await self._deliver(ids, outcomes)
+                due = await outbox.due(db, now)
+            if due:
+                await self._deliver(due, outcomes)
                 continue
             async with self._db() as db:
                 upcoming = await outbox.next_due(db)
@@ -99,28 +99,29 @@ class Sender:
                 return outcomes
             await asyncio.sleep(max(wait, 0.01))
 
-    async def _deliver(self, ids: list[int], outcomes: Counter[str]) -> None:
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for message_id in ids:
-            queue.put_nowait(message_id)
+    async def _deliver(self, due: list[tuple[int, str]], outcomes: Counter[str]) -> None:
+        queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        for item in due:
+            queue.put_nowait(item)
 
         async def work() -> None:
             while not queue.empty():
-                outcome = await self._deliver_one(queue.get_nowait())
+                outcome = await self._deliver_one(*queue.get_nowait())
                 if outcome is not None:
                     outcomes[outcome] += 1
 
-        await asyncio.gather(*(work() for _ in range(min(self._concurrency, len(ids)))))
+        await asyncio.gather(*(work() for _ in range(min(self._concurrency, len(due)))))
 
-    async def _deliver_one(self, message_id: int) -> str | None:
-        async with self._db() as db, db.begin():
+    async def _deliver_one(self, message_id: int, chat: str) -> str | None:
+        # claimed inside the pacer's slot, right before the request: a crash while waiting for a turn leaves
+        # the message pending (sent after the restart); a crash during the request leaves it `sending`
+        async with self._pacer.slot(chat), self._db() as db, db.begin():
             message = await outbox.claim(db, message_id, self._clock())
             if message is None:
                 return None
             if not await _still_wanted(db, message):
                 await outbox.finish(db, message.id, outbox.WITHDRAWN, self._clock())
                 return outbox.WITHDRAWN
-        await self._pacer.turn(message.address)
         try:
             outcome = await self._send(message)
         except Exception:  # an adapter bug must not leave the message claimed forever
