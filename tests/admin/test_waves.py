@@ -50,8 +50,9 @@ async def test_waves_are_added_listed_closed_and_responses_counted_in_them(setti
             assert await db.scalar(select(func.count()).select_from(Contact)) == 0
     finally:
         await core.close()
-    # a response after the wave closed belongs to no wave
-    await interview(settings, GERMAN_INTERVIEW)
+    # once its only wave is closed, the survey takes no more answers, on any channel
+    screen = (await interview(settings, [])).screen
+    assert any("Diese Umfrage ist im Moment nicht geöffnet." in line for line in screen), screen[-5:]
     after = json.loads(run("heard-admin", "results", "summary", "--wave", "2026-autumn", "--format", "json",
                            env=cli_env).stdout)
     assert after["responses"] == "5"

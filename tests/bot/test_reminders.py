@@ -46,7 +46,7 @@ async def test_one_reminder_after_the_delay_outside_quiet_hours_in_the_residents
         await jobs.tick()
         assert len(reminders_in(german)) == 1 and len(reminders_in(arabic)) == 1
         for resident in (silent, cancelled, deleted):
-            assert len(resident.chat) == before[resident.user.id], "no reminder without consent, after /cancel or /delete"
+            assert len(resident.chat) == before[resident.user.id], "none without consent, after /cancel or /delete"
 
         clock.now += dt.timedelta(hours=5)
         await jobs.tick()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
+import itertools
 import signal
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.outbound import telegram_send
 from bot.app import build_bot
+from bot.outbound import telegram_send
 from surveys.outreach import outbox
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
@@ -153,7 +153,7 @@ async def test_500_messages_respect_telegrams_limits_429_and_blocked_residents(s
     for call in telegram.calls:
         if call.method == "sendMessage":
             by_chat[int(call.params["chat_id"])].append(call.at)
-    gaps = [b - a for times in by_chat.values() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for times in by_chat.values() for a, b in itertools.pairwise(times)]
     assert gaps and min(gaps) >= 1.0, "at most one message per second in a chat"
     assert all(len(telegram.messages(chat)) == (2 if chat in shared else 1) for chat in chats if chat not in blocked)
     async with core.db() as db:

@@ -310,3 +310,20 @@ def test_random_event_sequences_never_crash_and_never_record_invalid_values(surv
             assert transition.prompts, event
             assert isinstance(transition.prompts[-1], Ask | Intro | PickLanguage | Returning), transition.prompts
         assert SessionState.from_json(state.to_json()) == state
+
+
+def test_reminder_is_offered_and_kept_only_where_the_channel_can_write_later():
+    from surveys.engine import Consent as Agree
+    from surveys.engine import Intro
+    from surveys.engine import Start as Begin
+    from surveys.engine import advance as step
+
+    survey = NEEDS
+    reachable = step(survey, SessionState.new(survey), Begin(language="de", reachable=True))
+    assert reachable.prompts == (Intro(offer_reminder=True),)
+    agreed = step(survey, reachable.state, Agree(True, remind=True))
+    assert agreed.state.remind and agreed.state.stage is Stage.ANSWERING
+    console = step(survey, SessionState.new(survey), Begin(language="de"))
+    assert console.prompts == (Intro(offer_reminder=False),)
+    assert not step(survey, console.state, Agree(True, remind=True)).state.remind, "no chat to remind"
+    assert SessionState.from_json(agreed.state.to_json()) == agreed.state, "survives a restart"
