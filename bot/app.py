@@ -12,7 +12,9 @@ from aiogram.types import BotCommand
 from bot import privacy_router, survey_router, worker_router
 from bot.chat import Chat
 from bot.errors import install_error_handler
+from bot.flood import button_guard, message_guard
 from bot.identity import ResidentMiddleware
+from bot.resilience import RetryingRequests
 from bot.scheduler import OutreachJobs, start_scheduler
 from surveys.config import Settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
@@ -35,9 +37,14 @@ COMMANDS = (
 )
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
+    """The Bot API client. Replies retry through Telegram's hiccups (bot.resilience); the outbox's sender
+    passes `retrying=False` because it paces and retries by itself."""
     assert settings.telegram.token, "checked by the caller"
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
+                             timeout=settings.telegram.request_timeout)
+    if retrying:
+        session.middleware(RetryingRequests())
     return Bot(settings.telegram.token, session=session)
 
 
@@ -46,8 +53,9 @@ def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
     chat = Chat(core.conversations, workers)
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
     middleware = ResidentMiddleware(secret_of(settings), workers)
-    dispatcher.message.outer_middleware(middleware)
-    dispatcher.callback_query.outer_middleware(middleware)
+    for observer, guard in ((dispatcher.message, message_guard()), (dispatcher.callback_query, button_guard())):
+        observer.outer_middleware(guard)
+        observer.outer_middleware(middleware)
     dispatcher.include_routers(
         privacy_router.build_router(), worker_router.build_router(), survey_router.build_router()
     )
@@ -77,10 +85,12 @@ async def run_polling(settings: Settings) -> None:
         await publish_commands(bot, core.conversations.catalogs)
         me = await bot.get_me()
         log.info("Heard bot @%s is polling for updates", me.username)
-        scheduler = start_scheduler(OutreachJobs(core, bot))
+        outreach_bot = build_bot(settings, retrying=False)
+        scheduler = start_scheduler(OutreachJobs(core, outreach_bot))
         try:
             await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
         finally:
             scheduler.shutdown(wait=False)
+            await outreach_bot.session.close()
     finally:
         await core.close()

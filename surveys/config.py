@@ -87,6 +87,8 @@ class Telegram(_Strict):
     token: str | None = Field(default=None, repr=False)
     api_base: str = DEFAULT_TELEGRAM_API_BASE
     bot_username: str | None = None
+    request_timeout: float = Field(default=30.0, gt=0, le=300)
+    """Seconds before a Bot API request counts as failed (and is retried)."""
 
 
 class Surveys(_Strict):

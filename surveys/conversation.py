@@ -33,6 +33,7 @@ from surveys.engine import (
     Transition,
     Unsupported,
     advance,
+    current_prompts,
 )
 from surveys.i18n import Catalogs
 from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
@@ -167,7 +168,10 @@ class Conversations:
             survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
         if update_id is not None:
             if await db.get(SeenUpdate, (platform, update_id)) is not None:
-                return Reply(survey, state, (), duplicate=True)
+                # delivered again: applied already, but whether our reply arrived is unknown (a crash between
+                # commit and reply), so the current question is shown again rather than nothing
+                return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
+                             duplicate=True)
             db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
         closed = await self._closed(db, survey)
         if closed is not None and not isinstance(event, AskLanguage | SetLanguage):

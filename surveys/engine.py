@@ -348,6 +348,14 @@ def progress(survey: Survey, state: SessionState) -> tuple[int, int]:
     return position, max(len(visible), position)
 
 
+def current_prompts(survey: Survey, state: SessionState) -> tuple[Prompt, ...]:
+    """What the resident is being asked now (nothing once finished): shown again when the channel cannot
+    know whether its last reply arrived, e.g. after a crash Telegram delivers the same update again."""
+    if state.finished or state.stage is Stage.NEW:
+        return ()
+    return _resume(survey, state, greet=False)
+
+
 def _begin(survey: Survey, state: SessionState, event: Event) -> Transition:
     payload = event.payload if isinstance(event, Start) else None
     language = event.language if isinstance(event, Start) else None

@@ -103,10 +103,13 @@ class FakeTelegram:
         """Chats whose user blocked the bot: sendMessage answers 403."""
         self.faults: list = []  # type: ignore[type-arg]
         """Callables (method, params) -> web.Response | None, asked before each call: inject 429s, 5xx."""
+        self.async_faults: list = []  # type: ignore[type-arg]
+        """Async callables (request, method) -> response | None, for faults that take time or drop the line."""
         self.hold_after: int | None = None
         """Once this many sendMessage calls arrived (counting all so far), later ones are recorded but never
         answered: the sender dies waiting."""
         self.holding = asyncio.Event()
+        self._chat_events: dict[int, asyncio.Event] = {}
 
     # ------------------------------------------------------------------------------------------ server
 
@@ -131,10 +134,15 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params, time.monotonic()))
+        call = Call(method, params, time.monotonic())
+        self.calls.append(call)
+        for async_fault in self.async_faults:
+            if (injected := await async_fault(request, method)) is not None:
+                call.delivered = False
+                return injected
         for fault in self.faults:
             if (injected := fault(method, params)) is not None:
-                self.calls[-1].delivered = False
+                call.delivered = False
                 return injected
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -163,6 +171,19 @@ class FakeTelegram:
 
     def _touch(self, chat_id: int) -> None:
         self.activity[chat_id] = self.activity.get(chat_id, 0) + 1
+        if (event := self._chat_events.get(chat_id)) is not None:
+            event.set()
+
+    async def activity_after(self, chat_id: int, since: int, timeout: float = 30.0) -> None:
+        """Wait (without polling) until the bot did something in the chat after `since`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.activity.get(chat_id, 0) <= since:
+            event = self._chat_events.setdefault(chat_id, asyncio.Event())
+            event.clear()
+            if self.activity.get(chat_id, 0) > since:
+                break
+            await asyncio.wait_for(event.wait(), max(deadline - loop.time(), 0.001))
 
     @staticmethod
     def _error(description: str, code: int = 400) -> web.Response:

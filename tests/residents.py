@@ -23,9 +23,11 @@ def new_user(language_code: str | None = "de", name: str = "Amira") -> User:
 
 
 class Resident:
-    def __init__(self, telegram: FakeTelegram, user: User | None = None) -> None:
+    def __init__(self, telegram: FakeTelegram, user: User | None = None, *, patient: bool = False) -> None:
         self.telegram = telegram
         self.user = user or new_user()
+        self.patient = patient
+        """Waits (up to a minute) for the bot's answer to each action: for tests where Telegram misbehaves."""
 
     @property
     def chat(self) -> list[ChatMessage]:
@@ -40,7 +42,11 @@ class Resident:
 
     async def send(self, text: str) -> None:
         since = self.telegram.activity.get(self.user.id, 0)
+        newest = self.chat[-1].message_id if self.chat else 0
         await self.telegram.send_text(self.user, text)
+        if self.patient:
+            await self.telegram.wait_until(lambda: bool(self.chat) and self.chat[-1].message_id > newest, 60)
+            return
         await self.telegram.settle(self.user.id, since)
 
     async def send_content(self, **content: object) -> None:
@@ -63,7 +69,12 @@ class Resident:
 
     async def press(self, message: ChatMessage, data: str) -> None:
         since = self.telegram.activity.get(self.user.id, 0)
+        edits = message.edits
         _, callback_id = await self.telegram.press(self.user, message, data)
+        if self.patient:  # a newer message, or this one refreshed with buttons (a toggle)
+            await self.telegram.wait_until(lambda: self.chat[-1].message_id > message.message_id or (
+                message.edits > edits and bool(message.buttons)), 60)
+            return
         await self.telegram.wait_until(lambda: callback_id in self.telegram.answered_callbacks)
         await self.telegram.settle(self.user.id, since, timeout=2) if self.telegram.activity.get(
             self.user.id, 0

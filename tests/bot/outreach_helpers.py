@@ -30,7 +30,7 @@ class Clock:
 
 @asynccontextmanager
 async def outreach_jobs(running_bot, clock: Clock) -> AsyncIterator[OutreachJobs]:  # type: ignore[no-untyped-def]
-    bot = build_bot(running_bot.settings)
+    bot = build_bot(running_bot.settings, retrying=False)
     try:
         yield OutreachJobs(running_bot.core, bot, clock)
     finally:

@@ -145,3 +145,21 @@ async def test_group_chats_are_ignored(running_bot, telegram):
     await resident.send("/start")  # a private message afterwards still works
     assert telegram.messages(-100123) == []
     assert "Was brauchen Sie" in resident.last.text
+
+
+async def test_an_update_delivered_again_midway_shows_the_current_question_and_changes_nothing(running_bot, telegram):
+    """After a crash Telegram delivers the last update again; the bot cannot know whether its reply arrived."""
+    resident = Resident(telegram)
+    await start_german(resident)
+    message = resident.last_with_buttons()
+    since = telegram.activity[resident.user.id]
+    update_id, _ = await telegram.press(resident.user, message, resident.button("Altstadt", message)["callback_data"])
+    await telegram.settle(resident.user.id, since)
+    await telegram.wait_until(lambda: telegram.consumed(update_id))
+    assert "2/15" in resident.last.text
+    shown = len(resident.chat)
+    await telegram.deliver_again(update_id)
+    await telegram.wait_until(lambda: len(resident.chat) == shown + 1)
+    assert "2/15" in resident.last.text and "⚠" not in resident.last.text
+    await resident.tap("Weniger als 1 Jahr")
+    assert "3/15" in resident.last.text, "the area was not answered twice, nothing was skipped"

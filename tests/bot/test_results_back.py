@@ -134,7 +134,7 @@ async def test_500_messages_respect_telegrams_limits_429_and_blocked_residents(s
         return None
 
     telegram.faults.append(too_many_requests)
-    bot = build_bot(settings)
+    bot = build_bot(settings, retrying=False)
     try:
         sender = Sender(core.db, telegram_send(bot), SendPacer(30, 1.0), quiet_hours_of(settings),
                         lambda: dt.datetime.now(dt.UTC))
