@@ -319,7 +319,7 @@ def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answ
             rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
         elif isinstance(value, int):
             rows.append(Answer(question=name, number=value))
-        elif kind is QuestionType.TEXT:
+        elif kind in (QuestionType.TEXT, QuestionType.DECIMAL):
             rows.append(Answer(question=name, text=value))
         else:
             rows.append(Answer(question=name, choice=value))

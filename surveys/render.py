@@ -129,7 +129,8 @@ class Renderer:
                 )
             case Finished():
                 closing = self._("You can delete your answers at any time with /delete.")
-                message = Message(f"{self.content('survey.thanks', self.survey.thanks)}\n\n{closing}")
+                thanks = self.content("survey.thanks", self.survey.thanks) if self.survey.thanks else ""
+                message = Message(f"{thanks}\n\n{closing}" if thanks else closing)
             case Returning(problem=problem):
                 message = self._returning(problem)
             case ShowAnswers(answers=answers):
@@ -186,7 +187,7 @@ class Renderer:
     def _intro(self, problem: Problem | None) -> Message:
         parts = [
             self.content("survey.title", self.survey.title),
-            self.content("survey.intro", self.survey.intro),
+            *((self.content("survey.intro", self.survey.intro),) if self.survey.intro else ()),
             self.consent_text(),
             self._("Do you want to take part?"),
         ]
@@ -204,6 +205,9 @@ class Renderer:
         lines = []
         if ask.problem is not None:
             lines += [self._problem(ask.problem, question), ""]
+        group = self.survey.group(question.group) if question.group else None
+        if group is not None:
+            lines.append("▸ " + self.content(f"{group.name}.label", group.label))
         if question.type is not QuestionType.NOTE:
             lines.append(f"{ask.position}/{ask.total}")
         lines.append(self.question_label(question))
@@ -215,7 +219,9 @@ class Renderer:
             lines.append(f"{question.minimum} = {low} … {question.maximum} = {high}")
         if question.type is QuestionType.TEXT:
             lines.append(self._("Please write your answer as a message."))
-        if question.type is QuestionType.NUMBER:
+        if question.type in (QuestionType.NUMBER, QuestionType.DECIMAL) and question.minimum is None:
+            lines.append(self._("Please send a number, using digits."))
+        elif question.type in (QuestionType.NUMBER, QuestionType.DECIMAL):
             lines.append(
                 self._("Please send a number from {minimum} to {maximum}.").format(
                     minimum=question.minimum, maximum=question.maximum
@@ -226,11 +232,14 @@ class Renderer:
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
         mark = {True: f"{CHECKED} ", False: ""}
+        choices = question.choices
+        if ask.options is not None:
+            choices = tuple(c for c in question.choices if c.name in ask.options)
         if question.type is QuestionType.SINGLE:
             rows += [
                 (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
                               Choose(question.name, c.name)),)
-                for c in question.choices
+                for c in choices
             ]
         elif question.type is QuestionType.SCALE:
             points = [
@@ -248,7 +257,7 @@ class Renderer:
             rows += [
                 (self._button(f"{CHECKED if c.name in ask.selected else UNCHECKED} "
                               + self.option_label(question, c.name), Toggle(question.name, c.name)),)
-                for c in question.choices
+                for c in choices
             ]
             rows.append((self._button(self._done_label(len(ask.selected)) + " ✔", Done(question.name)),))
         elif question.type is QuestionType.NOTE:
@@ -269,6 +278,14 @@ class Renderer:
 
     def _problem(self, problem: Problem, question: Question | None) -> str:
         _ = self._
+        if question is not None:
+            # the form's own words first: an XLSForm's constraint_message and required_message
+            if problem is Problem.CONSTRAINT and question.constraint_message:
+                return "⚠️ " + self.content(f"{question.name}.constraint_message", question.constraint_message)
+            if problem in (Problem.REQUIRED, Problem.NOTHING_CHOSEN, Problem.EMPTY_TEXT) and question.required_message:
+                return "⚠️ " + self.content(f"{question.name}.required_message", question.required_message)
+            if problem is Problem.CONSTRAINT and question.type in (QuestionType.NUMBER, QuestionType.DECIMAL):
+                problem = Problem.OUT_OF_RANGE
         texts = {
             Problem.USE_BUTTONS: _("Please answer with the buttons below."),
             Problem.NOT_A_NUMBER: _("Please send a number, using digits."),
@@ -283,6 +300,7 @@ class Renderer:
             Problem.STALE_BUTTON: _("That button belongs to an earlier message. Here is the current question."),
             Problem.UNSUPPORTED_CONTENT: _("I can only read text messages and button presses."),
             Problem.FIRST_QUESTION: _("This is the first question."),
+            Problem.CONSTRAINT: _("This answer is not possible here. Please check it and answer again."),
         }
         return "⚠️ " + texts[problem]
 
