@@ -474,6 +474,8 @@ class _Importer:
         # each open group: (name, combined relevant, heading group name or None, row)
         stack: list[tuple[str, str | None, str | None, int, str | None]] = []
         skipping_repeat = 0
+        self.asked: set[str] = set()
+        self.all_names = {sheet.text(row, ("name", None)) for row in sheet.rows}
         names_seen: dict[str, int] = {}
         for offset, row in enumerate(sheet.rows):
             number = offset + 2
@@ -532,6 +534,7 @@ class _Importer:
                 question["relevant"] = _conjunction(parts)
             _relevant_to_show_if(question, questions)
             questions.append(question)
+            self.asked.add(name)
         for entry in stack:
             self.r.problem(sheet.title, f"A{entry[3]}", f"group '{entry[0]}' is never closed with 'end group'")
         used = {q.get("group") for q in questions}
@@ -564,15 +567,32 @@ class _Importer:
         else:
             stack.append((name, None, None, number, relevant))
 
-    def expression(self, row: tuple[Any, ...], number: int, column: str) -> str | None:
+    def expression(self, row: tuple[Any, ...], number: int, column: str, own: str | None = None) -> str | None:
+        """A checked expression cell: it parses, and reads only questions asked before (or `.`, in constraints)."""
         sheet = self.survey
         text = sheet.text(row, (column, None))
         if not text:
             return None
+        cell = sheet.cell(number, (column, None))
         try:
-            xpath.parse(text)
+            node = xpath.parse(text)
         except xpath.ExpressionError as exc:
-            self.r.problem(sheet.title, sheet.cell(number, (column, None)), f"{column} {text!r}: {exc}")
+            self.r.problem(sheet.title, cell, f"{column} {text!r}: {exc}")
+            return None
+        for name in sorted(xpath.references(node)):
+            if name == own and column == "constraint":
+                continue
+            if name not in self.asked:
+                later = " (it is asked later, so this would never hold)" if name in self.all_names else ""
+                self.r.problem(sheet.title, cell, f"{column} refers to ${{{name}}}, which is not a question asked "
+                                                  f"before this row{later}")
+                return None
+        if xpath.uses_current(node) and column != "constraint":
+            self.r.problem(sheet.title, cell, f"{column}: '.' (this answer) can only be used in a constraint")
+            return None
+        if xpath.columns(node) and column != "choice_filter":
+            self.r.problem(sheet.title, cell, f"{column} reads {', '.join(sorted(xpath.columns(node)))}: "
+                                              "refer to questions as ${name}")
             return None
         return text
 
@@ -637,7 +657,7 @@ class _Importer:
             if text:
                 question[key] = text
         for column in ("relevant", "constraint", "choice_filter"):
-            expression = self.expression(row, number, column)
+            expression = self.expression(row, number, column, own=name)
             if expression:
                 question[column] = expression
         if _flag(sheet.text(row, ("heard_sensitive", None))):
@@ -735,9 +755,12 @@ class _Importer:
             result[code] = kept
             missing = [c for c in contexts if c not in kept]
             if missing:
+                title = (" (XLSForm cannot translate form_title: add a heard_title::Language (code) column to the "
+                         "settings sheet)") if "survey.title" in missing else ""
                 self.r.warnings.append(
                     f"{code}: {len(missing)} of {len(contexts)} texts have no translation "
-                    f"(e.g. {', '.join(missing[:3])}); residents are offered {code} only once all are translated"
+                    f"(e.g. {', '.join(missing[:3])}){title}; the bot offers {code} only once every survey it runs "
+                    "is fully translated"
                 )
             if self.r.catalogs is not None and code not in self.r.catalogs.languages:
                 self.r.warnings.append(
