@@ -7,6 +7,7 @@ if it had been written by hand; restart the bot to offer it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.markup import escape
 from admin.context import console, errors, settings
 from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.loader import load_survey, parse_survey
+from surveys.model import Survey
 from surveys.registry import SurveyRegistry
 from surveys.xlsform import XlsFormError, catalog_texts, read_xlsform, write_catalogs, write_xlsform
 
@@ -68,9 +70,13 @@ def import_xlsform(
         errors.print(f"A survey with id '{survey.id}' exists already ({escape(str(clash))}). Choose another id with "
                      "--id, or pass --replace (and raise the version if questions changed).", highlight=False)
         raise typer.Exit(1)
+    if clash is not None and clash.stem != survey.id:
+        errors.print(f"'{survey.id}' is defined in {escape(str(clash))}: remove it there first, or choose another "
+                     "id with --id.", highlight=False)
+        raise typer.Exit(1)
     if clash is not None and clash.is_file():
         existing = load_survey(clash)
-        if existing.version == survey.version and clash.read_text(encoding="utf-8") != imported.yaml_text:
+        if existing.version == survey.version and _content(existing) != _content(survey):
             errors.print(f"'{survey.id}' version {survey.version} is already in use with other content: raise the "
                          "version in the settings sheet so that old answers stay with their questions.",
                          highlight=False)
@@ -110,6 +116,12 @@ def export_xlsform(
     translations = catalog_texts(survey, locales)
     write_xlsform(survey, translations, output)
     console.print(f"{output}: {survey.id} v{survey.version} in {1 + len(translations)} languages", highlight=False)
+
+
+def _content(survey: Survey) -> tuple:
+    """What residents answer, without where it was read from."""
+    return (survey.language, survey.title, survey.intro, survey.thanks, survey.groups,
+            tuple(dataclasses.replace(q, line=0) for q in survey.questions))
 
 
 def _clash(configured, survey_id: str, target: Path) -> Path | None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,14 @@ from surveys.loader import load_survey
 from surveys.model import Survey
 from surveys.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from tests.conftest import write_config
-from tests.xlsforms import HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS, LANGS, household_form, write_workbook
+from tests.xlsforms import (
+    HOUSEHOLD_CHOICES,
+    HOUSEHOLD_SETTINGS,
+    HOUSEHOLD_SURVEY,
+    LANGS,
+    household_form,
+    write_workbook,
+)
 
 HEARD_ADMIN = str(Path(sys.executable).parent / "heard-admin")
 NEEDS = Path("surveys/bundled/needs.yaml")
@@ -106,6 +113,18 @@ def test_import_writes_the_survey_where_the_bot_finds_it_and_one_catalog_per_lan
 
     again = heard_admin(env, "surveys", "import-xlsform", str(workbook), "--locales", str(workspace["locales"]))
     assert again.returncode == 1 and "exists already" in again.stderr
+    same = heard_admin(env, "surveys", "import-xlsform", str(workbook), "--replace",
+                       "--locales", str(workspace["locales"]))
+    assert same.returncode == 0, same.stderr
+
+    changed = [list(row) for row in HOUSEHOLD_SURVEY]
+    changed[3][2] = "How many people live with you?"
+    edited = write_workbook(workspace["tmp"] / "edited.xlsx", changed, HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS)
+    refused = heard_admin(env, "surveys", "import-xlsform", str(edited), "--replace",
+                          "--locales", str(workspace["locales"]))
+    assert refused.returncode == 1
+    assert "version 2027031501 is already in use with other content: raise the version" in refused.stderr
+    assert "How many people live in your household?" in survey_file.read_text(encoding="utf-8")
 
 
 def test_a_language_the_bot_cannot_speak_is_reported(env, workspace):
