@@ -20,6 +20,8 @@ from surveys.config import Area
 from surveys.model import DECLINED, THEMATIC_FIELDS, Choice, Condition, Group, Question, QuestionType, Survey
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Choice names may also start with a digit, as XLSForm choice lists often do (`1`, `2`, `3`).
+CHOICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
 _SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions", "groups"}
@@ -126,12 +128,16 @@ class _Checker:
             return None
         return str(value).strip()
 
-    def name(self, data: _Mapping, what: str) -> str | None:
+    def name(self, data: _Mapping, what: str, *, choice: bool = False) -> str | None:
         value = data.get("name")
         line = data.key_lines.get("name", data.line)
         if value is None:
             self.report(data.line, f"{what} needs a 'name'")
             return None
+        if choice and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)
+        if choice and isinstance(value, str) and CHOICE_NAME_PATTERN.match(value):
+            return value
         if not isinstance(value, str) or not NAME_PATTERN.match(value):
             self.report(
                 line,
@@ -418,11 +424,13 @@ def _parse_choices(
         choice_data = checker.mapping(raw_choice, line, f"a choice of {what}", _CHOICE_KEYS)
         if choice_data is None:
             continue
-        name = checker.name(choice_data, f"a choice of {what}")
+        name = checker.name(choice_data, f"a choice of {what}", choice=True)
         label = checker.text(choice_data, "label", f"choice '{name}' of {what}")
         exclusive = checker.flag(choice_data, "exclusive")
         need = checker.flag(choice_data, "need") if "need" in choice_data else None
         attributes = _parse_attributes(checker, choice_data, f"choice '{name}' of {what}")
+        if qtype is QuestionType.SCALE and name and name.isdigit():
+            checker.report(line, f"{what}: choice name '{name}' looks like a scale point; use a word")
         if exclusive and qtype is not QuestionType.MULTI:
             checker.report(line, f"{what}: 'exclusive' only applies to multi questions")
         if name == DECLINED:

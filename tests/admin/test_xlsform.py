@@ -240,3 +240,22 @@ def test_a_workbook_that_is_not_one_is_refused(tmp_path):
     with pytest.raises(XlsFormError) as caught:
         read_xlsform(fake)
     assert str(caught.value).startswith("form.xlsx: cannot read the workbook")
+
+
+def test_numbered_choices_as_kobo_writes_them_import_and_drive_skip_logic(tmp_path):
+    survey = [["type", "name", "label", "relevant"],
+              ["select_one often", "visits", "How often do you visit the town hall?", ""],
+              ["text", "why_never", "Why never?", "${visits} = 3"]]
+    choices = [["list_name", "name", "label"], ["often", 1, "Weekly"], ["often", 2, "Monthly"],
+               ["often", 3, "Never"]]
+    settings = [["form_id", "form_title"], ["visits", "Visits"]]
+    workbook = write_workbook(tmp_path / "numbered.xlsx", survey, choices, settings)
+    with pytest.raises(XlsFormError) as caught:
+        read_xlsform(workbook, catalogs=Catalogs())
+    assert str(caught.value) == ("settings: say which language the 'label' column is in: default_language in the "
+                                 "settings sheet (e.g. 'German (de)'), or --language")
+    imported = read_xlsform(workbook, catalogs=Catalogs(), default_language="de")
+    visits = imported.survey.question("visits")
+    assert [c.name for c in visits.choices] == ["1", "2", "3"]
+    why = imported.survey.question("why_never")
+    assert why.is_shown({"visits": "3"}) and not why.is_shown({"visits": "1"}) and not why.is_shown({})
