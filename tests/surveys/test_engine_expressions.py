@@ -3,6 +3,9 @@ required_message, decimals and sections."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from surveys.engine import (
     Ask,
     Choose,
@@ -18,6 +21,8 @@ from surveys.engine import (
     parse_decimal,
 )
 from surveys.loader import parse_survey
+from surveys.model import DECLINED, QuestionType
+from tests.surveys.test_engine import events_for
 
 SURVEY = parse_survey(
     """
@@ -108,3 +113,26 @@ def test_decimals_are_read_as_residents_type_them():
     assert parse_decimal("1.2.3") is None
     assert parse_decimal("abc") is None
     assert parse_decimal("") is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_events_never_crash_and_every_recorded_answer_keeps_the_forms_rules(data):
+    state = SessionState.new(SURVEY)
+    for event in data.draw(st.lists(events_for(SURVEY), max_size=60)):
+        transition = advance(SURVEY, state, event)
+        state = transition.state
+        earlier: dict = {}
+        for question in SURVEY.questions:  # in survey order: each answer against the answers before it
+            if question.name not in state.answers:
+                continue
+            value = state.answers[question.name]
+            if value != DECLINED:
+                number = float(value) if question.type is QuestionType.DECIMAL else value
+                assert question.accepts(number, earlier), (question.name, value)
+                if question.choice_filter:
+                    assert value in {c.name for c in question.offered_choices(earlier)}
+            earlier[question.name] = value
+        if not transition.duplicate and not state.finished:
+            assert transition.prompts
+        assert SessionState.from_json(state.to_json()) == state
