@@ -471,7 +471,7 @@ class _Importer:
         sheet = self.survey
         questions: list[dict[str, Any]] = []
         groups: list[dict[str, Any]] = []
-        # each open group: (name, combined relevant, heading group name or None, row)
+        # each open group: (name, combined relevant, its name if it is a heading else None, row, own relevant)
         stack: list[tuple[str, str | None, str | None, int, str | None]] = []
         skipping_repeat = 0
         self.asked: set[str] = set()
@@ -555,14 +555,12 @@ class _Importer:
         relevant = self.expression(row, number, "relevant")
         label = self.translated(sheet, row, number, "label", f"{name}.label")
         if label:
-            enclosing = next((entry for entry in reversed(stack) if entry[2] is not None), None)
             outer = [entry[4] for entry in stack if entry[4]]
             combined = _conjunction([*outer, *([relevant] if relevant else [])]) if (outer or relevant) else None
             group: dict[str, Any] = {"name": name, "label": label}
             if combined:
                 group["relevant"] = combined
             groups.append(group)
-            del enclosing
             stack.append((name, combined, name, number, relevant))
         else:
             stack.append((name, None, None, number, relevant))

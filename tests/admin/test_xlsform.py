@@ -259,3 +259,27 @@ def test_numbered_choices_as_kobo_writes_them_import_and_drive_skip_logic(tmp_pa
     assert [c.name for c in visits.choices] == ["1", "2", "3"]
     why = imported.survey.question("why_never")
     assert why.is_shown({"visits": "3"}) and not why.is_shown({"visits": "1"}) and not why.is_shown({})
+
+
+def test_nested_groups_are_flattened_under_the_innermost_labelled_one(tmp_path):
+    survey = [["type", "name", "label", "relevant"],
+              ["select_one yes_no", "adult", "Are you 18 or older?", ""],
+              ["begin_group", "work", "Work", "${adult} = 'yes'"],
+              ["begin_group", "details", "", "${adult} != 'no'"],
+              ["integer", "hours", "Hours a week?", "true()"],
+              ["end_group", "", "", ""],
+              ["end_group", "", "", ""],
+              ["note", "bye", "Thanks", ""]]
+    choices = [["list_name", "name", "label"], ["yes_no", "yes", "Yes"], ["yes_no", "no", "No"]]
+    settings = [["form_id", "form_title", "default_language"], ["jobs", "Jobs", "English (en)"]]
+    imported = read_xlsform(write_workbook(tmp_path / "nested.xlsx", survey, choices, settings))
+    hours = imported.survey.question("hours")
+    assert hours.group == "work" and imported.survey.group("work").relevant == "${adult} = 'yes'"
+    assert hours.relevant == "(${adult} != 'no') and (true())"
+    assert hours.is_shown({"adult": "yes"}) and not hours.is_shown({"adult": "no"})
+    assert imported.survey.question("bye").group is None
+
+    unclosed = [row for row in survey if row[0] != "end_group"] + [["end_group", "", "", ""]]
+    with pytest.raises(XlsFormError) as caught:
+        read_xlsform(write_workbook(tmp_path / "unclosed.xlsx", unclosed, choices, settings))
+    assert [str(p) for p in caught.value.problems] == ["survey!A3: group 'work' is never closed with 'end group'"]
