@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run console test lint bench clean system-deps
+.PHONY: setup run console test lint bench clean system-deps xlsform
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.aggregation
+
+# the bundled needs survey as an XLSForm, for officers who prefer Excel (a test checks it is up to date)
+xlsform: $(BIN)/.installed
+	HEARD_CONFIG=heard.example.toml $(BIN)/heard-admin surveys export-xlsform needs -o surveys/bundled/needs.xlsx
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from admin import (
     survey_commands,
     translation_commands,
     wave_commands,
+    xlsform_commands,
 )
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
     help="Heard for officers: surveys, waves, distributors, results, reports and translations. "
     "Reads heard.toml (or $HEARD_CONFIG).",
 )
+xlsform_commands.register(survey_commands.app)
 app.add_typer(survey_commands.app, name="surveys")
 export_commands.register(result_commands.app)
 outreach_commands.register(result_commands.app)

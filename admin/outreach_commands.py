@@ -92,7 +92,7 @@ def register(results_app: typer.Typer) -> None:
         from bot.app import build_bot
         from bot.scheduler import sender_for
 
-        bot = build_bot(opened.settings)
+        bot = build_bot(opened.settings, retrying=False)
         try:
             await sender_for(opened, bot).deliver_due(patience=PATIENCE_SECONDS)
         finally:

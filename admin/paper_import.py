@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from surveys.conversation import answer_rows
-from surveys.engine import parse_int
+from surveys.engine import parse_decimal, parse_int
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 from surveys.privacy import scrub_free_text
@@ -505,12 +505,22 @@ def parse_value(question: Question, text: str, vocabulary: Vocabulary, language:
             return _scale(question, text, vocabulary, language)
         case QuestionType.NUMBER:
             number = parse_int(text)
-            assert question.minimum is not None and question.maximum is not None
             if number is None:
                 raise _Bad(f"{_shown(text)} is not a whole number")
-            if not question.minimum <= number <= question.maximum:
+            if question.minimum is not None and question.maximum is not None and not (
+                question.minimum <= number <= question.maximum
+            ):
                 raise _Bad(f"{number} is not between {question.minimum} and {question.maximum}")
             return number
+        case QuestionType.DECIMAL:
+            decimal = parse_decimal(text)
+            if decimal is None:
+                raise _Bad(f"{_shown(text)} is not a number")
+            if question.minimum is not None and question.maximum is not None and not (
+                question.minimum <= float(decimal) <= question.maximum
+            ):
+                raise _Bad(f"{decimal} is not between {question.minimum} and {question.maximum}")
+            return decimal
         case _:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
             if len(text) > question.max_length:

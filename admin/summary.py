@@ -326,7 +326,7 @@ def _table(
     counts: dict[tuple[str, str], int] = {}
     for group in groups or [ALL]:
         declined = raw.get((DECLINED, group), 0)
-        if question.type in (QuestionType.MULTI, QuestionType.TEXT):
+        if question.type in (QuestionType.MULTI, QuestionType.TEXT, QuestionType.DECIMAL):  # decimals are text
             answered = raw.get((ANSWERED, group), 0)
         else:  # one row per answer: choices, scale points, numbers
             answered = sum(n for (key, grp), n in raw.items() if grp == group and key not in (ANSWERED, DECLINED))

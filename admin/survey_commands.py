@@ -74,11 +74,16 @@ def show(survey_id: str = typer.Argument(None, help="Survey id; the default surv
     table = Table("#", "name", "type", "field", "question", "choices", "shown if", show_lines=True)
     for number, question in enumerate(survey.questions, start=1):
         choices = "\n".join(f"{c.name}: {c.label}" for c in question.choices)
-        if question.type.value in ("scale", "number"):
+        if question.type.value in ("scale", "number", "decimal") and question.minimum is not None:
             choices = f"{question.minimum}..{question.maximum}" + (f"\n{choices}" if choices else "")
         if question.type.value == "text":
             choices = f"text, max {question.max_length} characters"
-        condition = "\n".join(f"{c.question} in {', '.join(sorted(c.any_of))}" for c in question.show_if)
+        condition = "\n".join(
+            [f"{c.question} in {', '.join(sorted(c.any_of))}" for c in question.show_if]
+            + list(question.group_relevant) + ([question.relevant] if question.relevant else [])
+        )
+        if question.constraint:
+            choices = (f"{choices}\n" if choices else "") + f"constraint: {question.constraint}"
         flags = " (required)" if question.required else ""
         table.add_row(str(number), question.name, question.type.value + flags, question.field, question.label,
                       choices, condition)

@@ -103,7 +103,7 @@ class Conversations:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def renderer(self, survey: Survey, language: str | None) -> Renderer:
-        return Renderer(self.catalogs, survey, language or survey.language, self.municipality)
+        return Renderer(self.catalogs.for_survey(survey.id), survey, language or survey.language, self.municipality)
 
     async def handle(
         self,
@@ -175,7 +175,8 @@ class Conversations:
             db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
         closed = await self._closed(db, survey)
         if closed is not None and not isinstance(event, AskLanguage | SetLanguage):
-            shown = replace(state, language=state.language or self.catalogs.match(client_language))
+            offered = self.catalogs.for_survey(survey.id)
+            shown = replace(state, language=state.language or offered.match(client_language))
             return Reply(survey, shown, (closed,))
         if isinstance(event, Pressed) and event.data == actions.SUBSCRIBE_RESULTS and contact is not None:
             promised = await self._subscribe_results(db, survey, respondent, platform, contact)
@@ -183,11 +184,14 @@ class Conversations:
                 return promised
         if isinstance(event, Pressed):
             event = actions.decode(survey, event.data) or Unsupported("button")
-        if isinstance(event, SetLanguage) and event.language not in self.catalogs.languages:
+        offered = self.catalogs.for_survey(survey.id)
+        if isinstance(event, SetLanguage) and event.language not in offered.languages:
             event = Unsupported("language")
+        if isinstance(event, Start) and event.language is not None and event.language not in offered.languages:
+            event = replace(event, language=offered.match(client_language))
         starts_anew = row is None or state.finished
         if starts_anew and not isinstance(event, Start | SetLanguage):
-            event = Start(language=self.catalogs.match(client_language))  # any first message opens the survey
+            event = Start(language=offered.match(client_language))  # any first message opens the survey
         if isinstance(event, Start) and starts_anew:
             code = parse_payload(event.payload).distributor
             event = replace(
@@ -369,7 +373,7 @@ def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answ
             rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
         elif isinstance(value, int):
             rows.append(Answer(question=name, number=value))
-        elif kind is QuestionType.TEXT:
+        elif kind in (QuestionType.TEXT, QuestionType.DECIMAL):
             rows.append(Answer(question=name, text=value))
         else:
             rows.append(Answer(question=name, choice=value))

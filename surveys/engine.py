@@ -152,6 +152,8 @@ class Problem(StrEnum):
     STALE_BUTTON = "stale_button"
     UNSUPPORTED_CONTENT = "unsupported_content"
     FIRST_QUESTION = "first_question"
+    CONSTRAINT = "constraint"
+    """The answer breaks the question's constraint (renderers show its constraint_message)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,8 @@ class Ask:
     problem: Problem | None = None
     refresh: bool = False
     """Only the selection changed (a toggle): channels may update the shown question in place."""
+    options: tuple[str, ...] | None = None
+    """The choices offered when a choice_filter narrows them under the earlier answers; None: all of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +346,7 @@ def progress(survey: Survey, state: SessionState) -> tuple[int, int]:
     visible = [
         q for q in survey.answerable()
         if all(c.question not in answered or c.holds(state.answers) for c in q.show_if)
+        and _expressions_allow(q, state.answers)
     ]
     names = [q.name for q in visible]
     position = names.index(state.current) + 1 if state.current in names else len(state.history) + 1
@@ -354,6 +359,17 @@ def current_prompts(survey: Survey, state: SessionState) -> tuple[Prompt, ...]:
     if state.finished or state.stage is Stage.NEW:
         return ()
     return _resume(survey, state, greet=False)
+
+
+def _expressions_allow(question: Question, answers: Mapping[str, AnswerValue]) -> bool:
+    """For progress: a `relevant` that reads a question not yet answered counts as holding."""
+    from surveys import xpath
+
+    expressions = (*question.group_relevant, *((question.relevant,) if question.relevant else ()))
+    context = xpath.Context(answers)
+    return all(
+        not xpath.references(xpath.parse(e)) <= set(answers) or xpath.holds(e, context) for e in expressions
+    )
 
 
 def _begin(survey: Survey, state: SessionState, event: Event) -> Transition:
@@ -477,7 +493,7 @@ def _repeats_last_answer(state: SessionState, event: Event) -> bool:
 
 def _on_choose(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
     if question.type is QuestionType.SINGLE:
-        if question.choice(option) is None:
+        if question.choice(option) is None or not _offered(question, state, option):
             return _reask(survey, state, Problem.UNKNOWN_OPTION)
         return _record(survey, state, question, option)
     if question.type is QuestionType.SCALE:
@@ -492,7 +508,7 @@ def _on_choose(survey: Survey, state: SessionState, question: Question, option: 
 
 def _on_toggle(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
     choice = question.choice(option)
-    if question.type is not QuestionType.MULTI or choice is None:
+    if question.type is not QuestionType.MULTI or choice is None or not _offered(question, state, option):
         return _reask(survey, state, Problem.UNKNOWN_OPTION)
     if option in state.pending:
         pending = tuple(p for p in state.pending if p != option)
@@ -505,6 +521,10 @@ def _on_toggle(survey: Survey, state: SessionState, question: Question, option: 
     ordered = tuple(c.name for c in question.choices if c.name in pending)
     state = replace(state, pending=ordered)
     return Transition(state, (_ask(survey, state, refresh=True),))
+
+
+def _offered(question: Question, state: SessionState, option: str) -> bool:
+    return not question.choice_filter or any(c.name == option for c in question.offered_choices(state.answers))
 
 
 def _on_done(survey: Survey, state: SessionState, question: Question) -> Transition:
@@ -529,11 +549,37 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
         number = parse_int(text)
         if number is None:
             return _reask(survey, state, Problem.NOT_A_NUMBER)
-        assert question.minimum is not None and question.maximum is not None
-        if not question.minimum <= number <= question.maximum:
+        if question.minimum is not None and question.maximum is not None and not (
+            question.minimum <= number <= question.maximum
+        ):
             return _reask(survey, state, Problem.OUT_OF_RANGE)
         return _record(survey, state, question, number)
+    if question.type is QuestionType.DECIMAL:
+        decimal = parse_decimal(text)
+        if decimal is None:
+            return _reask(survey, state, Problem.NOT_A_NUMBER)
+        if question.minimum is not None and question.maximum is not None and not (
+            question.minimum <= float(decimal) <= question.maximum
+        ):
+            return _reask(survey, state, Problem.OUT_OF_RANGE)
+        return _record(survey, state, question, decimal)
     return _reask(survey, state, Problem.USE_BUTTONS)
+
+
+def parse_decimal(text: str) -> str | None:
+    """A decimal number as residents type it (`3,5` or `3.5`, any Unicode digits), kept as canonical text
+    (`3.5`) so that it is stored exactly."""
+    stripped = text.strip().replace(",", ".").replace("٫", ".")  # Arabic decimal separator
+    if not stripped or len(stripped) > 20 or stripped.count(".") > 1:
+        return None
+    sign = "-" if stripped.startswith("-") else ""
+    whole, _, fraction = stripped.lstrip("+-").partition(".")
+    if not (whole or fraction) or not all(part == "" or part.isdecimal() for part in (whole, fraction)):
+        return None
+    whole_digits = str(int(whole)) if whole else "0"
+    fraction_digits = "".join(str(int(d)) for d in fraction).rstrip("0")
+    value = whole_digits + (f".{fraction_digits}" if fraction_digits else "")
+    return "0" if value == "0" else sign + value
 
 
 def parse_int(text: str) -> int | None:
@@ -548,8 +594,17 @@ def parse_int(text: str) -> int | None:
 
 
 def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue) -> Transition:
+    if value != DECLINED and not question.accepts(_as_number(question, value), state.answers):
+        return _reask(survey, state, Problem.CONSTRAINT)
     answers = {**state.answers, question.name: value}
     return _move_on(survey, replace(state, answers=answers), question, acknowledged=value)
+
+
+def _as_number(question: Question, value: AnswerValue) -> AnswerValue | float:
+    """Decimals are stored as text but compared as numbers in constraints."""
+    if question.type is QuestionType.DECIMAL and isinstance(value, str):
+        return float(value)
+    return value
 
 
 def _move_on(
@@ -598,7 +653,8 @@ def _ask(survey: Survey, state: SessionState, problem: Problem | None = None, re
     else:
         earlier = state.answers.get(question.name)
         selected = () if earlier is None or isinstance(earlier, tuple) else (str(earlier),)
-    return Ask(question.name, position, total, selected, problem, refresh)
+    options = tuple(c.name for c in question.offered_choices(state.answers)) if question.choice_filter else None
+    return Ask(question.name, position, total, selected, problem, refresh, options)
 
 
 def _reask(survey: Survey, state: SessionState, problem: Problem) -> Transition:

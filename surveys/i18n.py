@@ -107,13 +107,28 @@ class Catalogs:
         self.locales_dir = locales_dir
         folders = sorted(p for p in locales_dir.glob("*") if (p / "LC_MESSAGES" / f"{BOT_DOMAIN}.po").is_file())
         self.languages: dict[str, Language] = {f.name: _language_from(f) for f in folders}
+        self._survey_withheld: dict[str, frozenset[str]] = {}
+        self._narrowed: dict[str, Catalogs] = {}
 
-    def without(self, codes: set[str]) -> Catalogs:
-        """The same catalogs with some languages withheld (e.g. those failing `translations check`)."""
+    def without(self, codes: set[str], per_survey: dict[str, set[str]] | None = None) -> Catalogs:
+        """The same catalogs with some languages withheld (e.g. those failing `translations check`): `codes`
+        everywhere, `per_survey` only for residents of that survey (an imported form in three languages must
+        not take the other languages away from the needs survey)."""
         narrowed = Catalogs.__new__(Catalogs)
         narrowed.locales_dir = self.locales_dir
         narrowed.languages = {code: lang for code, lang in self.languages.items() if code not in codes}
+        narrowed._survey_withheld = {survey: frozenset(withheld) for survey, withheld in (per_survey or {}).items()}
+        narrowed._narrowed = {}
         return narrowed
+
+    def for_survey(self, survey_id: str) -> Catalogs:
+        """The languages a resident of this survey may choose."""
+        withheld = self._survey_withheld.get(survey_id)
+        if not withheld:
+            return self
+        if survey_id not in self._narrowed:
+            self._narrowed[survey_id] = self.without(set(withheld))
+        return self._narrowed[survey_id]
 
     def language(self, code: str) -> Language:
         return self.languages[code]

@@ -15,18 +15,23 @@ from typing import Any
 
 import yaml
 
+from surveys import xpath
 from surveys.config import Area
-from surveys.model import DECLINED, THEMATIC_FIELDS, Choice, Condition, Question, QuestionType, Survey
+from surveys.model import DECLINED, THEMATIC_FIELDS, Choice, Condition, Group, Question, QuestionType, Survey
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Choice names may also start with a digit, as XLSForm choice lists often do (`1`, `2`, `3`).
+CHOICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
-_SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions"}
+_SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions", "groups"}
+_GROUP_KEYS = {"name", "label", "relevant"}
 _QUESTION_KEYS = {
     "name", "type", "label", "hint", "field", "required", "sensitive", "choices", "choices_from",
     "min", "max", "max_length", "low_label", "high_label", "show_if",
+    "relevant", "constraint", "constraint_message", "required_message", "choice_filter", "group",
 }
-_CHOICE_KEYS = {"name", "label", "exclusive", "need"}
+_CHOICE_KEYS = {"name", "label", "exclusive", "need", "attributes"}
 _CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTI}
 _CONDITION_SOURCES = {QuestionType.SINGLE, QuestionType.MULTI, QuestionType.SCALE}
 
@@ -123,12 +128,16 @@ class _Checker:
             return None
         return str(value).strip()
 
-    def name(self, data: _Mapping, what: str) -> str | None:
+    def name(self, data: _Mapping, what: str, *, choice: bool = False) -> str | None:
         value = data.get("name")
         line = data.key_lines.get("name", data.line)
         if value is None:
             self.report(data.line, f"{what} needs a 'name'")
             return None
+        if choice and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)
+        if choice and isinstance(value, str) and CHOICE_NAME_PATTERN.match(value):
+            return value
         if not isinstance(value, str) or not NAME_PATTERN.match(value):
             self.report(
                 line,
@@ -179,8 +188,10 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
         checker.report(data.key_lines.get("version", 1), "'version' must be a whole number of at least 1")
     language = checker.text(data, "language", "the survey", required=False) or "de"
     title = checker.text(data, "title", "the survey")
-    intro = checker.text(data, "intro", "the survey")
-    thanks = checker.text(data, "thanks", "the survey")
+    # intro and thanks may be left out (forms imported from XLSForm have none); the consent text is always shown
+    intro = checker.text(data, "intro", "the survey", required=False) or ""
+    thanks = checker.text(data, "thanks", "the survey", required=False) or ""
+    groups = _parse_groups(checker, data)
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
@@ -191,11 +202,13 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
             question = _parse_question(checker, raw_question, areas, data.key_lines["questions"])
             if question is not None:
                 questions.append(question)
+        questions = _with_groups(checker, questions, groups)
         _check_names_and_logic(checker, questions, areas is None)
+        _check_expressions(checker, questions, groups)
 
     if checker.problems:
         raise SurveyValidationError(sorted(checker.problems, key=lambda p: p.line))
-    assert survey_id and version and title and intro and thanks
+    assert survey_id and version and title
     return Survey(
         id=survey_id,
         version=version,
@@ -205,7 +218,101 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
         thanks=thanks,
         questions=tuple(questions),
         source=source,
+        groups=tuple(groups),
     )
+
+
+def _parse_groups(checker: _Checker, data: _Mapping) -> list[Group]:
+    raw = data.get("groups")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        checker.report(data.key_lines["groups"], "'groups' must be a list of sections")
+        return []
+    groups: list[Group] = []
+    for item in raw:
+        group = checker.mapping(item, getattr(item, "line", data.key_lines["groups"]), "a group", _GROUP_KEYS)
+        if group is None:
+            continue
+        name = checker.name(group, "a group")
+        label = checker.text(group, "label", f"group '{name}'")
+        relevant = checker.text(group, "relevant", f"group '{name}'", required=False)
+        if relevant:
+            _check_syntax(checker, group.key_lines["relevant"], f"group '{name}'", "relevant", relevant)
+        if name and label:
+            if any(g.name == name for g in groups):
+                checker.report(group.line, f"group name '{name}' is used twice")
+            groups.append(Group(name, label, relevant))
+    return groups
+
+
+def _with_groups(checker: _Checker, questions: list[Question], groups: list[Group]) -> list[Question]:
+    """Give each question its section's `relevant`, so the engine needs no survey to decide if it is shown."""
+    from dataclasses import replace
+
+    by_name = {g.name: g for g in groups}
+    result = []
+    for question in questions:
+        if question.group is None:
+            result.append(question)
+            continue
+        group = by_name.get(question.group)
+        if group is None:
+            checker.report(question.line, f"question '{question.name}': unknown group '{question.group}'")
+            result.append(question)
+            continue
+        result.append(replace(question, group_relevant=(group.relevant,) if group.relevant else ()))
+    return result
+
+
+def _check_syntax(checker: _Checker, line: int, what: str, key: str, text: str) -> xpath.Node | None:
+    try:
+        return xpath.parse(text)
+    except xpath.ExpressionError as exc:
+        checker.report(line, f"{what}: '{key}' {text!r}: {exc}")
+        return None
+
+
+def _check_expressions(checker: _Checker, questions: list[Question], groups: list[Group]) -> None:
+    """Expressions may only read earlier questions (later ones are unanswered: the question would never show),
+    constraints may read `.`, and choice filters only columns their choices have."""
+    seen: set[str] = set()
+    everything = {q.name for q in questions}
+    group_of = {g.name: g for g in groups}
+    for question in questions:
+        what = f"question '{question.name}'"
+        readings = [("relevant", question.relevant), ("constraint", question.constraint),
+                    ("choice_filter", question.choice_filter)]
+        if question.group and question.group in group_of and group_of[question.group].relevant:
+            readings.append(("relevant of its group", group_of[question.group].relevant))
+        for key, text in readings:
+            if not text:
+                continue
+            node = _check_syntax(checker, question.line, what, key, text)
+            if node is None:
+                continue
+            for name in sorted(xpath.references(node)):
+                if name == question.name and key == "constraint":
+                    continue
+                if name not in everything:
+                    checker.report(question.line, f"{what}: '{key}' refers to unknown question '{name}'")
+                elif name not in seen:
+                    checker.report(question.line, f"{what}: '{key}' refers to '{name}', which is not asked before it")
+            if xpath.uses_current(node) and key != "constraint":
+                checker.report(question.line, f"{what}: '.' can only be used in a constraint")
+            if key == "choice_filter":
+                known = {"name"} | {k for c in question.choices for k, _ in c.attributes}
+                for column in sorted(xpath.columns(node) - known):
+                    checker.report(question.line, f"{what}: choice_filter reads '{column}', which no choice has")
+                if question.type not in _CHOICE_TYPES:
+                    checker.report(question.line, f"{what}: choice_filter needs a single or multi question")
+            elif xpath.columns(node):
+                checker.report(
+                    question.line,
+                    f"{what}: '{key}' reads {', '.join(sorted(xpath.columns(node)))}; "
+                    "refer to questions as ${name}",
+                )
+        seen.add(question.name)
 
 
 def _rename(data: _Mapping, key: str) -> _Mapping:
@@ -246,10 +353,14 @@ def _parse_question(
     minimum = checker.integer(data, "min", 1 if qtype is QuestionType.SCALE else None)
     maximum = checker.integer(data, "max", 5 if qtype is QuestionType.SCALE else None)
     max_length = checker.integer(data, "max_length", 500) or 500
-    if qtype in (QuestionType.SCALE, QuestionType.NUMBER):
-        if minimum is None or maximum is None:
+    bounded = qtype in (QuestionType.SCALE, QuestionType.NUMBER, QuestionType.DECIMAL)
+    if bounded:
+        # numbers imported from XLSForm may have no bounds (a constraint can bound them instead)
+        if qtype is QuestionType.SCALE and (minimum is None or maximum is None):
             checker.report(data.line, f"{what}: a {qtype.value} question needs 'min' and 'max'")
-        elif minimum >= maximum:
+        elif (minimum is None) != (maximum is None):
+            checker.report(data.line, f"{what}: give both 'min' and 'max', or neither")
+        elif minimum is not None and maximum is not None and minimum >= maximum:
             checker.report(data.key_lines.get("min", data.line), f"{what}: 'min' must be below 'max'")
         elif qtype is QuestionType.SCALE and maximum - minimum > 9:
             checker.report(data.key_lines.get("max", data.line), f"{what}: a scale has at most 10 points")
@@ -268,13 +379,19 @@ def _parse_question(
         required=required,
         sensitive=checker.flag(data, "sensitive"),
         choices=tuple(choices),
-        minimum=minimum if qtype in (QuestionType.SCALE, QuestionType.NUMBER) else None,
-        maximum=maximum if qtype in (QuestionType.SCALE, QuestionType.NUMBER) else None,
+        minimum=minimum if bounded else None,
+        maximum=maximum if bounded else None,
         max_length=max_length,
         low_label=checker.text(data, "low_label", what, required=False),
         high_label=checker.text(data, "high_label", what, required=False),
         show_if=_parse_conditions(checker, data, what),
         choices_from=data.get("choices_from") if isinstance(data.get("choices_from"), str) else None,
+        relevant=checker.text(data, "relevant", what, required=False),
+        constraint=checker.text(data, "constraint", what, required=False),
+        constraint_message=checker.text(data, "constraint_message", what, required=False),
+        required_message=checker.text(data, "required_message", what, required=False),
+        choice_filter=checker.text(data, "choice_filter", what, required=False),
+        group=checker.text(data, "group", what, required=False),
         line=data.line,
     )
 
@@ -307,10 +424,13 @@ def _parse_choices(
         choice_data = checker.mapping(raw_choice, line, f"a choice of {what}", _CHOICE_KEYS)
         if choice_data is None:
             continue
-        name = checker.name(choice_data, f"a choice of {what}")
+        name = checker.name(choice_data, f"a choice of {what}", choice=True)
         label = checker.text(choice_data, "label", f"choice '{name}' of {what}")
         exclusive = checker.flag(choice_data, "exclusive")
         need = checker.flag(choice_data, "need") if "need" in choice_data else None
+        attributes = _parse_attributes(checker, choice_data, f"choice '{name}' of {what}")
+        if qtype is QuestionType.SCALE and name and name.isdigit():
+            checker.report(line, f"{what}: choice name '{name}' looks like a scale point; use a word")
         if exclusive and qtype is not QuestionType.MULTI:
             checker.report(line, f"{what}: 'exclusive' only applies to multi questions")
         if name == DECLINED:
@@ -319,8 +439,18 @@ def _parse_choices(
             if any(c.name == name for c in choices):
                 checker.report(line, f"{what}: choice name '{name}' is used twice")
             else:
-                choices.append(Choice(name, label, exclusive, need))
+                choices.append(Choice(name, label, exclusive, need, attributes))
     return choices
+
+
+def _parse_attributes(checker: _Checker, data: _Mapping, what: str) -> tuple[tuple[str, str], ...]:
+    raw = data.get("attributes")
+    if raw is None:
+        return ()
+    if not isinstance(raw, _Mapping) or any(isinstance(v, _Mapping | list) for v in raw.values()):
+        checker.report(data.key_lines["attributes"], f"{what}: 'attributes' must map column names to values")
+        return ()
+    return tuple((str(k), "" if v is None else str(v)) for k, v in raw.items() if k != "__duplicates__")
 
 
 def _parse_conditions(checker: _Checker, data: _Mapping, what: str) -> tuple[Condition, ...]:

@@ -19,6 +19,7 @@ class QuestionType(StrEnum):
     MULTI = "multi"
     SCALE = "scale"
     NUMBER = "number"
+    DECIMAL = "decimal"
     TEXT = "text"
     NOTE = "note"
 
@@ -51,6 +52,8 @@ class Choice:
     need: bool | None = None
     """Whether choosing it reports a need or barrier, for the needs ranking. Unset: every option of a multi
     question that is not exclusive counts; of single questions, only options marked `need: true`."""
+    attributes: tuple[tuple[str, str], ...] = ()
+    """Further columns of the choice (from an XLSForm choices sheet), read by `choice_filter` expressions."""
 
     def reports_need(self, question_type: QuestionType) -> bool:
         if self.need is not None:
@@ -92,6 +95,18 @@ class Question:
     show_if: tuple[Condition, ...] = ()
     choices_from: str | None = None
     """Where choices come from besides the file, e.g. "areas" from the municipality's configuration."""
+    relevant: str | None = None
+    """An XPath-subset expression (surveys.xpath): the question is asked only when it holds."""
+    constraint: str | None = None
+    """An expression over `.` (this answer) and earlier answers that an answer must satisfy."""
+    constraint_message: str | None = None
+    required_message: str | None = None
+    choice_filter: str | None = None
+    """An expression over choice columns (bare names) and earlier answers: which choices are offered."""
+    group: str | None = None
+    """The name of the section (Survey.groups) the question belongs to; its label is shown as a heading."""
+    group_relevant: tuple[str, ...] = ()
+    """The `relevant` expressions of the question's section (and the sections around it)."""
     line: int = 0
 
     @property
@@ -107,7 +122,43 @@ class Question:
         return range(self.minimum, self.maximum + 1)
 
     def is_shown(self, answers: Mapping[str, AnswerValue]) -> bool:
-        return all(condition.holds(answers) for condition in self.show_if)
+        if not all(condition.holds(answers) for condition in self.show_if):
+            return False
+        expressions = (*self.group_relevant, *((self.relevant,) if self.relevant else ()))
+        if not expressions:
+            return True
+        from surveys import xpath
+
+        context = xpath.Context(answers)
+        return all(xpath.holds(expression, context) for expression in expressions)
+
+    def offered_choices(self, answers: Mapping[str, AnswerValue]) -> tuple[Choice, ...]:
+        """The choices offered under the earlier answers: all of them, or those `choice_filter` lets through."""
+        if not self.choice_filter:
+            return self.choices
+        from surveys import xpath
+
+        return tuple(
+            c for c in self.choices
+            if xpath.holds(self.choice_filter, xpath.Context(answers, columns={**dict(c.attributes), "name": c.name}))
+        )
+
+    def accepts(self, value: AnswerValue | float, answers: Mapping[str, AnswerValue]) -> bool:
+        """Whether an answer satisfies the question's `constraint` (always, without one)."""
+        if not self.constraint:
+            return True
+        from surveys import xpath
+
+        return xpath.holds(self.constraint, xpath.Context(answers, current=value))
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A section of questions (an XLSForm group, flattened): its label is shown above its questions."""
+
+    name: str
+    label: str
+    relevant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +171,7 @@ class Survey:
     thanks: str
     questions: tuple[Question, ...]
     source: str = "<memory>"
+    groups: tuple[Group, ...] = ()
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +185,9 @@ class Survey:
 
     def position(self, name: str) -> int:
         return self._index[name]
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
 
     def answerable(self) -> Sequence[Question]:
         return [q for q in self.questions if q.type is not QuestionType.NOTE]

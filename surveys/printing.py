@@ -553,7 +553,7 @@ class _Form:
                 return texts.tick_any
             case QuestionType.SCALE:
                 return texts.tick_scale
-            case QuestionType.NUMBER:
+            case QuestionType.NUMBER | QuestionType.DECIMAL if question.minimum is not None:
                 return texts.number_range(question.minimum or 0, question.maximum or 0)
             case _:
                 return texts.write_text

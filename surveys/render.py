@@ -132,10 +132,11 @@ class Renderer:
                 )
             case Finished(offer_results=offer_results):
                 closing = self._("You can delete your answers at any time with /delete.")
+                thanks = self.content("survey.thanks", self.survey.thanks) if self.survey.thanks else ""
                 rows: tuple[tuple[Button, ...], ...] = ()
                 if offer_results:
                     rows = ((Button("📬 " + self._("Send me the results"), actions.SUBSCRIBE_RESULTS),),)
-                message = Message(f"{self.content('survey.thanks', self.survey.thanks)}\n\n{closing}", rows)
+                message = Message(f"{thanks}\n\n{closing}" if thanks else closing, rows)
             case SurveyClosed(next_opens=next_opens):
                 message = Message(self.closed_text(next_opens))
             case Returning(problem=problem):
@@ -239,7 +240,7 @@ class Renderer:
     def _intro(self, problem: Problem | None, offer_reminder: bool = False) -> Message:
         parts = [
             self.content("survey.title", self.survey.title),
-            self.content("survey.intro", self.survey.intro),
+            *((self.content("survey.intro", self.survey.intro),) if self.survey.intro else ()),
             self.consent_text(),
             self._("Do you want to take part?"),
         ]
@@ -259,6 +260,9 @@ class Renderer:
         lines = []
         if ask.problem is not None:
             lines += [self._problem(ask.problem, question), ""]
+        group = self.survey.group(question.group) if question.group else None
+        if group is not None:
+            lines.append("▸ " + self.content(f"{group.name}.label", group.label))
         if question.type is not QuestionType.NOTE:
             lines.append(f"{ask.position}/{ask.total}")
         lines.append(self.question_label(question))
@@ -270,7 +274,9 @@ class Renderer:
             lines.append(f"{question.minimum} = {low} … {question.maximum} = {high}")
         if question.type is QuestionType.TEXT:
             lines.append(self._("Please write your answer as a message."))
-        if question.type is QuestionType.NUMBER:
+        if question.type in (QuestionType.NUMBER, QuestionType.DECIMAL) and question.minimum is None:
+            lines.append(self._("Please send a number, using digits."))
+        elif question.type in (QuestionType.NUMBER, QuestionType.DECIMAL):
             lines.append(
                 self._("Please send a number from {minimum} to {maximum}.").format(
                     minimum=question.minimum, maximum=question.maximum
@@ -281,11 +287,14 @@ class Renderer:
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
         mark = {True: f"{CHECKED} ", False: ""}
+        choices = question.choices
+        if ask.options is not None:
+            choices = tuple(c for c in question.choices if c.name in ask.options)
         if question.type is QuestionType.SINGLE:
             rows += [
                 (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
                               Choose(question.name, c.name)),)
-                for c in question.choices
+                for c in choices
             ]
         elif question.type is QuestionType.SCALE:
             points = [
@@ -303,7 +312,7 @@ class Renderer:
             rows += [
                 (self._button(f"{CHECKED if c.name in ask.selected else UNCHECKED} "
                               + self.option_label(question, c.name), Toggle(question.name, c.name)),)
-                for c in question.choices
+                for c in choices
             ]
             rows.append((self._button(self._done_label(len(ask.selected)) + " ✔", Done(question.name)),))
         elif question.type is QuestionType.NOTE:
@@ -324,6 +333,14 @@ class Renderer:
 
     def _problem(self, problem: Problem, question: Question | None) -> str:
         _ = self._
+        if question is not None:
+            # the form's own words first: an XLSForm's constraint_message and required_message
+            if problem is Problem.CONSTRAINT and question.constraint_message:
+                return "⚠️ " + self.content(f"{question.name}.constraint_message", question.constraint_message)
+            if problem in (Problem.REQUIRED, Problem.NOTHING_CHOSEN, Problem.EMPTY_TEXT) and question.required_message:
+                return "⚠️ " + self.content(f"{question.name}.required_message", question.required_message)
+            if problem is Problem.CONSTRAINT and question.type in (QuestionType.NUMBER, QuestionType.DECIMAL):
+                problem = Problem.OUT_OF_RANGE
         texts = {
             Problem.USE_BUTTONS: _("Please answer with the buttons below."),
             Problem.NOT_A_NUMBER: _("Please send a number, using digits."),
@@ -338,6 +355,7 @@ class Renderer:
             Problem.STALE_BUTTON: _("That button belongs to an earlier message. Here is the current question."),
             Problem.UNSUPPORTED_CONTENT: _("I can only read text messages and button presses."),
             Problem.FIRST_QUESTION: _("This is the first question."),
+            Problem.CONSTRAINT: _("This answer is not possible here. Please check it and answer again."),
         }
         return "⚠️ " + texts[problem]
 

@@ -48,9 +48,11 @@ def survey_messages(survey: Survey) -> list[tuple[str, str]]:
     Load the survey without areas for this: the municipality's area names are proper nouns from its
     configuration and are shown as configured."""
     entries = [("survey.title", survey.title), ("survey.intro", survey.intro), ("survey.thanks", survey.thanks)]
+    entries = [(context, text) for context, text in entries if text]
+    entries += [(f"{group.name}.label", group.label) for group in survey.groups]
     for question in survey.questions:
         entries.append((f"{question.name}.label", question.label))
-        for key in ("hint", "low_label", "high_label"):
+        for key in ("hint", "low_label", "high_label", "constraint_message", "required_message"):
             value = getattr(question, key)
             if value:
                 entries.append((f"{question.name}.{key}", value))

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from surveys.config import Settings
 from surveys.conversation import Conversations
-from surveys.i18n import Catalogs
+from surveys.i18n import BOT_DOMAIN, Catalogs
 from surveys.loader import load_survey
 from surveys.privacy import load_secret
 from surveys.registry import SurveyRegistry
@@ -34,15 +34,22 @@ async def forget_old_update_ids(session: DbSession) -> None:
 
 def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
     """Withhold every language whose catalogs fail `translations check`, so that no resident ever sees a
-    message key, an empty label or two languages mixed in one message."""
+    message key, an empty label or two languages mixed in one message: a gap in the bot's own texts withholds
+    the language everywhere, a gap in one survey's texts only for that survey."""
     surveys = [load_survey(path) for path in registry.files()]
     problems = check_catalogs(catalogs, surveys)
-    failing = {problem.language for problem in problems}
-    for code in sorted(failing):
+    everywhere = {p.language for p in problems if p.domain == BOT_DOMAIN}
+    per_survey: dict[str, set[str]] = {}
+    for problem in problems:
+        if problem.domain != BOT_DOMAIN and problem.language not in everywhere:
+            per_survey.setdefault(problem.domain.removeprefix("survey-"), set()).add(problem.language)
+    for code in sorted({p.language for p in problems}):
         count = sum(1 for p in problems if p.language == code)
-        log.warning("language %s is withheld: %d translation problem(s); see `heard-admin translations check %s`",
-                    code, count, code)
-    return catalogs.without(failing)
+        where = "everywhere" if code in everywhere else "in " + ", ".join(
+            sorted(s for s, codes in per_survey.items() if code in codes))
+        log.warning("language %s is withheld %s: %d translation problem(s); see `heard-admin translations check %s`",
+                    code, where, count, code)
+    return catalogs.without(everywhere, per_survey)
 
 
 def secret_of(settings: Settings) -> bytes:

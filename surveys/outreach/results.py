@@ -56,9 +56,10 @@ async def queue_results(
     subscriptions = (await db.scalars(statement)).all()
     needs = [(survey.question(n.question), n.choice, n.share) for n in digest.needs if survey.has_question(n.question)]
     due_at = quiet.next_allowed(now)
+    offered = conversations.catalogs.for_survey(survey.id).languages
     queued = 0
     for subscription in subscriptions:
-        language = subscription.language if subscription.language in conversations.catalogs.languages else None
+        language = subscription.language if subscription.language in offered else None
         renderer = conversations.renderer(survey, language)
         message = renderer.results(digest.respondents, needs, _next_steps(config, renderer.language), config.link)
         queued += await outbox.enqueue(

@@ -1,0 +1,190 @@
+"""An officer imports a form written as the XLSForm specification documents it (three languages, Arabic among
+them, a section, chains of `relevant`, `choice_filter`, constraints with messages) with the real `heard-admin`,
+and residents complete it over the fake Telegram Bot API: skip logic and constraints are honoured in their
+language, and the answers land in the database under the form's names."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.store.schema import Answer, Response
+from tests.conftest import RunningBot, write_config
+from tests.fake_telegram import FakeTelegram
+from tests.residents import Resident, new_user, plain
+from tests.xlsforms import household_form
+
+HEARD_ADMIN = str(Path(sys.executable).parent / "heard-admin")
+
+
+class BotWithCatalogs(RunningBot):
+    """The real bot, reading catalogs from a copy of locales/ that holds the imported survey's catalogs."""
+
+    def __init__(self, settings, telegram: FakeTelegram, locales: Path) -> None:
+        super().__init__(settings, telegram)
+        self.locales = locales
+
+    async def start(self) -> None:
+        from bot.app import build_bot, build_dispatcher, publish_commands
+        from surveys.wiring import open_core
+
+        self.core = await open_core(self.settings, Catalogs(self.locales))
+        self._bot = build_bot(self.settings)
+        self._dispatcher = build_dispatcher(self.settings, self.core)
+        await publish_commands(self._bot, self.core.conversations.catalogs)
+        self._task = asyncio.create_task(
+            self._dispatcher.start_polling(self._bot, polling_timeout=1, handle_signals=False, close_bot_session=True)
+        )
+        await self.telegram.wait_until(lambda: any(c.method == "getUpdates" for c in self.telegram.calls))
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> tuple[Path, Path]:
+    """The household form imported with the real command into a survey folder and a copy of locales/."""
+    locales = tmp_path / "locales"
+    shutil.copytree("locales", locales)
+    folder = tmp_path / "surveys"
+    config = write_config(tmp_path, extra=f'[surveys]\ndefault = "household_needs"\ndirectories = ["{folder}"]\n')
+    workbook = household_form(tmp_path / "household.xlsx")
+    env = {"HEARD_CONFIG": str(config), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([HEARD_ADMIN, "surveys", "import-xlsform", str(workbook), "--locales", str(locales)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "household_needs.yaml").is_file()
+    assert (locales / "ar" / "LC_MESSAGES" / "survey-household_needs.po").is_file()
+    assert "warning" not in result.stderr, result.stderr
+    return config, locales
+
+
+@pytest.fixture
+async def household_bot(imported, telegram):
+    from surveys.config import load_settings
+
+    config, locales = imported
+    bot = BotWithCatalogs(load_settings(config, environ={}), telegram, locales)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+def bot_texts(locales: Path, code: str):
+    return Catalogs(locales).translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE)
+
+
+def shown(resident: Resident) -> list[str]:
+    return [plain(b["text"]) for b in resident.last_with_buttons().buttons]
+
+
+async def test_arabic_resident_completes_imported_form_with_skip_logic_and_constraints(household_bot, telegram,
+                                                                                       imported):
+    _, locales = imported
+    bot = bot_texts(locales, "ar")
+    resident = Resident(telegram, new_user(language_code="ar"))
+    await resident.send("/start")
+    assert "احتياجات الأسرة" in plain(resident.last.text), "the title in Arabic"
+    await resident.tap(bot.gettext("Yes, let's start"))
+    assert "مرحبا! بعض الأسئلة عن أسرتك." in plain(resident.last.text)  # a note
+    await resident.tap(bot.gettext("Continue"))
+
+    question = plain(resident.last.text)
+    assert "▸ عن أسرتك" in question, "the group label is the section heading"
+    assert "كم شخصا يعيش في أسرتك؟" in question
+    assert not resident.last.buttons, "required and first: no 'prefer not to say', no 'back'"
+    await resident.send("25")
+    assert "يرجى إدخال رقم من 1 إلى 20." in plain(resident.last.text), "the form's constraint_message, in Arabic"
+    await resident.send("٣")  # Arabic-Indic digits
+    assert "هل يعيش أطفال معك؟" in plain(resident.last.text), "relevant: more than one person"
+    await resident.tap("نعم")
+    assert "كم عدد الأطفال؟" in plain(resident.last.text), "relevant chain: children live here"
+    await resident.send("5")
+    assert "يجب أن يكون عدد الأطفال أقل من عدد أفراد الأسرة." in plain(resident.last.text)
+    await resident.send("2")
+
+    assert "في أي منطقة تعيش؟" in plain(resident.last.text)
+    assert "▸ عن أسرتك" not in plain(resident.last.text), "the section is over"
+    await resident.tap("الشمال")
+    districts = shown(resident)
+    assert "الميناء" in districts and "المدينة القديمة" in districts
+    assert "التلة" not in districts, "choice_filter: only the north's districts"
+
+    await resident.tap("الميناء")
+    assert "اختر حتى اثنين." in plain(resident.last.text)  # hint
+    for need in ("السكن", "العمل", "شيء آخر"):
+        await resident.tap(need)
+    await resident.tap(bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", 3).format(count=3))
+    assert "يرجى اختيار اثنين على الأكثر." in plain(resident.last.text), "count-selected(.) <= 2"
+    await resident.tap("العمل")  # untick
+    await resident.tap(bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", 2).format(count=2))
+    assert "ما هي الحاجة الأخرى؟" in plain(resident.last.text), "selected(${needs}, 'other')"
+    await resident.send("مساعدة في الأوراق")
+    # rent is asked only in the south: skipped
+    assert "ما مدى رضاك عن حيك؟" in plain(resident.last.text)
+    await resident.tap("4")
+    assert bot.gettext("You can delete your answers at any time with /delete.") in plain(resident.last.text)
+
+    async with household_bot.core.db() as db:
+        response = (await db.scalars(select(Response))).one()
+        assert (response.survey_id, response.survey_version, response.language) == ("household_needs", 2027031501,
+                                                                                     "ar")
+        rows = (await db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
+        stored = {(a.question, a.choice, a.number, a.text) for a in rows}
+    assert ("household_size", None, 3, None) in stored
+    assert ("children_count", None, 2, None) in stored
+    assert ("district", "harbour", None, None) in stored
+    assert {("needs", "housing", None, None), ("needs", "other", None, None)} <= stored
+    assert ("needs", "work", None, None) not in stored
+    assert ("satisfaction", None, 4, None) in stored
+    assert not any(a.question in ("rent", "welcome") for a in rows)
+
+
+async def test_english_resident_skips_the_children_chain_and_gives_a_decimal_rent(household_bot, telegram, imported):
+    _, locales = imported
+    bot = bot_texts(locales, "en")
+    resident = Resident(telegram, new_user(language_code="en"))
+    await resident.send("/start")
+    await resident.tap(bot.gettext("Yes, let's start"))
+    await resident.tap(bot.gettext("Continue"))
+    await resident.send("1")
+    assert "Which region do you live in?" in plain(resident.last.text), "one person: no children questions"
+    await resident.tap("South")
+    assert shown(resident)[:1] == ["Hill"] and "Harbour" not in shown(resident)
+    await resident.tap("Hill")
+    await resident.tap("Work")
+    await resident.tap(bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", 1).format(count=1))
+    assert "What is your monthly rent in euros?" in plain(resident.last.text)
+    await resident.send("0")
+    assert bot.gettext("This answer is not possible here. Please check it and answer again.") not in plain(
+        resident.last.text
+    ), "a number question without a constraint_message explains the range instead"
+    assert bot.gettext("That number is outside the possible range.") in plain(resident.last.text)
+    await resident.send("450,50")
+    await resident.tap(bot.gettext("Prefer not to say"))  # satisfaction
+    async with household_bot.core.db() as db:
+        response = (await db.scalars(select(Response))).one()
+        rows = (await db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
+    answers = {a.question: (a.choice, a.number, a.text, a.declined) for a in rows if a.choice is None or
+               a.question != "needs"}
+    assert answers["rent"] == (None, None, "450.5", False)
+    assert answers["satisfaction"][3] is True
+    assert "has_children" not in answers and "children_count" not in answers
+
+
+async def test_languages_the_imported_form_lacks_stay_offered_in_the_needs_survey(household_bot, telegram):
+    """The household form speaks German, English and Arabic; the needs survey keeps all twelve languages."""
+    catalogs = household_bot.core.catalogs
+    assert "tr" not in catalogs.for_survey("household_needs").languages
+    assert {"tr", "uk", "ti", "ar"} <= set(catalogs.for_survey("needs").languages)
+
+    turkish = Resident(telegram, new_user(language_code="tr"))
+    await turkish.send("/start --s-needs")
+    assert "Evet, başlayalım" in shown(turkish), "the needs survey in Turkish"
+    await turkish.send("/cancel")
+    await turkish.send("/start")  # the default survey here is the household form: no Turkish, so the picker
+    assert "Türkçe" not in shown(turkish) and "العربية" in shown(turkish)
