@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.types import Message as TelegramMessage
@@ -39,9 +40,11 @@ async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conver
         text = texts.deleted(conversations, language, count)
     else:
         text = texts.not_deleted(conversations, language)
-    if query.message is not None:
+    try:
+        if query.message is None:
+            raise LookupError("no message to edit")
         await bot.edit_message_text(text=text, chat_id=resident.chat_id, message_id=query.message.message_id)
-    else:
+    except (LookupError, TelegramBadRequest):  # the question is gone or too old to edit: say it anew
         await bot.send_message(resident.chat_id, text)
     await query.answer()
 
