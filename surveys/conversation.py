@@ -59,6 +59,8 @@ RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
 
 _ATTEMPTS = 8
+#: A repeated tap this long after the last change is a resident asking again, not a double tap.
+RETAP_AFTER = dt.timedelta(seconds=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,12 @@ class Conversations:
             )
         transition = advance(survey, state, event)
         await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
-        return Reply(survey, transition.state, transition.prompts, transition.duplicate)
+        prompts = transition.prompts
+        if transition.duplicate and row is not None and self._clock() - _aware(row.updated_at) > RETAP_AFTER:
+            # not a double tap but a resident tapping again because no answer came (e.g. the bot crashed
+            # after saving): show where they are
+            prompts = current_prompts(survey, transition.state)
+        return Reply(survey, transition.state, prompts, transition.duplicate)
 
     async def _persist(
         self,
@@ -405,3 +412,8 @@ def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, Answe
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; Heard stores UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
