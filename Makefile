@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run console test lint bench clean system-deps xlsform
+.PHONY: setup run console test lint bench bench-throughput clean system-deps xlsform
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,10 @@ test: $(BIN)/.installed
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m bench.aggregation
+	$(BIN)/python -m bench.aggregation --sizes 100000 300000 1000000
+
+bench-throughput: $(BIN)/.installed
+	$(BIN)/python -m bench.throughput --residents 50 200 500 --midway 10000
 
 # the bundled needs survey as an XLSForm, for officers who prefer Excel (a test checks it is up to date)
 xlsform: $(BIN)/.installed
