@@ -55,6 +55,7 @@ POSTGRES_MODULES = {
     "tests.bot.test_conversation_controls",
     "tests.bot.test_bad_input",
     "tests.bot.test_trusted_messengers",
+    "tests.bot.test_webhook",
 }
 
 
