@@ -110,6 +110,7 @@ class FakeTelegram:
         self.deliveries: list[tuple[int, str, int]] = []
         """(update_id, target URL, HTTP status) of every webhook delivery attempt."""
         self._turn = itertools.count()
+        self._confirmed: dict[int, int] = {}
         self._client: aiohttp.ClientSession | None = None
         self._delivering: set[asyncio.Task[None]] = set()
 
@@ -333,10 +334,16 @@ class FakeTelegram:
             except aiohttp.ClientError:
                 status = 0
             self.deliveries.append((update["update_id"], url, status))
+            if status == 200:
+                self._confirmed[update["update_id"]] = self._confirmed.get(update["update_id"], 0) + 1
             if status == 200 or status in (401, 403):
                 return status
             await asyncio.sleep(0.05 * (attempt + 1))
         return status
+
+    def delivered(self, update_id: int) -> int:
+        """How many webhook deliveries of the update a worker confirmed (HTTP 200)."""
+        return self._confirmed.get(update_id, 0)
 
     async def wait_for_deliveries(self, timeout: float = 60.0) -> None:
         await self.wait_until(lambda: not self._delivering, timeout)

@@ -251,18 +251,25 @@ class ImpatientResident(Resident):
         return find()  # type: ignore[return-value]
 
     async def tap_twice(self, label: str, *, after: int | None, twice: bool = True) -> int:
+        """Tap (twice), then wait until both workers have finished with every delivery of the taps: the
+        resident's next tap comes after the bot reacted, the two taps and their redeliveries race each other."""
         message, data = await self.shown(label, after=after)
-        await self.telegram.press(self.user, message, data)
+        taps = [(await self.telegram.press(self.user, message, data))[0]]
         if twice:
-            await self.telegram.press(self.user, message, data)
+            taps.append((await self.telegram.press(self.user, message, data))[0])
+        await _wait(lambda: all(self.telegram.delivered(u) >= 2 for u in taps), 180, f"{label!r} not processed")
         return message.message_id
 
     async def answer(self) -> None:
-        await self.telegram.send_text(self.user, "/start")
+        start = await self.telegram.send_text(self.user, "/start")
+        await _wait(lambda: self.telegram.delivered(start) >= 2, 180, "/start not processed")
         seen = await self.tap_twice("Ja, los geht's", after=None)
         for label in ("Nordstadt", "1 bis 3 Jahre", "30 bis 49", "Frau", "Teilweise", "2", "Ja"):
             seen = await self.tap_twice(label, after=seen)
-        multi = await self.tap_twice("Die Kurszeiten passen nicht", after=seen, twice=False)  # toggles: once
+        # toggles are tapped once each (a second tap unticks), the next after the first shows its tick: two
+        # workers editing one keyboard at the same moment may land their edits in either order
+        multi = await self.tap_twice("Die Kurszeiten passen nicht", after=seen, twice=False)
+        await self.shown("Fertig (1 gewählt)", after=multi - 1)
         await self.tap_twice("Keine Kinderbetreuung", after=multi - 1, twice=False)
         seen = await self.tap_twice("Fertig (2 gewählt)", after=multi - 1)
         multi = await self.tap_twice("Sprache", after=seen, twice=False)
