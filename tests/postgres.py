@@ -24,19 +24,21 @@ SEARCH_PATHS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/local
 def find_bin_dir() -> Path | None:
     """The folder holding initdb and pg_ctl (Debian keeps them outside PATH), newest version first."""
     explicit = os.environ.get("HEARD_PG_BIN")
-    if explicit:
-        return Path(explicit)
     candidates: list[Path] = []
+    if explicit:
+        candidates = [Path(explicit)]
+        return candidates[0] if _complete(candidates[0]) else None
     for pattern in SEARCH_PATHS:
         root = Path("/")
         candidates += sorted(root.glob(pattern.lstrip("/")), reverse=True)
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
-    for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists() and (folder / "postgres").exists():
-            return folder
-    return None
+    return next((folder for folder in candidates if _complete(folder)), None)
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / name).exists() for name in ("initdb", "pg_ctl", "postgres", "createdb"))
 
 
 def postgres_required() -> bool:
