@@ -1,7 +1,7 @@
 """The bot as webhook workers: Telegram's secret-token header is checked, /healthz reports the database, a
 resident answers the whole survey through webhook deliveries, and two worker processes on one PostgreSQL
 database serve 200 impatient residents (double taps, every update delivered to both workers at once) with
-exactly one answer per question each."""
+exactly one answer per question each (and 50 on one SQLite file)."""
 
 from __future__ import annotations
 
@@ -287,9 +287,14 @@ class ImpatientResident(Resident):
         await _wait(lambda: "Vielen Dank" in plain(self.last.text), 180, "no thanks at the end")
 
 
-@pytest.mark.postgres
-async def test_two_worker_processes_serve_impatient_residents_exactly_once(postgres_server, telegram, tmp_path):
-    url = postgres_server.new_database()
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+async def test_two_worker_processes_serve_impatient_residents_exactly_once(database, telegram, tmp_path, request):
+    """On PostgreSQL with RESIDENTS residents; on one SQLite file (two processes on one machine) with 50."""
+    if database == "postgresql":
+        url = request.getfixturevalue("postgres_server").new_database()
+        count = RESIDENTS
+    else:
+        url, count = None, min(RESIDENTS, 50)
     config = write_config(tmp_path, database_url=url)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
     env.update({
@@ -307,7 +312,7 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(postg
         telegram.webhook_targets = [first.url, second.url]  # the load balancer
         telegram.duplicate_deliveries = True  # and every update redelivered to the other worker at once
 
-        residents = [ImpatientResident(telegram) for _ in range(RESIDENTS)]
+        residents = [ImpatientResident(telegram) for _ in range(count)]
         started = time.monotonic()
         await asyncio.gather(*(resident.answer() for resident in residents))
         await telegram.wait_for_deliveries(120)
@@ -331,7 +336,7 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(postg
                 seen = await connection.scalar(select(func.count()).select_from(SeenUpdate))
         finally:
             await engine.dispose()
-        assert responses == RESIDENTS, "every resident completed once"
+        assert responses == count, "every resident completed once"
         assert sessions == 0
         per_response: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
         for response_id, *answer in rows:
@@ -344,7 +349,8 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(postg
         for answers in per_response.values():
             assert sorted(answers, key=repr) == expected, "exactly one answer per question, none skipped"
         assert seen == len(telegram.sent), "each update applied once, by whichever worker came first"
-        print(f"\n{RESIDENTS} residents, {len(telegram.deliveries)} deliveries over 2 workers in {elapsed:.1f}s")
+        deliveries = len(telegram.deliveries)
+        print(f"\n{database}: {count} residents, {deliveries} deliveries over 2 workers in {elapsed:.1f}s")
     finally:
         first.stop()
         second.stop()
