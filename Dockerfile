@@ -12,4 +12,6 @@ COPY locales locales
 RUN pip install --no-cache-dir -e . && heard-admin translations compile
 ENV HEARD_CONFIG=/config/heard.toml
 VOLUME ["/app/data"]
+# `heard-bot webhook` listens here (HEARD_WEBHOOK_PORT); plain `heard-bot` polls and needs no port
+EXPOSE 8080
 CMD ["heard-bot"]

@@ -91,12 +91,18 @@ def register(results_app: typer.Typer) -> None:
     async def _send(opened: Core) -> None:
         from bot.app import build_bot
         from bot.scheduler import sender_for
+        from surveys.store.leadership import Leadership
 
-        bot = build_bot(opened.settings, retrying=False)
-        try:
-            await sender_for(opened, bot).deliver_due(patience=PATIENCE_SECONDS)
-        finally:
-            await bot.session.close()
+        # one sender at a time keeps Telegram's limits: while a running bot leads the scheduled jobs, it sends
+        async with Leadership(opened.settings.storage.database_url, "scheduler") as lead:
+            if not lead.is_leader:
+                console.print("The running bot is sending them (it leads the scheduled jobs).")
+                return
+            bot = build_bot(opened.settings, retrying=False)
+            try:
+                await sender_for(opened, bot).deliver_due(patience=PATIENCE_SECONDS)
+            finally:
+                await bot.session.close()
 
 
 def select_wave_names(survey_id: str) -> Select[tuple[str]]:

@@ -25,7 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bench.report import Section, write_section
 from surveys.config import load_settings
 from tests.conftest import RunningBot, write_config
-from tests.fake_telegram import FakeTelegram, User
+from tests.fake_telegram import TOKEN, FakeTelegram, User
 
 FREE_TEXT = "Mehr Sprachkurse am Abend"
 
@@ -178,6 +178,49 @@ def _session(telegram: FakeTelegram):  # type: ignore[no-untyped-def]
     return AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
 
 
+async def heard_on_postgres(sizes: list[int], folder: Path) -> list[list[str]]:
+    """The same residents against two `heard-bot webhook` worker processes on one PostgreSQL database (a
+    throwaway cluster, as in the tests), the fake Bot API spreading updates over both."""
+    import os
+
+    from tests.bot.test_webhook import SECRET, WorkerProcess, _free_port
+    from tests.postgres import PostgresServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        return [["PostgreSQL binaries not found: run scripts/system-deps.sh --with-postgres"]]
+    server = PostgresServer(bin_dir)
+    server.start()
+    telegram = FakeTelegram()
+    await telegram.start()
+    rows: list[list[str]] = []
+    workers: list[WorkerProcess] = []
+    try:
+        config = write_config(folder, database_url=server.new_database())
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
+        env.update({"HEARD_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url,
+                    "HEARD_WEBHOOK_SECRET": SECRET, "HEARD_WEBHOOK_HOST": "127.0.0.1"})
+        ports = [_free_port(), _free_port()]
+        workers = [WorkerProcess({**env, "HEARD_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}"}, ports[0],
+                                 folder / "worker-1.log", register=True),
+                   WorkerProcess(env, ports[1], folder / "worker-2.log", register=False)]
+        for worker in workers:
+            await worker.healthy()
+        while telegram.webhook is None:
+            await asyncio.sleep(0.1)
+        telegram.webhook_targets = [worker.url for worker in workers]
+        for n, size in enumerate(sizes):
+            answers, seconds, latencies = await run_residents(telegram, answer_survey, size, 3_000_000 + n * 100_000)
+            rows.append([f"{size:,}", f"{answers:,}", f"{answers / seconds:,.0f}",
+                         f"{statistics.median(latencies) * 1000:.0f} / {percentile(latencies, 0.99) * 1000:.0f}"])
+    finally:
+        for worker in workers:
+            worker.stop()
+        await telegram.stop()
+        server.stop()
+    return rows
+
+
 async def memory_midway(count: int, folder: Path) -> list[str]:
     """Peak RSS of one process (bot + fake server + drivers) with `count` residents three answers in."""
     telegram = FakeTelegram()
@@ -217,6 +260,16 @@ async def main(sizes: list[int], midway: int) -> None:
             "is a transaction (session row, seen update id) plus answerCallbackQuery, an edit and a new message; "
             "the bare bot makes the same three API calls and stores nothing. Telegram allows a bot about 30 "
             "messages per second, so a ratio well above 30 answers/s means the bot is not the bottleneck.",
+        ))
+        with tempfile.TemporaryDirectory() as third:
+            postgres = await heard_on_postgres(sizes, Path(third))
+        write_section(Section(
+            "Throughput: Heard on PostgreSQL, two webhook workers",
+            f"python -m bench.throughput --residents {' '.join(map(str, sizes))}",
+            ["residents", "answers", "answers/s", "p50 / p99 ms"], postgres,
+            "Two `heard-bot webhook` processes on one PostgreSQL 15 database, the fake Bot API delivering each update "
+            "by webhook to one of them (round robin). The throwaway cluster runs with fsync off, as in the tests; "
+            "the bench process (fake server and residents) shares the same 2 cores.",
         ))
         memory = await memory_midway(midway, Path(second))
         write_section(Section(

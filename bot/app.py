@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -15,7 +16,7 @@ from bot.errors import install_error_handler
 from bot.flood import button_guard, message_guard
 from bot.identity import ResidentMiddleware
 from bot.resilience import RetryingRequests
-from bot.scheduler import OutreachJobs, start_scheduler
+from bot.scheduler import lead_outreach
 from surveys.config import Settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.wiring import Core, open_core, secret_of
@@ -86,11 +87,12 @@ async def run_polling(settings: Settings) -> None:
         me = await bot.get_me()
         log.info("Heard bot @%s is polling for updates", me.username)
         outreach_bot = build_bot(settings, retrying=False)
-        scheduler = start_scheduler(OutreachJobs(core, outreach_bot))
+        outreach = asyncio.create_task(lead_outreach(core, outreach_bot))
         try:
             await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
         finally:
-            scheduler.shutdown(wait=False)
+            outreach.cancel()
+            await asyncio.gather(outreach, return_exceptions=True)
             await outreach_bot.session.close()
     finally:
         await core.close()

@@ -1,8 +1,10 @@
-"""`heard-bot`: run the Telegram bot (long polling), or the same survey in a terminal (`heard-bot console`)."""
+"""`heard-bot`: run the Telegram bot (long polling, or `heard-bot webhook` for several workers behind Telegram
+webhooks), or the same survey in a terminal (`heard-bot console`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 
 import typer
@@ -77,6 +79,108 @@ def console() -> None:
             await core.close()
 
     asyncio.run(run())
+
+
+def _token_or_exit(settings: Settings) -> None:
+    if not settings.telegram.token:
+        typer.echo(NO_TOKEN, err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def webhook(
+    register: bool = typer.Option(
+        False, "--register", help="Also register the webhook with Telegram (setWebhook with the secret) on start."
+    ),
+) -> None:
+    """Serve Telegram webhooks (one worker; start several behind a load balancer). Listens on
+    HEARD_WEBHOOK_HOST:HEARD_WEBHOOK_PORT at HEARD_WEBHOOK_PATH; every update must carry HEARD_WEBHOOK_SECRET
+    as Telegram's secret-token header. GET /healthz answers 200 while the database does.
+
+    Example: HEARD_WEBHOOK_URL=https://heard.example.org heard-bot webhook --register
+    """
+    from bot.webhook import WebhookConfigError, run_webhook
+
+    settings = _settings()
+    _token_or_exit(settings)
+    configure_logging()
+    try:
+        run_webhook(settings, register=register)
+    except WebhookConfigError as exc:
+        typer.echo(f"Configuration problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command("set-webhook")
+def set_webhook_command() -> None:
+    """Register the webhook with Telegram (HEARD_WEBHOOK_URL + path, secret HEARD_WEBHOOK_SECRET) and publish
+    the command menu, without serving. Run once per deployment, or use `heard-bot webhook --register`.
+
+    Example: heard-bot set-webhook
+    """
+    from bot.webhook import WebhookConfigError, set_webhook
+
+    settings = _settings()
+    _token_or_exit(settings)
+    configure_logging()
+    try:
+        asyncio.run(set_webhook(settings))
+    except WebhookConfigError as exc:
+        typer.echo(f"Configuration problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("Webhook registered.")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic) and stop; the bot also does this when it starts. Several
+    workers starting at once migrate one after the other.
+
+    Example: HEARD_DATABASE_URL=postgresql+asyncpg://heard:...@db/heard heard-bot migrate
+    """
+    from surveys.store.database import connect
+    from surveys.store.database import migrate as upgrade
+
+    settings = _settings()
+
+    async def run() -> None:
+        engine = connect(settings.storage.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo("Database schema is up to date.")
+
+
+@app.command()
+def scheduler() -> None:
+    """Run only the scheduled jobs (close waves, reminders, the outbox of results and reminders, the nightly
+    purge), without serving residents. Start it in as many places as you like: exactly one runs the jobs, the
+    others stand by and take over within seconds if it dies. Bot workers stand by for the same lead.
+
+    Example: TELEGRAM_BOT_TOKEN=... HEARD_DATABASE_URL=postgresql+asyncpg://... heard-bot scheduler
+    """
+    configure_logging()
+    settings = _settings()
+    _token_or_exit(settings)
+
+    async def run() -> None:
+        from bot.app import build_bot
+        from bot.scheduler import lead_outreach
+        from surveys.wiring import open_core
+
+        core = await open_core(settings)
+        bot = build_bot(settings, retrying=False)
+        try:
+            await lead_outreach(core, bot)
+        finally:
+            await bot.session.close()
+            await core.close()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it
+        asyncio.run(run())
 
 
 def main() -> None:

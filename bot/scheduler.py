@@ -7,6 +7,7 @@ lost with the scheduler's memory: on start every job runs once at once and finds
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -87,3 +88,30 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
                       next_run_time=now, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
+
+
+#: How often a leading scheduler checks that it still leads, and a standby one tries to take over.
+LEADERSHIP_CHECK = 2.0
+
+
+async def lead_outreach(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    """Run the scheduled jobs in exactly one process among all that share the database: wait to lead (a
+    PostgreSQL advisory lock, or a file lock beside the SQLite file), run the jobs while leading, and stand by
+    again if the lead is lost. Another process takes over within seconds when the leader dies. Runs until
+    cancelled."""
+    from surveys.store.leadership import Leadership
+
+    leadership = Leadership(core.settings.storage.database_url, "scheduler", poll_interval=LEADERSHIP_CHECK)
+    try:
+        while True:
+            await leadership.wait()
+            log.info("this process runs the scheduled jobs (reminders, outbox, waves, retention)")
+            scheduler = start_scheduler(OutreachJobs(core, bot, clock))
+            try:
+                while await leadership.still_leading():
+                    await asyncio.sleep(LEADERSHIP_CHECK)
+                log.warning("lost the lead for the scheduled jobs; standing by")
+            finally:
+                scheduler.shutdown(wait=False)
+    finally:
+        await leadership.release()

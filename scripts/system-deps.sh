@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Debian packages Heard needs beside Python: fonts covering Arabic script, Ge'ez and Cyrillic for flyers and
 # paper questionnaires (rendered by WeasyPrint with Pango/HarfBuzz, which the machine already has), poppler-utils
-# for SVG/PNG output and PDF text checks, and Chromium for testing the HTML report as a person sees it.
+# for SVG/PNG output and PDF text checks, Chromium for testing the HTML report as a person sees it, and the
+# PostgreSQL server, which the tests start as a throwaway cluster of their own (tests/postgres.py).
+# Usage: system-deps.sh [--with-browser] [--with-postgres]
 # Installs only what is missing; needs root (or sudo) for that.
 set -euo pipefail
 packages=(fonts-noto-core fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-if [ "${1:-}" = "--with-browser" ]; then
-  packages+=(chromium)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-browser) packages+=(chromium) ;;
+    --with-postgres) packages+=(postgresql) ;;
+    *) echo "unknown option: $option" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -34,6 +34,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "HEARD_BOT_USERNAME": ("telegram", "bot_username"),
     "HEARD_DEFAULT_SURVEY": ("surveys", "default"),
     "HEARD_MIN_CELL": ("privacy", "min_cell"),
+    "HEARD_WEBHOOK_HOST": ("webhook", "host"),
+    "HEARD_WEBHOOK_PORT": ("webhook", "port"),
+    "HEARD_WEBHOOK_PATH": ("webhook", "path"),
+    "HEARD_WEBHOOK_URL": ("webhook", "public_url"),
+    "HEARD_WEBHOOK_SECRET": ("webhook", "secret"),
 }
 
 
@@ -91,6 +96,22 @@ class Telegram(_Strict):
     """Seconds before a Bot API request counts as failed (and is retried)."""
 
 
+class Webhook(_Strict):
+    """`heard-bot webhook`: where the workers listen, the public HTTPS address Telegram posts to (without the
+    path), and the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (from HEARD_WEBHOOK_SECRET)."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    path: str = Field(default="/telegram/webhook", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    secret: str | None = Field(default=None, repr=False, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+
+    @property
+    def url(self) -> str | None:
+        """The full URL for setWebhook."""
+        return self.public_url.rstrip("/") + self.path if self.public_url else None
+
+
 class Surveys(_Strict):
     default: str = "needs"
     directories: list[Path] = Field(default_factory=list)
@@ -145,6 +166,7 @@ class Settings(_Strict):
     results: Results = Results()
     sending: Sending = Sending()
     retention: Retention = Retention()
+    webhook: Webhook = Webhook()
     source: Path | None = None
 
 

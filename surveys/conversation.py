@@ -163,7 +163,12 @@ class Conversations:
         contact: str | None,
         client_language: str | None,
     ) -> Reply:
-        row = await db.scalar(select(Session).where(Session.survey_id == survey.id, Session.respondent == respondent))
+        # FOR UPDATE: on PostgreSQL a second worker with the same resident's update waits here for the first to
+        # commit and then reads its result, instead of retrying on a stale revision (SQLite ignores it: there
+        # BEGIN IMMEDIATE already serialises writers); the revision check below stays as the guarantee
+        row = await db.scalar(
+            select(Session).where(Session.survey_id == survey.id, Session.respondent == respondent).with_for_update()
+        )
         state = SessionState.new(survey)
         if row is not None:
             state = SessionState.from_json(row.state)

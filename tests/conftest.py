@@ -1,11 +1,15 @@
-"""Shared fixtures: a municipality's configuration in a temporary folder, a real SQLite file, the fake
-Telegram server, and the real bot polling it."""
+"""Shared fixtures: a municipality's configuration in a temporary folder, a real SQLite file (or a database on a
+throwaway PostgreSQL server, see tests/postgres.py), the fake Telegram server, and the real bot polling it.
+
+The end-to-end bot tests in POSTGRES_MODULES run on both databases: their `backend` fixture is parametrised
+("sqlite", "postgresql"); everything else runs on SQLite only."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from surveys.config import Settings, load_settings
 from surveys.wiring import Core, open_core
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.postgres import PostgresServer, find_bin_dir, postgres_required
 
 AREAS = [("altstadt", "Altstadt"), ("nordstadt", "Nordstadt"), ("suedstadt", "SÃ¼dstadt")]
 
@@ -20,6 +25,9 @@ AREAS = [("altstadt", "Altstadt"), ("nordstadt", "Nordstadt"), ("suedstadt", "SÃ
 def write_config(folder: Path, *, database_url: str | None = None, extra: str = "") -> Path:
     areas = ",\n".join(f'  {{ name = "{n}", label = "{label}" }}' for n, label in AREAS)
     url = database_url or f"sqlite+aiosqlite:///{folder / 'heard.db'}"
+    key_file = folder / "secret.key"
+    if not url.startswith("sqlite") and not key_file.exists():  # Heard creates a key only for SQLite
+        key_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
     path = folder / "heard.toml"
     path.write_text(
         f"""
@@ -41,9 +49,67 @@ secret_key_file = "{folder / 'secret.key'}"
     return path
 
 
+#: End-to-end modules whose tests also run against PostgreSQL (journey, controls, bad input, trusted messengers).
+POSTGRES_MODULES = {
+    "tests.bot.test_resident_journey",
+    "tests.bot.test_conversation_controls",
+    "tests.bot.test_bad_input",
+    "tests.bot.test_trusted_messengers",
+    "tests.bot.test_webhook",
+    "tests.bot.test_reminders",
+    "tests.bot.test_waves_in_the_bot",
+    "tests.bot.test_results_back",
+    "tests.bot.test_scheduler_takeover",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test inspects the SQLite file itself")
+    config.addinivalue_line("markers", "postgres: the test needs the throwaway PostgreSQL server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        "backend" in metafunc.fixturenames
+        and metafunc.module.__name__ in POSTGRES_MODULES
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server, started on first use. Missing binaries skip, or fail under
+    HEARD_REQUIRE_POSTGRES=1 (make test, CI)."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        message = "PostgreSQL binaries (initdb, pg_ctl) not found; install Debian's postgresql package"
+        if postgres_required():
+            pytest.fail(f"{message} (HEARD_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(message)
+    server = PostgresServer(bin_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    return write_config(tmp_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None: the default SQLite file in the test's folder; else a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, database_url: str | None) -> Path:
+    return write_config(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

@@ -4,6 +4,12 @@ It speaks the subset of the Bot API Heard uses (getMe, deleteWebhook, setMyComma
 offset/timeout long polling, sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery),
 accepts form-encoded or multipart parameters with JSON-string reply_markup as aiogram sends them, and keeps
 each chat's messages as a Telegram client would show them. Simulated users put updates in its queue.
+
+Webhooks: after setWebhook (url, secret_token) updates are no longer handed out by getUpdates (409, as Telegram
+does) but POSTed as JSON to the webhook with the X-Telegram-Bot-Api-Secret-Token header, retried while the
+worker answers with an error. Tests standing in for a load balancer set `webhook_targets` (the workers' URLs;
+each update goes to the next one in turn) and `duplicate_deliveries` (every update is delivered to two workers
+at once, as a redelivery racing the first delivery would be).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000111
@@ -110,6 +117,15 @@ class FakeTelegram:
         answered: the sender dies waiting."""
         self.holding = asyncio.Event()
         self._chat_events: dict[int, asyncio.Event] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_targets: list[str] = []
+        self.duplicate_deliveries = False
+        self.deliveries: list[tuple[int, str, int]] = []
+        """(update_id, target URL, HTTP status) of every webhook delivery attempt."""
+        self._turn = itertools.count()
+        self._confirmed: dict[int, int] = {}
+        self._client: aiohttp.ClientSession | None = None
+        self._delivering: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------------------------------ server
 
@@ -124,6 +140,10 @@ class FakeTelegram:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for task in list(self._delivering):
+            task.cancel()
+        if self._client is not None:
+            await self._client.close()
         async with self._new_update:
             self._new_update.notify_all()
         if self._runner is not None:
@@ -195,13 +215,34 @@ class FakeTelegram:
         return self.bot
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
         return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool | web.Response:
+        url = params.get("url", "")
+        if not url:
+            self.webhook = None
+            return True
+        secret = params.get("secret_token")
+        if secret is not None and not (1 <= len(secret) <= 256):
+            return self._error("Bad Request: secret token is invalid")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        for update in self._pending():  # what waited for getUpdates now goes to the webhook
+            self._deliver_soon(update)
+        self.updates = []
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,
+                "pending_update_count": 0}
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         self.commands[params.get("language_code")] = params["commands"]
         return True
 
-    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]] | web.Response:
+        if self.webhook is not None:
+            return self._error("Conflict: can't use getUpdates method while webhook is active", 409)
         offset = int(params.get("offset", 0) or 0)
         timeout = min(float(params.get("timeout", 0) or 0), 2.0)
         limit = int(params.get("limit", 100) or 100)
@@ -293,10 +334,64 @@ class FakeTelegram:
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, **update}
+        if self.webhook is not None:
+            self.sent[update_id] = update
+            self._deliver_soon(update)
+            return update_id
         self.updates.append(update)
         async with self._new_update:
             self._new_update.notify_all()
         return update_id
+
+    # ------------------------------------------------------------------------------------------ webhook
+
+    def _deliver_soon(self, update: dict[str, Any]) -> None:
+        assert self.webhook is not None
+        targets = self.webhook_targets or [self.webhook["url"]]
+        first = next(self._turn) % len(targets)
+        chosen = [targets[first]]
+        if self.duplicate_deliveries and len(targets) > 1:
+            chosen.append(targets[(first + 1) % len(targets)])
+        elif self.duplicate_deliveries:
+            chosen.append(targets[first])
+        for target in chosen:
+            task = asyncio.create_task(self.post_update(update, target))
+            self._delivering.add(task)
+            task.add_done_callback(self._delivering.discard)
+
+    async def post_update(
+        self, update: dict[str, Any], target: str | None = None, *, secret: str | None = None, attempts: int = 20
+    ) -> int:
+        """POST one update to a webhook as Telegram does, retrying (like Telegram) while the answer is an
+        error; returns the last HTTP status. `secret` overrides the registered secret token."""
+        assert self.webhook is not None or target is not None, "no webhook set"
+        url = target or self.webhook["url"]  # type: ignore[index]
+        token = secret if secret is not None else (self.webhook or {}).get("secret_token")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token is not None else {}
+        if self._client is None:
+            self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        status = 0
+        for attempt in range(attempts):
+            try:
+                async with self._client.post(url, json=update, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+            except aiohttp.ClientError:
+                status = 0
+            self.deliveries.append((update["update_id"], url, status))
+            if status == 200:
+                self._confirmed[update["update_id"]] = self._confirmed.get(update["update_id"], 0) + 1
+            if status == 200 or status in (401, 403):
+                return status
+            await asyncio.sleep(0.05 * (attempt + 1))
+        return status
+
+    def delivered(self, update_id: int) -> int:
+        """How many webhook deliveries of the update a worker confirmed (HTTP 200)."""
+        return self._confirmed.get(update_id, 0)
+
+    async def wait_for_deliveries(self, timeout: float = 60.0) -> None:
+        await self.wait_until(lambda: not self._delivering, timeout)
 
     def _message(self, user: User, **content: Any) -> dict[str, Any]:
         return {
@@ -338,11 +433,15 @@ class FakeTelegram:
         return update_id, callback_id
 
     async def _record(self, update_id: int) -> int:
-        self.sent[update_id] = next(u for u in self.updates if u["update_id"] == update_id)
+        if update_id not in self.sent:  # webhook deliveries are recorded by push
+            self.sent[update_id] = next(u for u in self.updates if u["update_id"] == update_id)
         return update_id
 
     async def deliver_again(self, update_id: int) -> None:
         """Telegram delivers an update a second time (e.g. after the bot crashed before confirming it)."""
+        if self.webhook is not None:
+            self._deliver_soon(self.sent[update_id])
+            return
         self.updates.append(self.sent[update_id])
         self._offset = min(self._offset, update_id)
         async with self._new_update:

@@ -2,7 +2,10 @@
 
 SQLite (the embedded default) gets WAL so readers never block the bot, a busy timeout, foreign keys, and
 `BEGIN IMMEDIATE` transactions so two writers queue instead of failing with "database is locked" when a read
-lock would have to be upgraded. PostgreSQL needs none of this.
+lock would have to be upgraded. PostgreSQL needs none of this (`BEGIN IMMEDIATE` is SQLite's own syntax): its
+row locks and the `sessions.revision` check serialise the bot's writers. Several workers starting at once
+migrate one after the other: on PostgreSQL under a transaction-level advisory lock, on SQLite under the write lock
+`BEGIN IMMEDIATE` takes.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating (any constant that no other lock uses; see leadership.py).
+MIGRATION_LOCK_KEY = 0x48454152_0000_0001
 
 __all__ = ["DbSession", "connect", "is_sqlite", "migrate", "session_factory"]
 
@@ -72,4 +77,7 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(_alembic_config(connection), revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # released at commit; without it, workers creating the same tables at once block each other
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await connection.run_sync(upgrade)

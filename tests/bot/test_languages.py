@@ -214,11 +214,20 @@ async def test_a_language_failing_the_check_is_not_offered(settings, tmp_path):
     msgstr = text.index('msgstr "', label)
     end = text.index("\n", msgstr)
     somali.write_text(text[:msgstr] + 'msgstr ""' + text[end:], encoding="utf-8")
+    turkish = locales / "tr" / "LC_MESSAGES" / "bot.po"
+    text = turkish.read_text(encoding="utf-8")
+    start = text.index('msgid "Yes, let\'s start"')
+    msgstr = text.index('msgstr "', start)
+    end = text.index("\n", msgstr)
+    turkish.write_text(text[:msgstr] + 'msgstr ""' + text[end:], encoding="utf-8")
     core = await open_core(settings, Catalogs(locales))
     try:
-        assert "so" not in core.conversations.catalogs.languages
-        assert "ar" in core.conversations.catalogs.languages
-        assert core.conversations.catalogs.match("so") is None
+        needs = core.conversations.catalogs.for_survey("needs")
+        assert "so" not in needs.languages, "a gap in the survey's texts: withheld for that survey"
+        assert "ar" in needs.languages
+        assert needs.match("so") is None
+        assert "so" in core.conversations.catalogs.languages, "other surveys keep it"
+        assert "tr" not in core.conversations.catalogs.languages, "a gap in the bot's texts: withheld everywhere"
     finally:
         await core.close()
 

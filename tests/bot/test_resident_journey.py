@@ -3,6 +3,7 @@ sent, and the answers land in the database keyed by names, with nothing identify
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from surveys.store.schema import Answer, ConsentRecord, Contact, Response, Session
@@ -73,6 +74,7 @@ async def test_resident_completes_survey_and_answers_are_stored_by_name(running_
         assert len(consents) == 1 and len(consents[0].text_hash) == 64
 
 
+@pytest.mark.sqlite_only
 async def test_raw_database_file_holds_nothing_identifying(running_bot, telegram, settings):
     residents = [Resident(telegram) for _ in range(3)]
     for resident in residents:

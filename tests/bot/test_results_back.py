@@ -34,9 +34,9 @@ NO_QUIET_HOURS = "[quiet_hours]\nstarts = 03:00:00\nends = 03:00:00\n"
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
+def config_path(tmp_path: Path, database_url: str | None) -> Path:
     """These tests send at any time of day: quiet hours are switched off (their rules are tested apart)."""
-    return write_config(tmp_path, extra=NO_QUIET_HOURS)
+    return write_config(tmp_path, database_url=database_url, extra=NO_QUIET_HOURS)
 
 
 async def publish(cli_env: dict[str, str], telegram) -> asyncio.subprocess.Process:  # type: ignore[no-untyped-def]
