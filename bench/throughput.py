@@ -55,7 +55,7 @@ class Driver:
                 break
             if not toggle and self.chat and self.chat[-1].message_id > newest:
                 break
-            await self.telegram.activity_after(chat_id, since)
+            await self.telegram.activity_after(chat_id, since, timeout=180)
         self.latencies.append(time.perf_counter() - started)
 
     async def press(self, data: str, toggle: bool = False) -> None:

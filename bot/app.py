@@ -50,7 +50,7 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
 
 
 def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
-    workers = Workers(core.db, settings.privacy.min_cell)
+    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
     chat = Chat(core.conversations, workers)
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
     middleware = ResidentMiddleware(secret_of(settings), workers)

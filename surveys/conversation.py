@@ -95,8 +95,11 @@ class Conversations:
         municipality: Municipality,
         time_zone: str = "Europe/Berlin",
         clock: Callable[[], dt.datetime] | None = None,
+        reads: async_sessionmaker[DbSession] | None = None,
     ) -> None:
         self._db = db
+        self._reads = reads or db
+        """Lookups that write nothing (on SQLite they must not take the write lock)."""
         self._time_zone = time_zone
         self._clock = clock or _now
         self.registry = registry
@@ -145,7 +148,7 @@ class Conversations:
         conditions = [
             (Session.survey_id == s.id) & (Session.respondent == respondent_for(s.id)) for s in surveys
         ]
-        async with self._db() as db:
+        async with self._reads() as db:
             found = await db.scalar(
                 select(Session.survey_id).where(or_(*conditions)).order_by(Session.updated_at.desc()).limit(1)
             )
@@ -342,7 +345,7 @@ class Conversations:
     async def language_of(self, respondent_for: RespondentFor, client_language: str | None) -> str | None:
         """The language of the resident's conversation, else the shipped language their client asks for."""
         survey = self.registry.default
-        async with self._db() as db:
+        async with self._reads() as db:
             stored = await db.scalar(
                 select(Session.state).where(
                     Session.survey_id == survey.id, Session.respondent == respondent_for(survey.id)

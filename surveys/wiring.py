@@ -69,9 +69,14 @@ class Core:
     registry: SurveyRegistry
     catalogs: Catalogs
     conversations: Conversations
+    reads: async_sessionmaker[DbSession] | None = None
+    """For lookups that write nothing (on SQLite: deferred transactions that never wait for the write lock)."""
+    reads_engine: AsyncEngine | None = None
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.reads_engine is not None:
+            await self.reads_engine.dispose()
 
 
 async def open_core(
@@ -97,5 +102,8 @@ async def open_core(
         db = session_factory(engine)
     catalogs = offered_languages(catalogs or Catalogs(), registry)
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
-    conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock)
-    return Core(settings, engine, db, registry, catalogs, conversations)
+    reads_engine = connect(settings.storage.database_url, writes=False) if writes else None
+    reads = session_factory(reads_engine) if reads_engine is not None else db
+    conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock,
+                                  reads=reads)
+    return Core(settings, engine, db, registry, catalogs, conversations, reads, reads_engine)

@@ -27,8 +27,12 @@ class AssistTarget:
 
 
 class Workers:
-    def __init__(self, db: async_sessionmaker[DbSession], min_cell: int) -> None:
+    def __init__(
+        self, db: async_sessionmaker[DbSession], min_cell: int, reads: async_sessionmaker[DbSession] | None = None
+    ) -> None:
         self._db = db
+        self._reads = reads or db
+        """Lookups on every update must not take SQLite's write lock."""
         self.min_cell = min_cell
 
     async def link(self, token: str, worker: str) -> Distributor | None:
@@ -36,7 +40,7 @@ class Workers:
             return await distribution.redeem_invitation(db, token, worker)
 
     async def distributor(self, worker: str) -> Distributor | None:
-        async with self._db() as db:
+        async with self._reads() as db:
             return await distribution.distributor_of_worker(db, worker)
 
     async def reach(self, distributor_id: int) -> list[Reach]:
@@ -44,7 +48,7 @@ class Workers:
             return await distribution.reach(db, distributor_id, self.min_cell)
 
     async def assist_target(self, worker: str) -> AssistTarget | None:
-        async with self._db() as db:
+        async with self._reads() as db:
             row = await db.get(AssistSession, worker)
             return AssistTarget(row.respondent, row.survey_id) if row else None
 
