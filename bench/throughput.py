@@ -247,8 +247,11 @@ async def memory_midway(count: int, folder: Path) -> list[str]:
     return [f"{count:,}", f"{before:.0f}", f"{peak:.0f}"]
 
 
-async def main(sizes: list[int], midway: int) -> None:
+async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+        if parts == {"memory"}:
+            await write_memory(midway, Path(second))
+            return
         rows = await heard_and_bare(sizes, Path(first))
         write_section(Section(
             "Throughput: Heard against a bare aiogram bot (SQLite, long polling)",
@@ -271,18 +274,25 @@ async def main(sizes: list[int], midway: int) -> None:
             "by webhook to one of them (round robin). The throwaway cluster runs with fsync off, as in the tests; "
             "the bench process (fake server and residents) shares the same 2 cores.",
         ))
-        memory = await memory_midway(midway, Path(second))
-        write_section(Section(
-            "Memory with residents midway", f"python -m bench.throughput --midway {midway}",
-            ["residents midway (3 answers in)", "RSS before (MiB)", "peak RSS (MiB)"], [memory],
-            "One process holding the bot, the fake Bot API server and the simulated residents; the bot keeps "
-            "conversations in the database, not in memory.",
-        ))
+        if "memory" in parts:
+            await write_memory(midway, Path(second))
+
+
+async def write_memory(midway: int, folder: Path) -> None:
+    memory = await memory_midway(midway, folder)
+    write_section(Section(
+        "Memory with residents midway", f"python -m bench.throughput --only memory --midway {midway}",
+        ["residents midway (3 answers in)", "RSS before (MiB)", "peak RSS (MiB)"], [memory],
+        "One process holding the bot, the fake Bot API server and the simulated residents; the bot keeps "
+        "conversations in the database, not in memory.",
+    ))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--midway", type=int, default=10_000)
+    parser.add_argument("--only", choices=["throughput", "memory"], help="run one part only")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.residents, arguments.midway))
+    parts = {arguments.only} if arguments.only else {"throughput", "memory"}
+    asyncio.run(main(arguments.residents, arguments.midway, parts))
