@@ -72,8 +72,10 @@ async def answer_with_retaps(resident: Resident) -> dict[int, str]:
     for _ in range(200):
         message = resident.chat[-1]
         data = [b["callback_data"] for b in message.buttons]
-        if "Vielen Dank!" in plain(message.text) or ("y" in data and meant):
-            return meant  # finished (a retap after the last answer may show the introduction again)
+        if "Vielen Dank!" in plain(message.text) or (("y" in data or "k" in data) and meant):
+            # finished: a retap after the last answer, whose thanks a crash swallowed, starts the survey anew,
+            # which shows the introduction or "you have already answered" (keep / start again)
+            return meant
         if not data:
             await wait_for_news(resident, message.message_id, RETAP_SECONDS)
             continue
