@@ -41,7 +41,7 @@ from surveys.outreach import outbox
 from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality, Renderer
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import (
     Answer,
     ConsentRecord,
@@ -213,7 +213,7 @@ class Conversations:
         transition = advance(survey, state, event)
         await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
         prompts = transition.prompts
-        if transition.duplicate and row is not None and self._clock() - _aware(row.updated_at) > RETAP_AFTER:
+        if transition.duplicate and row is not None and self._clock() - as_utc(row.updated_at) > RETAP_AFTER:
             # not a double tap but a resident tapping again because no answer came (e.g. the bot crashed
             # after saving): show where they are
             prompts = current_prompts(survey, transition.state)
@@ -421,7 +421,3 @@ def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, Answe
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; Heard stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select, update
 
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, Response, Session, Wave
 
 
@@ -86,7 +86,7 @@ async def _close(db: DbSession, wave: Wave, now: dt.datetime) -> int:
     records (chat ids kept for a reminder), unfinished sessions and queued reminders are deleted. Requests
     for the results stay until the results are sent (or retention ends)."""
     wave.closed = True
-    if wave.closes_at is None or _aware(wave.closes_at) > now:
+    if wave.closes_at is None or as_utc(wave.closes_at) > now:
         wave.closes_at = now
     result = await db.execute(delete(Contact).where(Contact.survey_id == wave.survey_id))
     await db.execute(delete(Session).where(Session.survey_id == wave.survey_id))
@@ -112,10 +112,10 @@ async def wave_status(db: DbSession, survey_id: str, now: dt.datetime, time_zone
     if not waves:
         return None
     is_open = any(
-        not w.closed and _aware(w.opens_at) <= now and (w.closes_at is None or _aware(w.closes_at) > now)
+        not w.closed and as_utc(w.opens_at) <= now and (w.closes_at is None or as_utc(w.closes_at) > now)
         for w in waves
     )
-    upcoming = sorted(_aware(w.opens_at) for w in waves if not w.closed and _aware(w.opens_at) > now)
+    upcoming = sorted(as_utc(w.opens_at) for w in waves if not w.closed and as_utc(w.opens_at) > now)
     next_opens = upcoming[0].astimezone(ZoneInfo(time_zone)).date() if upcoming else None
     return WaveStatus(is_open, next_opens)
 
@@ -128,7 +128,3 @@ async def waves_of(db: DbSession, survey_id: str) -> list[tuple[Wave, int]]:
     waves = (await db.scalars(select(Wave).where(Wave.survey_id == survey_id).order_by(Wave.opens_at))).all()
     return [(wave, counts.get(wave.name, 0)) for wave in waves]
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; Heard stores UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, ResultsSubscription
 
 PENDING = "pending"
@@ -81,7 +81,7 @@ async def due(db: DbSession, now: dt.datetime, limit: int = 500) -> list[tuple[i
 
 async def next_due(db: DbSession) -> dt.datetime | None:
     moment = await db.scalar(select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING))
-    return _aware(moment) if moment is not None else None
+    return as_utc(moment) if moment is not None else None
 
 
 async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | None:
@@ -148,6 +148,3 @@ async def tally(db: DbSession, kind: str, survey_id: str, key_prefix: str | None
         statement = statement.where(OutboxMessage.key.startswith(key_prefix, autoescape=True))
     return dict((await db.execute(statement.group_by(OutboxMessage.state))).all())
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

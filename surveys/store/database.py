@@ -10,6 +10,7 @@ migrate one after the other: on PostgreSQL under a transaction-level advisory lo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from alembic import command
@@ -23,7 +24,12 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating (any constant that no other lock uses; see leadership.py).
 MIGRATION_LOCK_KEY = 0x48454152_0000_0001
 
-__all__ = ["DbSession", "connect", "is_sqlite", "migrate", "session_factory"]
+__all__ = ["DbSession", "as_utc", "connect", "is_sqlite", "migrate", "session_factory"]
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; Heard stores UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def is_sqlite(url: str) -> bool:
