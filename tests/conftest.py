@@ -166,12 +166,16 @@ class RunningBot:
         await self.telegram.wait_until(lambda: any(c.method == "getUpdates" for c in self.telegram.calls))
 
     async def stop(self) -> None:
-        if self._dispatcher is not None and self._task is not None:
-            await self._dispatcher.stop_polling()
-            await asyncio.wait_for(self._task, 10)
-        if self.core is not None:
-            await self.core.close()
-        self._task = None
+        try:
+            if self._dispatcher is not None and self._task is not None:
+                await self._dispatcher.stop_polling()
+                await asyncio.wait_for(self._task, 10)
+        finally:
+            if self._bot is not None:
+                await self._bot.session.close()  # polling closes it too, unless it was cut short
+            if self.core is not None:
+                await self.core.close()
+            self._task = None
 
 
 @pytest.fixture
