@@ -7,7 +7,8 @@ each chat's messages as a Telegram client would show them. Simulated users put u
 
 Webhooks: after setWebhook (url, secret_token) updates are no longer handed out by getUpdates (409, as Telegram
 does) but POSTed as JSON to the webhook with the X-Telegram-Bot-Api-Secret-Token header, retried while the
-worker answers with an error. Tests standing in for a load balancer set `webhook_targets` (the workers' URLs;
+worker answers with an error, at most `max_connections` (setWebhook's, default 40) at a time, first come
+first served, as Telegram does. Tests standing in for a load balancer set `webhook_targets` (the workers' URLs;
 each update goes to the next one in turn) and `duplicate_deliveries` (every update is delivered to two workers
 at once, as a redelivery racing the first delivery would be).
 """
@@ -126,6 +127,8 @@ class FakeTelegram:
         self._confirmed: dict[int, int] = {}
         self._client: aiohttp.ClientSession | None = None
         self._delivering: set[asyncio.Task[None]] = set()
+        self._webhook_slots = asyncio.Semaphore(40)
+        """Telegram's max_connections: how many webhook requests are under way at once (a fair queue)."""
 
     # ------------------------------------------------------------------------------------------ server
 
@@ -227,6 +230,7 @@ class FakeTelegram:
         if secret is not None and not (1 <= len(secret) <= 256):
             return self._error("Bad Request: secret token is invalid")
         self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        self._webhook_slots = asyncio.Semaphore(min(max(int(params.get("max_connections", 40)), 1), 100))
         for update in self._pending():  # what waited for getUpdates now goes to the webhook
             self._deliver_soon(update)
         self.updates = []
@@ -369,11 +373,13 @@ class FakeTelegram:
         token = secret if secret is not None else (self.webhook or {}).get("secret_token")
         headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token is not None else {}
         if self._client is None:
-            self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+            # no connector limit: aiohttp's lets newcomers overtake waiters, which Telegram's queue does not
+            self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
+                                                 connector=aiohttp.TCPConnector(limit=0))
         status = 0
         for attempt in range(attempts):
             try:
-                async with self._client.post(url, json=update, headers=headers) as response:
+                async with self._webhook_slots, self._client.post(url, json=update, headers=headers) as response:
                     await response.read()
                     status = response.status
             except aiohttp.ClientError:
