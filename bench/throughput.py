@@ -262,7 +262,7 @@ async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
             "All residents answer at once, each waiting for the bot's reply before the next answer. One Heard answer "
             "is a transaction (session row, seen update id) plus answerCallbackQuery, an edit and a new message; "
             "the bare bot makes the same three API calls and stores nothing. Telegram allows a bot about 30 "
-            "messages per second, so a ratio well above 30 answers/s means the bot is not the bottleneck.",
+            "messages per second, so a rate well above 30 answers/s means the bot is not the bottleneck.",
         ))
         with tempfile.TemporaryDirectory() as third:
             postgres = await heard_on_postgres(sizes, Path(third))
@@ -271,7 +271,8 @@ async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
             f"python -m bench.throughput --residents {' '.join(map(str, sizes))}",
             ["residents", "answers", "answers/s", "p50 / p99 ms"], postgres,
             "Two `heard-bot webhook` processes on one PostgreSQL 15 database, the fake Bot API delivering each update "
-            "by webhook to one of them (round robin). The throwaway cluster runs with fsync off, as in the tests; "
+            "by webhook to one of them (round robin), at most 40 requests at once in a fair queue, as Telegram does with "
+            "its default max_connections. The throwaway cluster runs with fsync off, as in the tests; "
             "the bench process (fake server and residents) shares the same 2 cores.",
         ))
         if "memory" in parts:
