@@ -271,8 +271,8 @@ async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
             f"python -m bench.throughput --residents {' '.join(map(str, sizes))}",
             ["residents", "answers", "answers/s", "p50 / p99 ms"], postgres,
             "Two `heard-bot webhook` processes on one PostgreSQL 15 database, the fake Bot API delivering each update "
-            "by webhook to one of them (round robin), at most 40 requests at once in a fair queue, as Telegram does with "
-            "its default max_connections. The throwaway cluster runs with fsync off, as in the tests; "
+            "by webhook to one of them (round robin), at most 40 requests at once in a fair queue, as Telegram "
+            "does with its default max_connections. The throwaway cluster runs with fsync off, as in the tests; "
             "the bench process (fake server and residents) shares the same 2 cores.",
         ))
         if "memory" in parts:
