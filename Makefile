@@ -38,7 +38,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.aggregation --sizes 100000 300000 1000000
 
 bench-throughput: $(BIN)/.installed
-	$(BIN)/python -m bench.throughput --residents 50 200 500 --midway 10000
+	$(BIN)/python -m bench.throughput --residents 50 200 500 --midway 1000 3000 10000
 
 # the bundled needs survey as an XLSForm, for officers who prefer Excel (a test checks it is up to date)
 xlsform: $(BIN)/.installed

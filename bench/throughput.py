@@ -3,7 +3,7 @@
 aiogram bot that only echoes with the same API calls per step (answer the button, edit, send): the framework's
 own ceiling. Also the peak memory with many residents midway.
 
-Run: .venv/bin/python -m bench.throughput [--residents 50 200 500] [--midway 10000]; figures go to
+Run: .venv/bin/python -m bench.throughput [--residents 50 200 500] [--midway 1000 3000 10000]; figures go to
 bench/results.md.
 """
 
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import resource
 import statistics
 import tempfile
 import time
@@ -131,10 +129,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def heard_and_bare(sizes: list[int], folder: Path) -> list[list[str]]:
+async def heard_and_bare(sizes: list[int], folder: Path) -> tuple[list[list[str]], dict[int, float]]:
+    """The table rows, and the bare bot's steps/s per size (the ceiling the PostgreSQL run is compared with)."""
     telegram = FakeTelegram()
     await telegram.start()
     rows: list[list[str]] = []
+    bare_rates: dict[int, float] = {}
     try:
         settings = load_settings(write_config(folder), environ={})
         heard = RunningBot(settings, telegram)
@@ -157,6 +157,7 @@ async def heard_and_bare(sizes: list[int], folder: Path) -> list[list[str]]:
                     telegram, lambda d: echo_journey(d, per_resident), size, 1_000_000 + n * 100_000)
                 answers, our_seconds, ours = results[size]
                 ours_rate, bare_rate = answers / our_seconds, steps / seconds
+                bare_rates[size] = bare_rate
                 rows.append([f"{size:,}", f"{answers:,}", f"{ours_rate:,.0f}",
                              f"{statistics.median(ours) * 1000:.0f} / {percentile(ours, 0.99) * 1000:.0f}",
                              f"{bare_rate:,.0f}",
@@ -168,7 +169,7 @@ async def heard_and_bare(sizes: list[int], folder: Path) -> list[list[str]]:
             await bare_bot.session.close()
     finally:
         await telegram.stop()
-    return rows
+    return rows, bare_rates
 
 
 def _session(telegram: FakeTelegram):  # type: ignore[no-untyped-def]
@@ -178,7 +179,7 @@ def _session(telegram: FakeTelegram):  # type: ignore[no-untyped-def]
     return AiohttpSession(api=TelegramAPIServer.from_base(telegram.base_url))
 
 
-async def heard_on_postgres(sizes: list[int], folder: Path) -> list[list[str]]:
+async def heard_on_postgres(sizes: list[int], folder: Path, bare_rates: dict[int, float]) -> list[list[str]]:
     """The same residents against two `heard-bot webhook` worker processes on one PostgreSQL database (a
     throwaway cluster, as in the tests), the fake Bot API spreading updates over both."""
     import os
@@ -211,8 +212,10 @@ async def heard_on_postgres(sizes: list[int], folder: Path) -> list[list[str]]:
         telegram.webhook_targets = [worker.url for worker in workers]
         for n, size in enumerate(sizes):
             answers, seconds, latencies = await run_residents(telegram, answer_survey, size, 3_000_000 + n * 100_000)
-            rows.append([f"{size:,}", f"{answers:,}", f"{answers / seconds:,.0f}",
-                         f"{statistics.median(latencies) * 1000:.0f} / {percentile(latencies, 0.99) * 1000:.0f}"])
+            rate = answers / seconds
+            rows.append([f"{size:,}", f"{answers:,}", f"{rate:,.0f}",
+                         f"{statistics.median(latencies) * 1000:.0f} / {percentile(latencies, 0.99) * 1000:.0f}",
+                         f"{rate / bare_rates[size]:.2f}" if size in bare_rates else "–"])
     finally:
         for worker in workers:
             worker.stop()
@@ -221,41 +224,57 @@ async def heard_on_postgres(sizes: list[int], folder: Path) -> list[list[str]]:
     return rows
 
 
-async def memory_midway(count: int, folder: Path) -> list[str]:
-    """Peak RSS of one process (bot + fake server + drivers) with `count` residents three answers in."""
+def _memory_of(pid: int) -> tuple[float, float]:
+    """(current, peak) resident set size of a process in MiB, from /proc (Linux)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def memory_midway(sizes: list[int], folder: Path) -> list[list[str]]:
+    """RSS of the real `heard-bot` process (its own process: the fake server and the simulated residents live in
+    this one) with 0 and then `sizes` residents three answers into the survey, all at once in the database."""
+    import os
+
+    from tests.bot.test_crash_restart import BotProcess
+
     telegram = FakeTelegram()
     await telegram.start()
+    config = write_config(folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
+    bot = BotProcess(telegram, {**env, "HEARD_CONFIG": str(config)})
+    rows: list[list[str]] = []
     try:
-        settings = load_settings(write_config(folder), environ={})
-        heard = RunningBot(settings, telegram)
-        await heard.start()
-        gc.collect()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        try:
-            latencies: list[float] = []
-            batch = 250
-            for start in range(0, count, batch):
+        await bot.start()
+        assert bot.process is not None
+        await asyncio.sleep(1)
+        current, peak = _memory_of(bot.process.pid)
+        rows.append(["0", f"{current:.0f}", f"{peak:.0f}"])
+        midway, batch = 0, 250
+        for size in sorted(sizes):
+            while midway < size:
+                count = min(batch, size - midway)
+                latencies: list[float] = []
                 await asyncio.gather(*(answer_survey(Driver(telegram, user, latencies), until=3)
-                                       for user in users(min(batch, count - start), 5_000_000 + start)))
-            telegram.chats.clear()  # the fake server's copy of every chat is not the bot's memory
-            gc.collect()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        finally:
-            await heard.stop()
+                                       for user in users(count, 5_000_000 + midway)))
+                midway += count
+                telegram.chats.clear()  # the fake server's copy of every chat is not the bot's memory
+            current, peak = _memory_of(bot.process.pid)
+            rows.append([f"{size:,}", f"{current:.0f}", f"{peak:.0f}"])
     finally:
+        await bot.stop()
         await telegram.stop()
-    return [f"{count:,}", f"{before:.0f}", f"{peak:.0f}"]
+    return rows
 
 
-async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
+async def main(sizes: list[int], midway: list[int], parts: set[str]) -> None:
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         if parts == {"memory"}:
             await write_memory(midway, Path(second))
             return
-        rows = await heard_and_bare(sizes, Path(first))
+        rows, bare_rates = await heard_and_bare(sizes, Path(first))
         write_section(Section(
             "Throughput: Heard against a bare aiogram bot (SQLite, long polling)",
-            f"python -m bench.throughput --residents {' '.join(map(str, sizes))} --midway {midway}",
+            f"python -m bench.throughput --only throughput --residents {' '.join(map(str, sizes))}",
             ["residents", "answers", "Heard answers/s", "Heard p50 / p99 ms", "bare steps/s", "bare p50 / p99 ms",
              "ratio (Heard / bare)"],
             rows,
@@ -265,34 +284,38 @@ async def main(sizes: list[int], midway: int, parts: set[str]) -> None:
             "messages per second, so a rate well above 30 answers/s means the bot is not the bottleneck.",
         ))
         with tempfile.TemporaryDirectory() as third:
-            postgres = await heard_on_postgres(sizes, Path(third))
+            postgres = await heard_on_postgres(sizes, Path(third), bare_rates)
         write_section(Section(
             "Throughput: Heard on PostgreSQL, two webhook workers",
-            f"python -m bench.throughput --residents {' '.join(map(str, sizes))}",
-            ["residents", "answers", "answers/s", "p50 / p99 ms"], postgres,
+            f"python -m bench.throughput --only throughput --residents {' '.join(map(str, sizes))}",
+            ["residents", "answers", "answers/s", "p50 / p99 ms", "ratio (Heard / bare polling bot)"], postgres,
             "Two `heard-bot webhook` processes on one PostgreSQL 15 database, the fake Bot API delivering each update "
             "by webhook to one of them (round robin), at most 40 requests at once in a fair queue, as Telegram "
             "does with its default max_connections. The throwaway cluster runs with fsync off, as in the tests; "
-            "the bench process (fake server and residents) shares the same 2 cores.",
+            "the bench process (fake server and residents) shares the same 2 cores. The ratio divides by the bare "
+            "bot's steps/s from the table above (one process, long polling), the framework's ceiling on this machine.",
         ))
         if "memory" in parts:
             await write_memory(midway, Path(second))
 
 
-async def write_memory(midway: int, folder: Path) -> None:
-    memory = await memory_midway(midway, folder)
+async def write_memory(sizes: list[int], folder: Path) -> None:
+    rows = await memory_midway(sizes, folder)
     write_section(Section(
-        "Memory with residents midway", f"python -m bench.throughput --only memory --midway {midway}",
-        ["residents midway (3 answers in)", "RSS before (MiB)", "peak RSS (MiB)"], [memory],
-        "One process holding the bot, the fake Bot API server and the simulated residents; the bot keeps "
-        "conversations in the database, not in memory.",
+        "Memory with residents midway",
+        f"python -m bench.throughput --only memory --midway {' '.join(map(str, sizes))}",
+        ["residents midway (3 answers in)", "bot RSS (MiB)", "bot peak RSS (MiB)"], rows,
+        "The real `heard-bot` process (long polling, SQLite) in its own process, measured from /proc; the fake Bot "
+        "API server and the simulated residents run in the bench process. Residents start in batches of 250 and "
+        "stop after three answers, so every row counts all residents before it: they are all midway at once. "
+        "Conversations live in the database, not in the bot's memory.",
     ))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, nargs="+", default=[50, 200, 500])
-    parser.add_argument("--midway", type=int, default=10_000)
+    parser.add_argument("--midway", type=int, nargs="+", default=[1_000, 3_000, 10_000])
     parser.add_argument("--only", choices=["throughput", "memory"], help="run one part only")
     arguments = parser.parse_args()
     parts = {arguments.only} if arguments.only else {"throughput", "memory"}
