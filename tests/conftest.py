@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from surveys.config import Settings, load_settings
+from surveys.i18n import Catalogs
 from surveys.wiring import Core, open_core
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.postgres import PostgresServer, find_bin_dir, postgres_required
@@ -141,13 +142,15 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 class RunningBot:
-    """The real aiogram bot, long-polling the fake server; can be stopped and started again."""
+    """The real aiogram bot, long-polling the fake server; can be stopped and started again. `catalogs` replaces
+    the shipped locales/ (e.g. a copy that also holds an imported survey's catalogs)."""
 
-    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
+    def __init__(self, settings: Settings, telegram: FakeTelegram, catalogs: Catalogs | None = None) -> None:
         self.settings = settings.model_copy(
             update={"telegram": settings.telegram.model_copy(update={"token": TOKEN, "api_base": telegram.base_url})}
         )
         self.telegram = telegram
+        self.catalogs = catalogs
         self.core: Core | None = None
         self._task: asyncio.Task[None] | None = None
         self._dispatcher = None
@@ -156,7 +159,7 @@ class RunningBot:
     async def start(self) -> None:
         from bot.app import build_bot, build_dispatcher, publish_commands
 
-        self.core = await open_core(self.settings)
+        self.core = await open_core(self.settings, self.catalogs)
         self._bot = build_bot(self.settings)
         self._dispatcher = build_dispatcher(self.settings, self.core)
         await publish_commands(self._bot, self.core.conversations.catalogs)

@@ -5,7 +5,6 @@ language, and the answers land in the database under the form's names."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import sys
@@ -17,32 +16,10 @@ from sqlalchemy import select
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.store.schema import Answer, Response
 from tests.conftest import RunningBot, write_config
-from tests.fake_telegram import FakeTelegram
 from tests.residents import Resident, new_user, plain
 from tests.xlsforms import household_form
 
 HEARD_ADMIN = str(Path(sys.executable).parent / "heard-admin")
-
-
-class BotWithCatalogs(RunningBot):
-    """The real bot, reading catalogs from a copy of locales/ that holds the imported survey's catalogs."""
-
-    def __init__(self, settings, telegram: FakeTelegram, locales: Path) -> None:
-        super().__init__(settings, telegram)
-        self.locales = locales
-
-    async def start(self) -> None:
-        from bot.app import build_bot, build_dispatcher, publish_commands
-        from surveys.wiring import open_core
-
-        self.core = await open_core(self.settings, Catalogs(self.locales))
-        self._bot = build_bot(self.settings)
-        self._dispatcher = build_dispatcher(self.settings, self.core)
-        await publish_commands(self._bot, self.core.conversations.catalogs)
-        self._task = asyncio.create_task(
-            self._dispatcher.start_polling(self._bot, polling_timeout=1, handle_signals=False, close_bot_session=True)
-        )
-        await self.telegram.wait_until(lambda: any(c.method == "getUpdates" for c in self.telegram.calls))
 
 
 @pytest.fixture
@@ -68,7 +45,7 @@ async def household_bot(imported, telegram):
     from surveys.config import load_settings
 
     config, locales = imported
-    bot = BotWithCatalogs(load_settings(config, environ={}), telegram, locales)
+    bot = RunningBot(load_settings(config, environ={}), telegram, Catalogs(locales))
     await bot.start()
     yield bot
     await bot.stop()
