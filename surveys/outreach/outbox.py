@@ -36,6 +36,7 @@ class Outgoing:
     kind: str
     survey_id: str
     respondent: str
+    platform: str
     address: str
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...]
@@ -97,7 +98,8 @@ async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | 
     row = await db.get(OutboxMessage, message_id, populate_existing=True)
     assert row is not None and row.address is not None and row.text is not None
     buttons = tuple(tuple((label, data) for label, data in r) for r in json.loads(row.buttons or "[]"))
-    return Outgoing(row.id, row.kind, row.survey_id, row.respondent, row.address, row.text, buttons, row.attempts)
+    return Outgoing(row.id, row.kind, row.survey_id, row.respondent, row.platform, row.address, row.text, buttons,
+                    row.attempts)
 
 
 async def finish(db: DbSession, message_id: int, state: str, now: dt.datetime) -> None:

@@ -135,7 +135,7 @@ class Sender:
                     return outbox.SENT
                 case Unreachable():
                     await outbox.finish(db, message.id, outbox.UNREACHABLE, now)
-                    await outbox.forget_unreachable(db, "telegram", message.address)
+                    await outbox.forget_unreachable(db, message.platform, message.address)
                     return outbox.UNREACHABLE
                 case RetryAfter(seconds=seconds):
                     self._pacer.pause(seconds)

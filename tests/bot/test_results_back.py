@@ -21,7 +21,7 @@ from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
 from surveys.outreach.sending import Sender
-from surveys.store.schema import OutboxMessage, ResultsSubscription
+from surveys.store.schema import Contact, OutboxMessage, ResultsSubscription
 from surveys.waves import add_wave
 from tests.admin.test_cli import BIN, GERMAN_INTERVIEW, interview
 from tests.bot.test_resident_journey import answer_needs_survey_in_german
@@ -116,6 +116,9 @@ async def test_500_messages_respect_telegrams_limits_429_and_blocked_residents(s
         for i, chat in enumerate([*chats, *shared]):
             db.add(ResultsSubscription(survey_id="needs", respondent=f"q{i}", platform="telegram", address=str(chat),
                                        language="de", wave=None, created_on=now.date()))
+        # the same number on another channel is somebody else: a block on Telegram must not erase it
+        db.add(Contact(survey_id="needs", respondent="elsewhere", platform="sms", address=str(chats[100]),
+                       created_on=now.date()))
         survey = core.registry.default
         digest = Digest(812, [TopNeed("language_course", "yes", 0.41)])
         queued = await queue_results(db, core.conversations, survey, None, digest, settings.results,
@@ -159,3 +162,6 @@ async def test_500_messages_respect_telegrams_limits_429_and_blocked_residents(s
     async with core.db() as db:
         unreachable = (await db.scalars(select(OutboxMessage).where(OutboxMessage.state == outbox.UNREACHABLE))).all()
     assert len(unreachable) == 5 and all(m.address is None for m in unreachable), "blocked chats are forgotten"
+    async with core.db() as db:
+        kept = (await db.scalars(select(Contact.platform).where(Contact.address == str(chats[100])))).all()
+    assert kept == ["sms"], "only the blocked chat's own platform is forgotten"
