@@ -53,7 +53,7 @@ def add(
 
 @app.command("list")
 def list_distributors() -> None:
-    """Distributors with their reach (started / completed); counts below k show as "<5".
+    """Distributors with their reach (started / completed), protected like every published count.
 
     Example: heard-admin distributors list
     """

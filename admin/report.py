@@ -45,7 +45,8 @@ from admin.summary import (
     summarize,
     who_answered,
 )
-from surveys.disclosure import Cell, Hidden, min_cell_for
+from surveys.disclosure import HIDDEN_MARK, MAX_DEVIATION, Cell, min_cell_for
+from surveys.disclosure import share as disclosed_share
 from surveys.i18n import Catalogs, survey_domain
 from surveys.model import DECLINED, THEMATIC_FIELDS, Question, QuestionType, Survey
 from surveys.store.database import DbSession
@@ -85,18 +86,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_open_end": " (geöffnet ab {start})",
         "period": "Die Antworten gingen zwischen dem {first} und dem {last} ein.",
         "responses": "Abgeschlossene Antworten: n={n}.",
-        "too_few": "Zu wenige abgeschlossene Antworten (n={n}): Ergebnisse werden erst ab {k} Antworten gezeigt, "
+        "too_few": "Zu wenige abgeschlossene Antworten: Ergebnisse werden erst ab {k} Antworten gezeigt, "
                    "damit niemand an seinen Antworten erkannt werden kann.",
         "channels": "Wege und Vertrauenspersonen: Die Umfrage wurde über mehrere Wege verteilt und von "
                     "Vertrauenspersonen (Verteilerinnen und Verteilern, zum Beispiel Vereinen, Beratungsstellen, "
                     "Lotsinnen und Lotsen) weitergegeben. Die Tabellen zeigen, wie viele Antworten über welchen Weg "
                     "und welche Vertrauensperson kamen. Wer einen Link weitergab, sagt nichts darüber, wo jemand "
                     "wohnt.",
-        "disclosure": "Schutz kleiner Gruppen: Jede Zahl in diesem Bericht ist geprüft. Zahlen von 1 bis {below} "
-                      "werden nicht gezeigt, sondern als „<{k}“.{sensitive} Wo eine verborgene Zahl aus einer Summe "
-                      "zurückgerechnet werden könnte, werden weitere Zahlen verborgen („–“). Gruppen mit weniger "
-                      "als {k} Antworten fehlen in Vergleichen. Null bleibt null.",
-        "disclosure_sensitive": " Bei sensiblen Fragen ({questions}) liegt die Grenze bei {ks} („<{ks}“).",
+        "disclosure": "Schutz kleiner Gruppen (Cell-Key-Methode, wie beim Zensus 2022): Jede Zahl in diesem "
+                      "Bericht ist leicht verändert, um höchstens {deviation}, und dieselbe Zahl ist überall gleich. "
+                      "Zahlen von 1 bis {below} erscheinen als 0 oder {k}.{sensitive} Summen und Anteile passen "
+                      "deshalb nicht immer genau zusammen. Gruppen mit weniger als {k} Antworten fehlen in "
+                      "Vergleichen („{hidden}“). Null bleibt null.",
+        "disclosure_sensitive": " Bei sensiblen Fragen ({questions}) erscheinen Zahlen unter {ks} als 0 oder {ks}.",
         "caveat": "Keine Zufallsstichprobe: Geantwortet haben Menschen, die über diese Wege erreicht wurden und "
                   "antworten wollten. Die Ergebnisse beschreiben diese Menschen; sie lassen sich nicht auf die "
                   "ganze Bevölkerung übertragen. Alle Anteile beziehen sich auf die Antwortenden.",
@@ -114,7 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "differences_intro": "Wo sich der Anteil einer Antwort in einer Gruppe vom Anteil unter allen Antwortenden "
                              "unterscheidet, in Prozentpunkten, jeweils unter den Personen, denen die Frage gestellt "
                              "wurde. Gezeigt sind die größten Unterschiede, nur aus gezeigten Zahlen; Gruppen mit "
-                             "weniger als {k} Antworten fehlen. Die Unterschiede beschreiben die Antwortenden, nicht "
+                             "weniger als {k2} Antworten fehlen, weil der Schutz kleiner Gruppen ihre Anteile stark "
+                             "verschieben kann. Die Unterschiede beschreiben die Antwortenden, nicht "
                              "alle Menschen eines Stadtteils oder einer Sprache, und sind nicht auf Zufall geprüft: "
                              "Sie sind ein Anlass für Gespräche vor Ort, kein Befund.",
         "differences_by_area": "Nach Stadtteil",
@@ -132,17 +135,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "limit_self": "Alle Angaben sind Selbstauskünfte. Unterschiede zwischen Gruppen sind nicht auf statistische "
                       "Signifikanz geprüft.",
         "limit_table_hidden": "„{question}“: ganz ausgeblendet, weil weniger als {k} Personen geantwortet haben.",
-        "limit_cells_hidden": "„{question}“: {count} Wert(e) verborgen ({detail}).",
-        "limit_primary": "{n} × „<{k}“",
-        "limit_secondary": "{n} × „–“",
-        "limit_groups": "{dimension}: im Vergleich fehlen {groups}, weil dort weniger als {k} Antworten sind oder "
-                        "die Zahl sonst zurückgerechnet werden könnte.",
-        "limit_groups_more": "Damit ihre Zahlen nicht aus den Gesamtzahlen zurückgerechnet werden können, sind in "
-                             "den Vergleichen auch Werte anderer Gruppen verborgen; dort fehlen sie dann ebenfalls.",
+        "limit_groups": "{dimension}: im Vergleich fehlen {groups}, weil dort weniger als {k} Antworten sind.",
         "limit_unranked": "Nicht in der Übersicht der Bedarfe, weil eine nötige Zahl verborgen ist: {items}.",
         "limit_free": "Freitext „{question}“: nicht gezeigt, weniger als {k} Personen haben etwas geschrieben.",
         "limit_nothing": "Keine Werte verborgen.",
-        "sensitive_note": "Sensible Frage: Zahlen unter {k} werden nicht gezeigt („<{k}“).",
+        "sensitive_note": "Sensible Frage: Zahlen unter {k} erscheinen als 0 oder {k}.",
         "multi_note": "Mehrere Antworten möglich: Die Anteile ergeben zusammen nicht 100 %.",
         "show_if_note": "Nur gefragt, wenn bei „{question}“ geantwortet wurde: {choices}.",
         "mean_note": "Mittelwert {mean} auf der Skala von {low} bis {high}.",
@@ -200,17 +197,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave_open_end": " (open from {start})",
         "period": "Responses came in between {first} and {last}.",
         "responses": "Completed responses: n={n}.",
-        "too_few": "Too few completed responses (n={n}): results are shown from {k} responses on, so that nobody "
+        "too_few": "Too few completed responses: results are shown from {k} responses on, so that nobody "
                    "can be recognised by their answers.",
         "channels": "Channels and trusted messengers: the survey was handed out through several channels and passed "
                     "on by trusted messengers (distributors such as associations, advice centres and community "
                     "guides). The tables show how many responses came through which channel and which trusted "
                     "messenger. Who passed on a link says nothing about where someone lives.",
-        "disclosure": "Small-group protection: every number in this report is checked. Counts from 1 to {below} are "
-                      "not shown; they appear as “<{k}”.{sensitive} Where a hidden count could be recomputed from a "
-                      "total, further counts are hidden (“–”). Groups with fewer than {k} responses are left out of "
-                      "comparisons. Zero stays zero.",
-        "disclosure_sensitive": " Sensitive questions ({questions}) use a threshold of {ks} (“<{ks}”).",
+        "disclosure": "Small-group protection (the Cell Key Method, as in the German census 2022): every number in "
+                      "this report is changed slightly, by at most {deviation}, and the same number is the same "
+                      "everywhere. Counts from 1 to {below} appear as 0 or {k}.{sensitive} Totals and shares "
+                      "therefore do not always add up exactly. Groups with fewer than {k} responses are left out of "
+                      "comparisons (“{hidden}”). Zero stays zero.",
+        "disclosure_sensitive": " For sensitive questions ({questions}) counts below {ks} appear as 0 or {ks}.",
         "caveat": "Not a random sample: these are the people who were reached through these channels and chose to "
                   "answer. The results describe them; they cannot be generalised to the whole population. All "
                   "shares are shares of those who answered.",
@@ -225,8 +223,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ranking_none": "No needs can be shown.",
         "differences_intro": "Where the share of an answer in a group differs from its share among all respondents, "
                              "in percentage points, each among the people who were asked the question. The largest "
-                             "differences are shown, from shown numbers only; groups with fewer than {k} responses "
-                             "are left out. The differences describe the respondents, not everyone in an area or "
+                             "differences are shown, from shown numbers only; groups with fewer than {k2} responses "
+                             "are left out, as the protection of small groups can move their shares a lot. The "
+                             "differences describe the respondents, not everyone in an area or "
                              "language, and are not tested against chance: they are a reason to talk with people on "
                              "the ground, not a finding.",
         "differences_by_area": "By area",
@@ -243,17 +242,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "limit_self": "All answers are self-reported. Differences between groups are not tested for statistical "
                       "significance.",
         "limit_table_hidden": "“{question}”: left out entirely, fewer than {k} people answered.",
-        "limit_cells_hidden": "“{question}”: {count} value(s) hidden ({detail}).",
-        "limit_primary": "{n} × “<{k}”",
-        "limit_secondary": "{n} × “–”",
         "limit_groups": "{dimension}: left out of the comparison: {groups}, because they have fewer than {k} "
-                        "responses or their number could otherwise be recomputed.",
-        "limit_groups_more": "So that their numbers cannot be recomputed from the totals, some values of other groups "
-                             "are hidden in the comparisons as well, and are missing there too.",
+                        "responses.",
         "limit_unranked": "Not in the overview of needs because a number it needs is hidden: {items}.",
         "limit_free": "Free text “{question}”: not shown, fewer than {k} people wrote something.",
         "limit_nothing": "No values hidden.",
-        "sensitive_note": "Sensitive question: counts below {k} are not shown (“<{k}”).",
+        "sensitive_note": "Sensitive question: counts below {k} appear as 0 or {k}.",
         "multi_note": "Several answers possible: the shares do not add up to 100%.",
         "show_if_note": "Asked only of those who answered “{question}” with: {choices}.",
         "mean_note": "Mean {mean} on the scale from {low} to {high}.",
@@ -339,14 +333,14 @@ class ReportData:
 async def collect(
     db: DbSession, survey: Survey, k: int, *, municipality: str, wave: str | None = None,
     population: dict[str, int] | None = None, time_zone: str = "Europe/Berlin",
-    step: Callable[[str], None] = lambda _: None,
+    step: Callable[[str], None] = lambda _: None, languages: Sequence[str] = (),
 ) -> ReportData:
     """Read the report's numbers. `step` is told what is being done next (for a progress bar); wave dates are
     days in the municipality's `time_zone`."""
     step("summary")
     overall = await summarize(db, survey, k, wave=wave)
     step("who answered")
-    profiles = await who_answered(db, survey, k, wave, population)
+    profiles = await who_answered(db, survey, k, wave, population, languages)
     data = ReportData(survey, municipality, k, wave, overall, profiles, population=bool(population))
     if wave:
         opened = await db.execute(
@@ -392,7 +386,7 @@ async def _breakdown(db: DbSession, survey: Survey, k: int, by: str, wave: str |
 class Bar:
     label: str
     value: str
-    """What is written beside the bar: a count with its share, "<5", "–" or a share alone."""
+    """What is written beside the bar: a count with its share, the hidden marker or a share alone."""
     share: float | None
     """Bar length as a share of the full axis; None draws an empty bar (a hidden value)."""
     secondary: bool = False
@@ -620,7 +614,8 @@ def _method(data: ReportData, words: Words) -> Section:
         sensitive_text = words("disclosure_sensitive", ks=ks,
                                questions=", ".join(f"„{words.question(q)}“" if words.lang == "de"
                                                    else f"“{words.question(q)}”" for q in sensitive))
-    section.blocks.append(Paragraph(words("disclosure", k=k, below=k - 1, sensitive=sensitive_text)))
+    section.blocks.append(Paragraph(words("disclosure", k=k, below=k - 1, sensitive=sensitive_text,
+                                          deviation=MAX_DEVIATION, hidden=HIDDEN_MARK)))
     section.blocks.append(Paragraph(words("caveat")))
     return section
 
@@ -648,10 +643,10 @@ def _profile_figure(profile: Profile, data: ReportData, words: Words) -> Figure:
     rows, bars = [], []
     for row in profile.rows:
         shown = row.count.display(k)
-        if row.key in (DECLINED, NO_ANSWER) and shown == "0":
-            continue
+        if shown == "0" and (row.key in (DECLINED, NO_ANSWER) or profile.dimension in META_DIMENSIONS):
+            continue  # every language, channel and distributor is listed; the report names those with answers
         label = _profile_label(profile, row.key, row.label, words)
-        share = row.count.shown / total.count if row.count.shown is not None and total.shown else None
+        share = disclosed_share(row.count, total)
         cells = [label, shown, words.percent(share)]
         if rates:
             cells.append(words.rate(row.rate))
@@ -683,7 +678,7 @@ def _who(data: ReportData, words: Words) -> Section:
 
 
 def _table_hidden(table: QuestionTable) -> bool:
-    return table.groups[0].size.shown is None
+    return not table.groups
 
 
 def _question_figure(table: QuestionTable, words: Words, level: int = 4) -> Figure:
@@ -762,21 +757,8 @@ def _ranking(data: ReportData, words: Words) -> Section:
 
 
 def _asked_share(table: QuestionTable, choice: str, group: str) -> float | None:
-    """A choice's share among those in `group` who were asked the question (answered or declined), from shown
-    numbers only: the group's size minus "not asked", or the sum of the answers when those are hidden."""
-    cell = table.cell(choice, group)
-    size = next((g.size for g in table.groups if g.key == group), None)
-    if cell.shown is None or size is None:
-        return None
-    not_asked = table.cell(NO_ANSWER, group)
-    if size.shown is not None and not_asked.shown is not None:
-        asked = size.count - not_asked.count
-    else:
-        parts = [table.cell(r.key, group) for r in table.rows if r.additive and r.key != NO_ANSWER]
-        if any(p.shown is None for p in parts):
-            return None
-        asked = sum(p.count for p in parts)
-    return cell.count / asked if asked > 0 else None
+    """A choice's share among those in `group` who were asked the question (answered or declined)."""
+    return table.share_of_asked(choice, group)
 
 
 def _differences_table(overall: Summary, broken: Summary, words: Words, title: str) -> Table | None:
@@ -812,7 +794,7 @@ def _differences_table(overall: Summary, broken: Summary, words: Words, title: s
 
 def _differences(data: ReportData, words: Words) -> Section:
     section = Section("differences", words("section_differences"))
-    section.blocks.append(Paragraph(words("differences_intro", k=data.k)))
+    section.blocks.append(Paragraph(words("differences_intro", k2=2 * data.k)))
     for broken, key in ((data.by_area, "differences_by_area"), (data.by_language, "differences_by_language")):
         if broken is None:
             continue
@@ -853,17 +835,6 @@ def _limits(data: ReportData, words: Words) -> Section:
                 items.append(words("limit_table_hidden", question=question, k=table.k))
                 hidden_any = True
                 continue
-            kinds = [table.cell(r.key).hidden for r in table.rows if not (
-                r.key == ANSWERED and table.question.type is QuestionType.MULTI)]
-            primary = sum(1 for h in kinds if h is Hidden.PRIMARY)
-            secondary = sum(1 for h in kinds if h is Hidden.SECONDARY)
-            if primary or secondary:
-                hidden_any = True
-                detail = ", ".join(part for part in (
-                    words("limit_primary", n=primary, k=table.k) if primary else "",
-                    words("limit_secondary", n=secondary) if secondary else "") if part)
-                items.append(words("limit_cells_hidden", question=question, count=primary + secondary,
-                                   detail=detail))
         for broken, name in ((data.by_area, "area"), (data.by_language, "language")):
             profile = next((p for p in data.profiles if p.dimension == name), None)
             if broken is None or profile is None or not broken.tables:
@@ -874,7 +845,7 @@ def _limits(data: ReportData, words: Words) -> Section:
             if left_out:
                 hidden_any = True
                 items.append(words("limit_groups", dimension=words.dimension(name), groups=", ".join(left_out),
-                                   k=data.k) + " " + words("limit_groups_more"))
+                                   k=data.k))
         unranked = [f"{words.question(i.question)} – {words.choice(i.question, i.choice, i.label)}"
                     for i in overall.ranking if i.share is None]
         if unranked:

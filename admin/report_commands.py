@@ -65,7 +65,8 @@ def report(
             survey = chosen_survey(opened.registry, survey_id)
             return await reporting.collect(
                 db, survey, opened.settings.privacy.min_cell, municipality=opened.settings.municipality.name,
-                wave=wave, population=figures, time_zone=opened.settings.municipality.time_zone, step=step)
+                wave=wave, population=figures, time_zone=opened.settings.municipality.time_zone, step=step,
+                languages=opened.conversations.catalogs.for_survey(survey.id).languages)
 
     with progress:
         data = asyncio.run(run())

@@ -49,8 +49,9 @@ def summary(
     population: Path = typer.Option(None, "--population", help="CSV area,population: adds response rates."),
 ) -> None:
     """Counts and shares per question and answer over completed responses; "prefer not to say" and "not asked
-    or no answer" apart; means of scales; the most reported needs; who answered. Counts below k (default 5)
-    show as "<5", counts that would reveal them as "–"; groups below k are left out.
+    or no answer" apart; means of scales; the most reported needs; who answered. Every count is protected by
+    the Cell Key Method: changed by at most 2, counts below k (default 5) show as 0 or k, the same number
+    everywhere; groups below k are left out.
 
     Example: heard-admin results summary --by area --format md > summary.md
     """
@@ -66,7 +67,8 @@ def summary(
                 errors.print(str(exc))
                 raise typer.Exit(1) from exc
             overall = await summarize(db, survey, k, wave=wave) if by else None
-            return result, await who_answered(db, survey, k, wave, figures), overall
+            languages = opened.conversations.catalogs.for_survey(survey.id).languages
+            return result, await who_answered(db, survey, k, wave, figures, languages), overall
 
     result, profiles, overall = asyncio.run(run())
     if output_format is SummaryFormat.csv:
@@ -84,16 +86,15 @@ def _print_tables(result: Summary, profiles: list[Profile], overall: Summary | N
     wave = f", wave {result.wave}" if result.wave else ""
     console.print(f"[bold]{survey.title}[/bold] ({survey.id} v{survey.version}{wave})", highlight=False)
     if not result.shown:
-        console.print(f"{result.responses.display(k)} completed responses: too few to show results "
-                      f"(at least {k} are needed).", highlight=False)
+        console.print(summary_formats.too_few(k), highlight=False)
         return
-    console.print(f"{result.responses.count} completed responses. Counts below k are shown as \"<k\", counts "
-                  "hidden so that they cannot be recomputed as \"–\". " + summary_formats.CAVEAT, highlight=False)
+    console.print(f"{result.responses.display()} completed responses. " + summary_formats.method_note(k) + " "
+                  + summary_formats.CAVEAT, highlight=False)
     who = Table("who answered", "", title_justify="left")
     for profile in profiles:
         who.add_row(profile.dimension, ", ".join(
             f"{r.label} {r.count.display(k)}" + (f" ({r.rate:.1%})" if r.rate else "") for r in profile.rows
-            if r.count.count))
+            if r.count.shown != 0))
     console.print(who)
     ranking = Table("#", "field", "question", "answer", "count", "share", title="Needs and barriers, most reported "
                     "first", title_justify="left")
@@ -103,7 +104,7 @@ def _print_tables(result: Summary, profiles: list[Profile], overall: Summary | N
     console.print(ranking)
     for table in result.tables:
         groups = table.groups if result.by else [g for g in table.groups if g.key == ALL]
-        if table.cell(table.rows[0].key).hidden and all(table.cell(r.key).hidden for r in table.rows):
+        if not table.groups:
             console.print(f"{table.question.name}: hidden (fewer than {table.k} respondents)")
             continue
         view = Table("answer", *(f"{g.label}\nn={g.size.display(table.k)}" for g in groups),
@@ -113,7 +114,7 @@ def _print_tables(result: Summary, profiles: list[Profile], overall: Summary | N
                 f"{table.cell(row.key, g.key).display(table.k)} {_percent(table.share(row.key, g.key))}".strip()
                 for g in groups))
         if table.means:
-            view.add_row("mean", *("" if table.means.get(g.key) is None else f"{table.means[g.key]:.2f}"
+            view.add_row("mean", *("" if table.means.get(g.key) is None else f"{table.means[g.key]:.1f}"
                                    for g in groups))
         console.print(view)
     if overall is not None:

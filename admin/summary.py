@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
-from surveys.disclosure import Cell, Hidden, group_shown, min_cell_for, protect_additive, protect_lines
+from surveys.disclosure import (
+    EMPTY,
+    HIDDEN,
+    Cell,
+    Tally,
+    disclose,
+    disclose_group,
+    group_shown,
+    mean,
+    min_cell_for,
+    share,
+)
 from surveys.loader import parse_survey
 from surveys.model import DECLINED, Question, QuestionType, Survey
 from surveys.privacy import scrub_free_text
@@ -25,6 +36,7 @@ from surveys.store.schema import Answer, Distributor, Response, SurveyVersion
 
 NO_ANSWER = "no_answer"
 ANSWERED = "answered"
+ASKED = "asked"
 ALL = "all"
 META_DIMENSIONS = ("language", "channel", "distributor", "wave")
 QUESTION_ALIASES = {"age": "age_band", "years": "years_here"}
@@ -47,11 +59,14 @@ class Row:
     key: str
     label: str
     additive: bool
-    """Counts of additive rows add up to the group's size (one answer each); multi options do not."""
+    """Additive rows are one answer each (a respondent is in exactly one of them); multi options are not."""
 
 
 @dataclass
 class QuestionTable:
+    """One question's published counts. Every Cell came out of surveys.disclosure.disclose: perturbed by the
+    Cell Key Method, so rows need not add up to the group's size."""
+
     question: Question
     k: int
     rows: list[Row]
@@ -59,35 +74,25 @@ class QuestionTable:
     """Shown groups, "all" first; groups below k are dropped whole."""
     cells: dict[tuple[str, str], Cell]
     means: dict[str, float | None] = field(default_factory=dict)
+    asked_cells: dict[str, Cell] = field(default_factory=dict)
+    """How many in each group were asked the question (answered or declined), a cell of its own."""
 
     def cell(self, row: str, group: str = ALL) -> Cell:
         return self.cells[(row, group)]
 
-    def share(self, row: str, group: str = ALL) -> float | None:
-        """Share of the group's respondents, only where both numbers are shown."""
-        cell = self.cells[(row, group)]
-        size = next(g.size for g in self.groups if g.key == group)
-        if cell.shown is None or not size.shown:
-            return None
-        return cell.count / size.count
+    def size(self, group: str = ALL) -> Cell:
+        return next((g.size for g in self.groups if g.key == group), HIDDEN)
 
-    def asked(self, group: str = ALL) -> int | None:
-        """How many in the group were asked the question (answered or declined), if it follows from shown
-        numbers: the shown answer cells, or the group's size minus those not asked."""
-        cells = [self.cells[(r.key, group)] for r in self.rows if r.additive and r.key != NO_ANSWER]
-        if all(c.shown is not None for c in cells):
-            return sum(c.count for c in cells)
-        size = next((g.size for g in self.groups if g.key == group), None)
-        not_asked = self.cells[(NO_ANSWER, group)]
-        if size is not None and size.shown is not None and not_asked.shown is not None:
-            return size.count - not_asked.count
-        return None
+    def share(self, row: str, group: str = ALL) -> float | None:
+        """Share of the group's respondents, from published numbers only."""
+        return share(self.cells[(row, group)], self.size(group))
+
+    def asked(self, group: str = ALL) -> Cell:
+        return self.asked_cells.get(group, HIDDEN)
 
     def share_of_asked(self, row: str, group: str = ALL) -> float | None:
         """Share among those asked: the fair base for questions only some people see (skip logic)."""
-        cell = self.cells[(row, group)]
-        asked = self.asked(group)
-        return cell.count / asked if cell.shown is not None and asked else None
+        return share(self.cells[(row, group)], self.asked(group))
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class NeedItem:
     share: float | None
     """Share of those who were asked the question (answered or declined)."""
     k: int = 5
-    """The question's minimum cell size (larger for sensitive questions), for displaying `count`."""
+    """The question's minimum cell size (larger for sensitive questions)."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,8 @@ async def summarize(
 
     answer_key = case((Answer.declined.is_(True), DECLINED), (Answer.choice.is_not(None), Answer.choice), else_=None)
     counts_statement = (
-        select(Response.survey_version, Answer.question, answer_key, Answer.number, group_of, func.count())
+        select(Response.survey_version, Answer.question, answer_key, Answer.number, group_of, func.count(),
+               func.sum(Response.record_key))
         .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
     )
@@ -218,46 +224,63 @@ async def summarize(
         Response.survey_version, Answer.question, answer_key, Answer.number, group_of
     )
 
-    raw: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for version, question, key, number, group, count in await db.execute(counts_statement):
+    raw: dict[str, dict[tuple[str, str], Tally]] = defaultdict(lambda: defaultdict(lambda: EMPTY))
+    for version, question, key, number, group, count, key_sum in await db.execute(counts_statement):
         if question not in alike or version not in alike[question]:
             continue
+        tally = Tally(count, int(key_sum or 0))
         if key is not None:
-            raw[question][(key, group)] += count
+            raw[question][(key, group)] += tally
         elif number is not None:
-            raw[question][(f"#{number}", group)] += count
+            raw[question][(f"#{number}", group)] += tally
         else:  # a free text, or the row that marks a multi-choice question as answered
-            raw[question][(ANSWERED, group)] += count
+            raw[question][(ANSWERED, group)] += tally
 
     labels = await _group_labels(db, survey, dimension)
-    total = sum(sum(groups.values()) for version, groups in sizes_by_version.items() if version == survey.version)
-    responses = protect_additive({"n": total}, k)["n"]
+    size_k = _dimension_k(survey, dimension, k)
+    total = sum(sizes_by_version.get(survey.version, {}).values(), EMPTY)
+    responses = disclose_group(total, k)
     wanted = [q for q in survey.answerable() if questions is None or q.name in questions]
     tables = []
     for question in wanted:
-        sizes: dict[str, int] = defaultdict(int)
+        sizes: dict[str, Tally] = defaultdict(lambda: EMPTY)
         for version in alike[question.name]:
-            for group, count in sizes_by_version.get(version, {}).items():
-                sizes[group] += count
+            for group, tally in sizes_by_version.get(version, {}).items():
+                sizes[group] += tally
         tables.append(_table(question, raw[question.name], dict(sizes), labels, min_cell_for(k, question.sensitive),
-                             dimension is not None))
+                             size_k, dimension is not None))
     summary = Summary(survey, wave, dimension, k, responses, tables)
     summary.ranking = needs_ranking(summary)
     return summary
 
 
+async def completed_responses(db: DbSession, survey: Survey, k: int, wave: str | None = None) -> Cell:
+    """The survey's completed responses (current version), the same cell as a summary's total."""
+    sizes = await _group_sizes(db, survey, None, [survey.version], wave)
+    return disclose_group(sum(sizes.get(survey.version, {}).values(), EMPTY), k)
+
+
+def _dimension_k(survey: Survey, dimension: str | None, k: int) -> int:
+    """Group sizes are answer counts of the dimension's question: they take that question's minimum cell size,
+    so a group's size is the same number wherever it appears."""
+    if dimension is not None and dimension not in META_DIMENSIONS and survey.has_question(dimension):
+        return min_cell_for(k, survey.question(dimension).sensitive)
+    return k
+
+
 async def _group_sizes(
     db: DbSession, survey: Survey, dimension: str | None, versions: Sequence[int], wave: str | None
-) -> dict[int, dict[str, int]]:
-    """version -> group -> number of responses."""
+) -> dict[int, dict[str, Tally]]:
+    """version -> group -> the group's responses (count and key sum)."""
     group_of, joins = _group_expression(dimension)
-    statement = select(Response.survey_version, group_of, func.count()).select_from(Response)
+    statement = select(Response.survey_version, group_of, func.count(), func.sum(Response.record_key)).select_from(
+        Response)
     for target, condition in joins:
         statement = statement.outerjoin(target, condition)
     statement = _scope(statement, survey, versions, wave).group_by(Response.survey_version, group_of)
-    sizes: dict[int, dict[str, int]] = defaultdict(dict)
-    for version, group, count in await db.execute(statement):
-        sizes[version][group] = count
+    sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
+    for version, group, count, key_sum in await db.execute(statement):
+        sizes[version][group] = Tally(count, int(key_sum or 0))
     return sizes
 
 
@@ -279,8 +302,15 @@ class Profile:
 
 
 async def who_answered(
-    db: DbSession, survey: Survey, k: int, wave: str | None = None, population: dict[str, int] | None = None
+    db: DbSession, survey: Survey, k: int, wave: str | None = None, population: dict[str, int] | None = None,
+    languages: Sequence[str] = (),
 ) -> list[Profile]:
+    """The respondents' mix along each profile dimension. Each count is the same cell as that group's size in a
+    breakdown by the dimension, so both show the same number; with fewer than k responses nothing is shown.
+
+    Every value the dimension can take is listed (the survey's `languages`, every channel and distributor),
+    not only those somebody answered with: a language listed only because somebody used it would tell that
+    at least one person did, even where its count shows 0."""
     profiles = []
     for name in PROFILE_DIMENSIONS:
         dimension = QUESTION_ALIASES.get(name, name)
@@ -289,21 +319,36 @@ async def who_answered(
         sizes = (await _group_sizes(db, survey, dimension, [survey.version], wave)).get(survey.version, {})
         labels = await _group_labels(db, survey, dimension)
         if dimension in META_DIMENSIONS:
-            keys = sorted(sizes)
+            keys = sorted(set(sizes) | set(await _dimension_values(db, dimension, languages)))
         else:
             keys = [c.name for c in survey.question(dimension).choices] + [DECLINED, NO_ANSWER]
-        counts = {key: sizes.get(key, 0) for key in keys}
-        counts |= {key: n for key, n in sizes.items() if key not in counts}
-        cells = protect_additive(counts, k) if group_shown(sum(counts.values()), k) else {
-            key: Cell(n, Hidden.PRIMARY if n else None) for key, n in counts.items()}
+        tallies = {key: sizes.get(key, EMPTY) for key in keys}
+        tallies |= {key: tally for key, tally in sizes.items() if key not in tallies}
+        size_k = _dimension_k(survey, dimension, k)
+        shown = group_shown(sum(tallies.values(), EMPTY), k)
         rows = []
-        for key, cell in cells.items():
+        for key, tally in tallies.items():
+            cell = disclose(tally, size_k) if shown else HIDDEN
             rate = None
-            if dimension == "area" and population and population.get(key) and cell.shown is not None:
-                rate = cell.count / population[key]
+            if dimension == "area" and population and population.get(key) and cell.shown:
+                rate = round(cell.shown / population[key], 3)
             rows.append(ProfileRow(key, labels.get(key, key), cell, rate))
         profiles.append(Profile(name, rows))
     return profiles
+
+
+CHANNELS = ("telegram", "assisted", "paper")
+"""How answers can come in; listed in full wherever respondents are counted by channel."""
+
+
+async def _dimension_values(db: DbSession, dimension: str, languages: Sequence[str]) -> list[str]:
+    if dimension == "language":
+        return list(languages)
+    if dimension == "channel":
+        return list(CHANNELS)
+    if dimension == "distributor":
+        return [str(i) for i in (await db.scalars(select(Distributor.id))).all()] + [NO_ANSWER]
+    return []
 
 
 async def _group_labels(db: DbSession, survey: Survey, dimension: str | None) -> dict[str, str]:
@@ -318,42 +363,56 @@ async def _group_labels(db: DbSession, survey: Survey, dimension: str | None) ->
 
 
 def _table(
-    question: Question, raw: dict[tuple[str, str], int], sizes: dict[str, int], labels: dict[str, str], k: int,
-    broken_down: bool,
+    question: Question, raw: dict[tuple[str, str], Tally], sizes: dict[str, Tally], labels: dict[str, str], k: int,
+    size_k: int, broken_down: bool,
 ) -> QuestionTable:
+    """Tallies for every cell of one question's table, then each through `disclose`. The "all" column of a
+    breakdown is the sum of its groups' tallies: the same records, so the same numbers as without a breakdown."""
     groups = sorted(sizes) if broken_down else []
     rows = _rows(question)
-    counts: dict[tuple[str, str], int] = {}
+    tallies: dict[tuple[str, str], Tally] = {}
+    asked: dict[str, Tally] = {}
+    numbers: dict[tuple[str, str], Tally] = {key: t for key, t in raw.items() if key[0].startswith("#")}
     for group in groups or [ALL]:
-        declined = raw.get((DECLINED, group), 0)
+        declined = raw.get((DECLINED, group), EMPTY)
         if question.type in (QuestionType.MULTI, QuestionType.TEXT, QuestionType.DECIMAL):  # decimals are text
-            answered = raw.get((ANSWERED, group), 0)
+            answered = raw.get((ANSWERED, group), EMPTY)
         else:  # one row per answer: choices, scale points, numbers
-            answered = sum(n for (key, grp), n in raw.items() if grp == group and key not in (ANSWERED, DECLINED))
-            raw[(ANSWERED, group)] = answered
+            answered = sum((t for (key, grp), t in raw.items() if grp == group and key not in (ANSWERED, DECLINED)),
+                           EMPTY)
+        asked[group] = answered + declined
         for row in rows:
             if row.key == NO_ANSWER:
-                counts[(row.key, group)] = max(sizes.get(group, 0) - answered - declined, 0)
+                tallies[(row.key, group)] = sizes.get(group, EMPTY) - answered - declined
+            elif row.key == ANSWERED:
+                tallies[(row.key, group)] = answered
             elif row.key.isdigit() and question.type is QuestionType.SCALE:
-                counts[(row.key, group)] = raw.get((f"#{row.key}", group), 0)
+                tallies[(row.key, group)] = raw.get((f"#{row.key}", group), EMPTY)
             else:
-                counts[(row.key, group)] = raw.get((row.key, group), 0)
+                tallies[(row.key, group)] = raw.get((row.key, group), EMPTY)
     if broken_down:
         for row in rows:
-            counts[(row.key, ALL)] = sum(counts[(row.key, g)] for g in groups)
-    size_counts = {(f"size:{g}"): sizes.get(g, 0) for g in groups}
-    all_size = sum(sizes.values())
-    size_counts["size:all"] = all_size
-    cells = _protect(question, rows, groups, counts, size_counts, k)
-    shown_groups = [Group(ALL, "all", cells[("size", ALL)])]
-    for group in groups:
-        if cells[("size", group)].hidden is None:
-            shown_groups.append(Group(group, labels.get(group, group), cells[("size", group)]))
-    table = QuestionTable(question, k, rows, shown_groups,
-                          {key: cell for key, cell in cells.items() if key[0] != "size"})
-    if question.type in (QuestionType.SCALE, QuestionType.NUMBER):
-        for group in [g.key for g in shown_groups]:
-            table.means[group] = _mean(raw, group, k, broken_down)
+            tallies[(row.key, ALL)] = sum((tallies[(row.key, g)] for g in groups), EMPTY)
+        asked[ALL] = sum((asked[g] for g in groups), EMPTY)
+        for key in {key for key, _group in numbers}:
+            numbers[(key, ALL)] = sum((numbers.get((key, g), EMPTY) for g in groups), EMPTY)
+    all_size = sum(sizes.values(), EMPTY)
+    shown_groups: list[Group] = []
+    if group_shown(all_size, size_k, k):
+        shown_groups.append(Group(ALL, "all", disclose(all_size, size_k)))
+        shown_groups += [Group(g, labels.get(g, g), disclose(sizes[g], size_k)) for g in groups
+                         if group_shown(sizes[g], size_k, k)]
+    table = QuestionTable(question, k, rows, shown_groups, {})
+    for group in (g.key for g in shown_groups):
+        for row in rows:
+            table.cells[(row.key, group)] = disclose(tallies[(row.key, group)], k)
+        table.asked_cells[group] = disclose(asked[group], k)
+        if question.type in (QuestionType.SCALE, QuestionType.NUMBER):
+            points = {int(key[1:]): disclose(t, k) for (key, grp), t in numbers.items() if grp == group}
+            table.means[group] = mean(points)
+    for row in rows:  # dropped groups: their cells are hidden
+        for group in [ALL, *groups]:
+            table.cells.setdefault((row.key, group), HIDDEN)
     return table
 
 
@@ -371,44 +430,6 @@ def _rows(question: Question) -> list[Row]:
     return [*rows, Row(DECLINED, "prefer not to say", True), Row(NO_ANSWER, "not asked or no answer", True)]
 
 
-def _protect(
-    question: Question, rows: list[Row], groups: list[str], counts: dict[tuple[str, str], int],
-    sizes: dict[str, int], k: int,
-) -> dict[tuple[str, str], Cell]:
-    """One table, one call: columns (additive rows add up to the group size), rows (groups add up to
-    "all"), and the margin (group sizes add up to the number of responses). Groups below k are dropped."""
-    cells: dict[tuple[str, str], int] = dict(counts)
-    columns = groups or [ALL]
-    for group in [*groups, ALL]:
-        cells[("size", group)] = sizes[f"size:{group}"]
-    if not groups:
-        cells[("size", ALL)] = sizes["size:all"]
-    lines: list[tuple[tuple[str, str] | None, list[tuple[str, str]]]] = []
-    for group in [*columns, ALL] if groups else [ALL]:
-        lines.append((("size", group), [(row.key, group) for row in rows if row.additive]))
-    if groups:
-        for row in rows:
-            lines.append(((row.key, ALL), [(row.key, g) for g in groups]))
-        lines.append((("size", ALL), [("size", g) for g in groups]))
-    dropped = [g for g in groups if not group_shown(sizes[f"size:{g}"], k)]
-    force = [("size", g) for g in dropped] + [(row.key, g) for g in dropped for row in rows]
-    if not group_shown(sizes["size:all"], k):
-        force += list(cells)
-    return protect_lines(cells, lines, k, force)
-
-
-def _mean(raw: dict[tuple[str, str], int], group: str, k: int, broken_down: bool) -> float | None:
-    values: dict[int, int] = defaultdict(int)
-    for (key, grp), count in raw.items():
-        if key.startswith("#") and (grp == group or (group == ALL and broken_down) or not broken_down):
-            values[int(key[1:])] += count
-    n = sum(values.values())
-    return None if n < k else sum(point * count for point, count in values.items()) / n
-
-
-# ------------------------------------------------------------------------------------------- needs
-
-
 def needs_ranking(summary: Summary) -> list[NeedItem]:
     """Needs and barriers reported, most frequent first (share of those asked); hidden counts come last."""
     items = []
@@ -423,7 +444,8 @@ def needs_ranking(summary: Summary) -> list[NeedItem]:
 
 def differences(overall: Summary, broken: Summary, limit: int = 10) -> list[Difference]:
     """Where a group's share of a need (among those asked) differs most from the whole, in percentage points;
-    shown cells only."""
+    shown cells only, and only groups of at least twice the minimum size: in smaller groups the protection's
+    noise alone can move a share by tens of points."""
     found = []
     overall_shares = {(i.question.name, i.choice): i.share for i in overall.ranking}
     for table in broken.tables:
@@ -432,6 +454,8 @@ def differences(overall: Summary, broken: Summary, limit: int = 10) -> list[Diff
             if base is None or not choice.reports_need(table.question.type):
                 continue
             for group in table.groups[1:]:
+                if (group.size.shown or 0) < 2 * broken.k:
+                    continue
                 share = table.share_of_asked(choice.name, group.key)
                 if share is not None:
                     cell = table.cell(choice.name, group.key)
@@ -443,8 +467,9 @@ def differences(overall: Summary, broken: Summary, limit: int = 10) -> list[Diff
 async def free_texts(
     db: DbSession, survey: Survey, k: int, wave: str | None = None, limit: int = 30
 ) -> dict[str, list[str]]:
-    """Free-text answers per text question, only where at least k people wrote one; scrubbed again on the way
-    out in case an older response predates a scrubbing rule."""
+    """Free-text answers per text question, only where at least k people wrote one (10 for sensitive questions),
+    in alphabetical order and without any demographics, so no text can be tied to a group; scrubbed again on
+    the way out in case an older response predates a scrubbing rule."""
     result: dict[str, list[str]] = {}
     for question in (q for q in survey.questions if q.type is QuestionType.TEXT):
         statement = _scope(
@@ -453,5 +478,6 @@ async def free_texts(
             survey, [survey.version], wave,
         )
         texts = [t for t in (await db.scalars(statement)).all() if t and t.strip()]
-        result[question.name] = [scrub_free_text(t) for t in texts[:limit]] if len(texts) >= k else []
+        enough = len(texts) >= min_cell_for(k, question.sensitive)
+        result[question.name] = sorted((scrub_free_text(t) for t in texts[:limit]), key=str.casefold) if enough else []
     return result

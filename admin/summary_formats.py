@@ -1,5 +1,5 @@
 """Summaries as plain formats for pipes and documents: CSV, JSON, Markdown. Every number printed here is a
-Cell already passed through disclosure control; hidden ones print as "<k" or "–"."""
+Cell already passed through disclosure control (surveys.disclosure); hidden ones print as its one marker."""
 
 from __future__ import annotations
 
@@ -9,9 +9,21 @@ import json
 from typing import Any
 
 from admin.summary import ALL, Profile, Summary
+from surveys.disclosure import HIDDEN_MARK, MAX_DEVIATION
 
 CAVEAT = ("These are the people who chose to answer, reached through channels and trusted messengers; "
           "they are not a random sample of the population.")
+
+
+def method_note(k: int) -> str:
+    """What officers need to know to read the numbers, in their words."""
+    return (f"To protect small groups, every count is changed slightly and always in the same way: by at most "
+            f"{MAX_DEVIATION}, a count below {k} shows as 0 or {k}, so rows need not add up to their totals. "
+            f"Groups with fewer than {k} responses are not shown ({HIDDEN_MARK}).")
+
+
+def too_few(k: int) -> str:
+    return f"Too few completed responses to show results (at least {k} are needed)."
 
 
 def flat_rows(summary: Summary) -> list[dict[str, Any]]:
@@ -28,8 +40,8 @@ def flat_rows(summary: Summary) -> list[dict[str, Any]]:
                     "label": row.label,
                     "group": group.key,
                     "group_label": group.label,
-                    "count": cell.display(table.k),
-                    "share": None if share is None else round(share, 4),
+                    "count": cell.display(),
+                    "share": share,
                 })
     return rows
 
@@ -50,17 +62,18 @@ def to_json(summary: Summary, profiles: list[Profile] | None = None) -> str:
         "wave": summary.wave,
         "by": summary.by,
         "min_cell": summary.k,
-        "responses": summary.responses.display(summary.k),
+        "hidden_mark": HIDDEN_MARK,
+        "responses": summary.responses.display(),
         "rows": flat_rows(summary) if summary.shown else [],
         "ranking": [
             {"question": i.question.name, "answer": i.choice, "label": i.label, "field": i.question.field,
-             "count": i.count.display(i.k), "share": None if i.share is None else round(i.share, 4)}
+             "count": i.count.display(), "share": i.share}
             for i in summary.ranking
         ] if summary.shown else [],
     }
-    if profiles is not None:
+    if profiles is not None and summary.shown:
         data["who_answered"] = {
-            p.dimension: {r.key: r.count.display(summary.k) for r in p.rows} for p in profiles
+            p.dimension: {r.key: r.count.display() for r in p.rows} for p in profiles
         }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -73,17 +86,17 @@ def to_markdown(summary: Summary, profiles: list[Profile] | None = None) -> str:
     survey = summary.survey
     k = summary.k
     lines = [f"# {survey.title} ({survey.id} v{survey.version}{', wave ' + summary.wave if summary.wave else ''})",
-             "", f"Completed responses: {summary.responses.display(k)}. Counts below {k} are shown as `<{k}`, "
-             "counts hidden so that they cannot be recomputed as `–`.", ""]
+             ""]
     if not summary.shown:
-        lines.append(f"Too few responses to show results (at least {k} are needed).")
+        lines.append(too_few(k))
         return "\n".join(lines) + "\n"
+    lines += [f"Completed responses: {summary.responses.display()}. {method_note(k)}", ""]
     if profiles:
         lines += ["## Who answered", "", CAVEAT, ""]
         for profile in profiles:
             lines.append(f"- **{profile.dimension}**: " + ", ".join(
                 f"{r.label} {r.count.display(k)}" + (f" ({r.rate:.1%} of residents)" if r.rate else "")
-                for r in profile.rows if r.count.count))
+                for r in profile.rows if r.count.shown != 0))
         lines.append("")
     lines += ["## Needs and barriers, most reported first", "", "| # | field | question | answer | count | share |",
               "|---|---|---|---|---|---|"]
@@ -106,6 +119,6 @@ def to_markdown(summary: Summary, profiles: list[Profile] | None = None) -> str:
                 lines.append(f"| {row.label} | " + " | ".join(values) + " |")
             means = [table.means.get(g.key) for g in groups]
             if any(m is not None for m in means):
-                lines.append("| mean | " + " | ".join("" if m is None else f"{m:.2f}" for m in means) + " |")
+                lines.append("| mean | " + " | ".join("" if m is None else f"{m:.1f}" for m in means) + " |")
             lines.append("")
     return "\n".join(lines)

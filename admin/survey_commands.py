@@ -43,20 +43,15 @@ def list_surveys() -> None:
     """
 
     async def run() -> None:
-        from sqlalchemy import func, select
-
-        from surveys.store.schema import Response
+        from admin.summary import completed_responses
 
         async with core() as opened, opened.db() as db:
+            k = opened.settings.privacy.min_cell
             table = Table("id", "version", "title", "questions", "completed responses", "default")
             for survey in opened.registry.all_current():
-                count = await db.scalar(
-                    select(func.count()).select_from(Response).where(
-                        Response.survey_id == survey.id, Response.survey_version == survey.version
-                    )
-                )
+                count = await completed_responses(db, survey, k)
                 table.add_row(survey.id, str(survey.version), survey.title, str(len(survey.questions)),
-                              str(count), "yes" if survey.id == opened.registry.default.id else "")
+                              count.display(), "yes" if survey.id == opened.registry.default.id else "")
             console.print(table)
 
     asyncio.run(run())

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admin.context import console, core, errors
 from surveys import waves
-from surveys.disclosure import protect_independent
+from surveys.disclosure import disclose
 from surveys.waves import WaveError
 
 app = typer.Typer(no_args_is_help=True, help="Waves: named periods in which a survey runs; trends compare them.")
@@ -55,7 +55,7 @@ def add(
 
 @app.command("list")
 def list_waves(survey_id: str = typer.Argument(..., help="Survey id, e.g. needs.")) -> None:
-    """The survey's waves with their dates and completed responses (counts below k show as "<5").
+    """The survey's waves with their dates and completed responses (protected like every count).
 
     Example: heard-admin waves list needs
     """
@@ -64,7 +64,7 @@ def list_waves(survey_id: str = typer.Argument(..., help="Survey id, e.g. needs.
         async with core(writes=False) as opened, opened.db() as db:
             k = opened.settings.privacy.min_cell
             rows = await waves.waves_of(db, _survey_id(opened, survey_id))
-            cells = protect_independent({wave.name: count for wave, count in rows}, k)
+            cells = {wave.name: disclose(tally, k) for wave, tally in rows}
             zone = ZoneInfo(opened.settings.municipality.time_zone)
 
             def local(moment: dt.datetime) -> str:

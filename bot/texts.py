@@ -76,7 +76,9 @@ def invitation_invalid(conversations: Conversations, language: str | None) -> st
     return _("This invitation is not valid any more. Please ask the office for a new one.")
 
 
-def worker_stats(conversations: Conversations, language: str | None, rows: list[tuple[str, str, str]]) -> str:
+def worker_stats(
+    conversations: Conversations, language: str | None, rows: list[tuple[str, str, str]], min_cell: int
+) -> str:
     _ = translator(conversations, language)
     lines = [_("People reached through your link:")]
     for survey_title, started, completed in rows:
@@ -85,7 +87,8 @@ def worker_stats(conversations: Conversations, language: str | None, rows: list[
     if not rows:
         lines.append(_("Nobody yet. Hand out your link or flyer: /mylink, /myflyer"))
     lines.append("")
-    lines.append(_("Numbers below 5 are shown as “<5” to protect people's privacy."))
+    lines.append(_("To protect people's privacy, every number is changed a little, and numbers below {k} show as 0 or "
+                   "{k}.").format(k=min_cell))
     return "\n".join(lines)
 
 

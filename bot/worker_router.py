@@ -65,7 +65,8 @@ async def on_mystats(
         survey = conversations.registry.current(reach.survey_id)
         title = survey.title if survey else reach.survey_id
         rows.append((title, reach.started.display(workers.min_cell), reach.completed.display(workers.min_cell)))
-    await message.answer(texts.worker_stats(conversations, _language(conversations, resident, distributor), rows))
+    await message.answer(texts.worker_stats(conversations, _language(conversations, resident, distributor), rows,
+                                            workers.min_cell))
 
 
 async def on_mylink(

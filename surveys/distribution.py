@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from surveys.disclosure import Cell, protect_independent
+from surveys.disclosure import EMPTY, Cell, Tally, disclose
 from surveys.payload import build_payload
 from surveys.store.database import DbSession
 from surveys.store.schema import Distributor, Invitation, Referral, Response, WorkerLink
@@ -110,24 +110,20 @@ class Reach:
 
 
 async def reach(db: DbSession, distributor_id: int, k: int) -> list[Reach]:
-    """Started (consented) and completed per survey, through the disclosure function: never a count 1..k-1."""
-    started = dict(
-        (await db.execute(
-            select(Referral.survey_id, func.count()).where(Referral.distributor_id == distributor_id)
-            .group_by(Referral.survey_id)
-        )).all()
-    )
-    completed = dict(
-        (await db.execute(
-            select(Response.survey_id, func.count()).where(Response.distributor_id == distributor_id)
-            .group_by(Response.survey_id)
-        )).all()
-    )
-    rows = []
-    for survey_id in sorted(set(started) | set(completed)):
-        cells = protect_independent({"started": started.get(survey_id, 0), "completed": completed.get(survey_id, 0)}, k)
-        rows.append(Reach(survey_id, cells["started"], cells["completed"]))
-    return rows
+    """Started (consented) and completed per survey, through the disclosure function like every count: the
+    completed cell is the same cell as this distributor's group in a summary broken down by distributor."""
+    started = {survey_id: Tally(n, int(key_sum or 0)) for survey_id, n, key_sum in await db.execute(
+        select(Referral.survey_id, func.count(), func.sum(Referral.record_key))
+        .where(Referral.distributor_id == distributor_id).group_by(Referral.survey_id)
+    )}
+    completed = {survey_id: Tally(n, int(key_sum or 0)) for survey_id, n, key_sum in await db.execute(
+        select(Response.survey_id, func.count(), func.sum(Response.record_key))
+        .where(Response.distributor_id == distributor_id).group_by(Response.survey_id)
+    )}
+    return [
+        Reach(survey_id, disclose(started.get(survey_id, EMPTY), k), disclose(completed.get(survey_id, EMPTY), k))
+        for survey_id in sorted(set(started) | set(completed))
+    ]
 
 
 def _hash(token: str) -> str:

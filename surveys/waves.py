@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select, update
 
+from surveys.disclosure import EMPTY, Tally
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, Response, Session, Wave
 
@@ -120,11 +121,12 @@ async def wave_status(db: DbSession, survey_id: str, now: dt.datetime, time_zone
     return WaveStatus(is_open, next_opens)
 
 
-async def waves_of(db: DbSession, survey_id: str) -> list[tuple[Wave, int]]:
-    """The survey's waves, oldest first, with their completed responses (raw; callers protect the counts)."""
-    counts = dict((await db.execute(
-        select(Response.wave, func.count()).where(Response.survey_id == survey_id).group_by(Response.wave)
-    )).all())
+async def waves_of(db: DbSession, survey_id: str) -> list[tuple[Wave, Tally]]:
+    """The survey's waves, oldest first, with their completed responses as tallies (callers disclose them)."""
+    counts = {wave: Tally(n, int(key_sum or 0)) for wave, n, key_sum in await db.execute(
+        select(Response.wave, func.count(), func.sum(Response.record_key)).where(Response.survey_id == survey_id)
+        .group_by(Response.wave)
+    )}
     waves = (await db.scalars(select(Wave).where(Wave.survey_id == survey_id).order_by(Wave.opens_at))).all()
-    return [(wave, counts.get(wave.name, 0)) for wave in waves]
+    return [(wave, counts.get(wave.name, EMPTY)) for wave in waves]
 

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from surveys.disclosure import new_record_key
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -88,6 +90,9 @@ class Response(Base):
     """Who handed out the link (or entered the questionnaire); nothing else about that relation is kept."""
     wave: Mapped[str | None] = mapped_column(String(40))
     """The named wave (e.g. 2027-spring) the response was given in, if the survey runs in waves."""
+    record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
+    """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.disclosure). Never
+    exported: with it, anyone could undo the perturbation."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -196,6 +201,8 @@ class Referral(Base):
     distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id", ondelete="CASCADE"))
     survey_id: Mapped[str] = mapped_column(String(40))
     started_on: Mapped[dt.date] = mapped_column(Date)
+    record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
+    """For the Cell Key Method, like Response.record_key: reach figures are perturbed like every count."""
 
 
 class AssistSession(Base):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from surveys.disclosure import EMPTY, HIDDEN_MARK, Tally, disclose
 
 BIN = Path(sys.executable).parent
 
@@ -85,8 +88,8 @@ async def test_console_interview_is_stored_and_appears_in_summary_and_export(set
     summary = run("heard-admin", "results", "summary", "--format", "json", env=cli_env)
     assert summary.returncode == 0, summary.stderr
     data = json.loads(summary.stdout)
-    assert data["responses"] == "<5"
-    assert data["rows"] == [], "a single response shows no breakdown at all"
+    assert data["responses"] == HIDDEN_MARK, "a single response: too few to show"
+    assert data["rows"] == [] and "who_answered" not in data, "a single response shows no breakdown at all"
 
     refused = run("heard-admin", "results", "export", "--format", "json", "-o", str(tmp_path / "out.json"),
                   env=cli_env)
@@ -119,31 +122,49 @@ def area_counts(cli_env) -> dict[str, str]:
     rows = list(csv.DictReader(io.StringIO(summary.stdout)))
     for row in rows:
         count = row["count"]
-        assert count in ("<5", "<10", "–") or (count.isdigit() and (int(count) == 0 or int(count) >= 5)), row
+        assert count == HIDDEN_MARK or (count.isdigit() and (int(count) == 0 or int(count) >= 5)), row
     return {row["answer"]: row["count"] for row in rows if row["question"] == "area"}
+
+
+def published_area_counts(settings, k: int = 5) -> dict[str, str]:
+    """What the Cell Key Method must publish for each area, from the records' keys in the database file."""
+    path = settings.storage.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT a.choice, r.record_key FROM answers a JOIN responses r ON r.id = a.response_id "
+            "WHERE a.question = 'area'").fetchall()
+    tallies: dict[str, Tally] = {}
+    for area, record_key in rows:
+        tallies[area] = tallies.get(area, EMPTY) + Tally(1, record_key)
+    return {area: disclose(tally, k).display() for area, tally in tallies.items()}
 
 
 def interview_in(area: str) -> list[str]:
     return [(area if step == "Nordstadt" else step) for step in GERMAN_INTERVIEW]
 
 
-async def test_summary_hides_small_counts_and_those_that_would_reveal_them(settings, cli_env):
+async def test_summary_never_shows_a_small_count_and_shows_each_cell_the_same_everywhere(settings, cli_env):
     for _ in range(6):
         await interview(settings, GERMAN_INTERVIEW)
     await interview(settings, interview_in("Südstadt"))
-    # 7 responses: Südstadt (1) is hidden; Nordstadt (6) would reveal it as 7 - 6, so it is hidden too
-    assert area_counts(cli_env) == {"altstadt": "0", "nordstadt": "–", "suedstadt": "<5", "elsewhere": "0",
-                                    "prefer_not_to_say": "0", "no_answer": "0"}
+    # 7 responses, one in Südstadt: it shows as 0 or 5, never 1; every count is the Cell Key Method's
+    counts = area_counts(cli_env)
+    expected = published_area_counts(settings)
+    assert counts["suedstadt"] in ("0", "5") and counts["suedstadt"] == expected["suedstadt"]
+    assert counts["nordstadt"] == expected["nordstadt"] and counts["altstadt"] == "0", "zero stays zero"
     table = run("heard-admin", "results", "summary", env=cli_env)
-    assert "7 completed responses" in table.stdout
+    assert "completed responses. To protect small groups, every count is changed slightly" in table.stdout
     # health questions are sensitive: k = 10, so 7 respondents show nothing of them
     assert "health_barriers: hidden (fewer than 10 respondents)" in table.stdout
+    by_area = json.loads(run("heard-admin", "results", "summary", "--by", "area", "--format", "json",
+                             env=cli_env).stdout)
+    assert by_area["who_answered"]["area"]["nordstadt"] == expected["nordstadt"], "the same cell everywhere"
+    assert {row["group"] for row in by_area["rows"]} == {"all", "nordstadt"}, "Südstadt (1) is left out"
 
     for _ in range(5):
         await interview(settings, interview_in("Altstadt"))
-    # 12 responses: Südstadt (1) hidden, the smallest other cell (Altstadt, 5) hidden with it, Nordstadt shown
-    assert area_counts(cli_env) == {"altstadt": "–", "nordstadt": "6", "suedstadt": "<5", "elsewhere": "0",
-                                    "prefer_not_to_say": "0", "no_answer": "0"}
+    counts = area_counts(cli_env)
+    assert counts == {**{key: "0" for key in counts}, **published_area_counts(settings)}
 
 
 def test_validate_reports_file_and_line(tmp_path, cli_env):

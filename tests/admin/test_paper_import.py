@@ -142,14 +142,16 @@ async def test_csv_import_with_the_command_counts_in_summary_and_export(core, cl
     summary = run("heard-admin", "results", "summary", "--format", "json", env=cli_env)
     assert summary.returncode == 0, summary.stderr
     data = json.loads(summary.stdout)
-    assert data["responses"] == "5"
+    assert int(data["responses"]) in (5, 6, 7), "5 responses, protected by the Cell Key Method"
     overall = [r for r in data["rows"] if r.get("group", "all") == "all"]
-    assert [r["count"] for r in overall if (r["question"], r["answer"]) == ("gender", "woman")] == ["5"]
-    assert [r["count"] for r in overall if (r["question"], r["answer"]) == ("area", "nordstadt")] == ["5"]
+    # the same five records: the same cell, so the same number as the total
+    assert [r["count"] for r in overall if (r["question"], r["answer"]) == ("gender", "woman")] == [data["responses"]]
+    assert [r["count"] for r in overall if (r["question"], r["answer"]) == ("area", "nordstadt")] == [
+        data["responses"]]
 
     # --distributor for the file, the _distributor column for one row
     assert attributed == {cafe.id: 4, mothers.id: 1}
-    assert [(r.survey_id, r.completed.count) for r in reach] == [("needs", 4)]
+    assert [r.survey_id for r in reach] == ["needs"] and reach[0].completed.value in (0, 5), "4 never shows"
 
 
 async def test_one_bad_cell_imports_nothing_and_says_where_and_why(core, cli_env, tmp_path):

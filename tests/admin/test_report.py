@@ -26,6 +26,7 @@ import pytest
 from admin import report as reporting
 from admin.summary import summarize
 from surveys.conversation import answer_rows
+from surveys.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
 from surveys.engine import SessionState, final_answers
 from surveys.model import DECLINED
 from surveys.store.schema import Distributor, Response, Wave
@@ -119,9 +120,19 @@ async def store_responses(core, count: int = 60, wave: str | None = WAVE, offset
             response = Response(id=f"r{index:05d}", survey_id=survey.id, survey_version=survey.version,
                                 respondent=f"p{index:05d}", language=language, channel=channel,
                                 submitted_on=dt.date(2027, 3, 2) + dt.timedelta(days=index % 50),
-                                distributor_id=distributor, wave=wave)
+                                distributor_id=distributor, wave=wave, record_key=record_key(index))
             response.answers = answer_rows(survey, final_answers(survey, state))
             db.add(response)
+
+
+def record_key(index: int) -> int:
+    """Fixed record keys, so the Cell Key Method's numbers (and the golden file) are the same on every run."""
+    return (index * 2654435761 + 12345) % KEY_MODULUS
+
+
+def published(indexes) -> str:  # type: ignore[no-untyped-def]
+    """What the report must show for the records with these indexes."""
+    return disclose(sum((Tally(1, record_key(i)) for i in indexes), EMPTY), K).display()
 
 
 async def report_data(core, wave: str | None = WAVE, population: dict[str, int] | None = None):
@@ -177,9 +188,9 @@ def assert_no_small_counts_html(page: str) -> None:
     cells.feed(page)
     assert cells.counts and cells.values
     for value in cells.counts:
-        assert re.fullmatch(r"\d+|<\d+|–", value), value
+        assert re.fullmatch(r"\d+|" + HIDDEN_MARK, value), value
         assert not (value.isdigit() and _small(value)), value
-    for value in cells.values:  # "12 · 40 %", "<5 (verborgen)", "–", or a share alone in the ranking
+    for value in cells.values:  # "12 · 40 %", the hidden marker, or a share alone in the ranking
         count = re.match(r"(\d+) ·", value)
         assert not (count and _small(count.group(1))), value
     text = "".join(cells.text)
@@ -202,7 +213,7 @@ def assert_no_small_counts_markdown(markdown: str) -> None:
             if set(cells[index]) <= set("-:"):
                 continue
             checked += 1
-            assert re.fullmatch(r"\d+|<\d+|–", cells[index]), line
+            assert re.fullmatch(r"\d+|" + HIDDEN_MARK, cells[index]), line
             assert not (cells[index].isdigit() and _small(cells[index])), line
     assert checked > 50
     for number in re.findall(r"n=(\d+)", markdown):
@@ -225,7 +236,7 @@ async def test_markdown_report_matches_the_golden_file(stored):
 
 async def test_reports_show_no_count_below_k_in_either_format_or_language(stored):
     data = await report_data(stored)
-    assert data.overall.responses.display(K) == "60", "only the wave asked for"
+    assert data.overall.responses.display(K) == published(range(60)), "only the wave asked for"
     for lang in ("de", "en"):
         assert_no_small_counts_markdown(reporting.render(data, "md", lang))
         assert_no_small_counts_html(reporting.render(data, "html", lang))
@@ -241,12 +252,14 @@ async def test_report_structure_wording_and_protection(stored):
                         "## 7. Grenzen und ausgeblendete Werte"]
     assert "Keine Zufallsstichprobe" in markdown
     assert "Erhebungswelle: 2027-fruehjahr (geöffnet 01.03.2027 bis 31.05.2027)." in markdown
-    # small groups: Südstadt (3) and Russian (3) as "<5", and what would reveal them as "–"
-    assert "| Südstadt | <5 |" in markdown and "| Russisch | <5 |" in markdown
-    assert "| Türkisch | – |" in markdown
-    assert "Stadtteil: im Vergleich fehlen" in markdown and "Südstadt (<5)" in markdown
-    # the sensitive health question hides counts below 10
-    assert "<10" in markdown
+    # small groups: Südstadt (3 people) shows as 0 or 5, never 3; the same number wherever it appears
+    south = published(range(57, 60))
+    assert south in ("0", "5") and f"| Südstadt | {south} |" in markdown
+    assert re.search(r"\bSüdstadt\b[^\n]*\b3\b", markdown) is None
+    assert "Stadtteil: im Vergleich fehlen" in markdown and "weil dort weniger als 5 Antworten sind" in markdown
+    assert "Cell-Key-Methode" in markdown and "Zahlen von 1 bis 4 erscheinen als 0 oder 5" in markdown
+    # the sensitive health question: counts below 10 appear as 0 or 10
+    assert "Sensible Frage: Zahlen unter 10 erscheinen als 0 oder 10." in markdown
     # free texts: scrubbed, shown because at least k people wrote one
     assert r"Kontakt: \[phone\]" in markdown and "0151" not in markdown
     # neutral wording: no judgement words in the report's own texts
@@ -297,8 +310,8 @@ async def test_too_few_responses_show_no_breakdown(core):
     data = await report_data(core)
     for lang in ("de", "en"):
         markdown = reporting.render(data, "md", lang)
-        assert "n=<5" in markdown and "|" not in markdown, "no table at all"
-        assert re.findall(r"n=(<?\d+)", markdown) == ["<5"] and re.search(r"\b3\b", markdown) is None
+        assert "|" not in markdown and "n=" not in markdown, "no table and no count at all"
+        assert re.search(r"\b3\b", markdown) is None and ("Zu wenige" in markdown or "Too few" in markdown)
         page = reporting.render(data, "html", lang)
         assert "<svg" not in page and "<table" not in page
 
@@ -332,7 +345,7 @@ async def test_the_command_writes_an_html_report(stored, cli_env, tmp_path):
     done = _heard_admin("report", "--wave", WAVE, "--format", "html", "--lang", "de", "--population",
                         str(population), "-o", str(page), env=cli_env)
     assert done.returncode == 0, done.stderr
-    assert "60 completed responses" in done.stdout
+    assert f"{published(range(60))} completed responses" in done.stdout
     assert done.stderr == "", "no progress bar when standard error is not a terminal"
     html = page.read_text(encoding="utf-8")
     assert "Rücklaufquote" in html and "1,0\u00a0%" in html

@@ -3,13 +3,15 @@ with small numbers hidden, and can enter a questionnaire for someone."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 
 from sqlalchemy import func, select
 
 from surveys import distribution
-from surveys.store.schema import AssistSession, Referral, Response, Session, WorkerLink
+from surveys.disclosure import EMPTY, Tally, disclose
+from surveys.store.schema import AssistSession, Distributor, Referral, Response, Session, WorkerLink
 from tests.bot.test_bad_input import decline_until_free_text
 from tests.residents import Resident, new_user, plain
 
@@ -63,6 +65,23 @@ async def test_valid_code_attributes_and_unknown_malformed_or_deactivated_codes_
     assert referrals == [distributor_id, distributor_id]
 
 
+def stats_line(text: str) -> tuple[int, int]:
+    found = re.search(r"begonnen: (\d+), abgeschlossen: (\d+)", text)
+    assert found, text
+    return int(found.group(1)), int(found.group(2))
+
+
+async def expected_reach(core, code: str) -> tuple[int, int]:
+    """What the Cell Key Method must show for the distributor's referrals and responses."""
+    async with core.db() as db:
+        distributor_id = await db.scalar(select(Distributor.id).where(Distributor.code == code))
+        started = (await db.scalars(select(Referral.record_key).where(Referral.distributor_id == distributor_id))).all()
+        completed = (await db.scalars(
+            select(Response.record_key).where(Response.distributor_id == distributor_id))).all()
+    return tuple(disclose(sum((Tally(1, key) for key in keys), EMPTY), 5).value  # type: ignore[return-value]
+                 for keys in (started, completed))
+
+
 async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidden(running_bot, telegram):
     core = running_bot.core
     code, _ = await make_distributor(core, "Nachbarschaftszentrum Süd")
@@ -78,7 +97,8 @@ async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidde
         await complete_via(Resident(telegram), code)
     await worker.send("/mystats")
     stats = plain(worker.last.text)
-    assert "begonnen: <5, abgeschlossen: <5" in stats
+    assert stats_line(stats) == await expected_reach(core, code) and set(stats_line(stats)) <= {0, 5}, stats
+    assert "Zahlen unter 5 erscheinen als 0 oder 5" in stats
 
     for _ in range(4):
         await complete_via(Resident(telegram), code)
@@ -86,7 +106,7 @@ async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidde
     await half.send(f"/start {code}")
     await half.tap("Ja, los geht's")
     await worker.send("/mystats")
-    assert "begonnen: 7, abgeschlossen: 6" in plain(worker.last.text)
+    assert stats_line(plain(worker.last.text)) == await expected_reach(core, code), "7 started, 6 finished"
 
     await worker.send("/mylink")
     assert f"https://t.me/heard_test_bot?start={code}" in plain(worker.last.text)
