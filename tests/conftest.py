@@ -162,6 +162,16 @@ class RunningBot:
         self.core = await open_core(self.settings, self.catalogs)
         self._bot = build_bot(self.settings)
         self._dispatcher = build_dispatcher(self.settings, self.core)
+        telegram = self.telegram
+
+        async def report_handled(handler, update, data):  # type: ignore[no-untyped-def]
+            try:
+                return await handler(update, data)
+            finally:
+                telegram.mark_handled(update.update_id)
+
+        self._dispatcher.update.outer_middleware(report_handled)
+        telegram.tracks_handling = True
         await publish_commands(self._bot, self.core.conversations.catalogs)
         self._task = asyncio.create_task(
             self._dispatcher.start_polling(self._bot, polling_timeout=1, handle_signals=False, close_bot_session=True)
@@ -179,6 +189,7 @@ class RunningBot:
             if self.core is not None:
                 await self.core.close()
             self._task = None
+            self.telegram.tracks_handling = False
 
 
 @pytest.fixture

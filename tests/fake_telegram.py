@@ -101,6 +101,9 @@ class FakeTelegram:
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
         self.sent: dict[int, dict[str, Any]] = {}
         self._update_ids = itertools.count(1000)
+        self.handled: set[int] = set()
+        self.tracks_handling = False
+        """True while an in-process bot reports each update it has finished (see until_handled)."""
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
@@ -467,6 +470,18 @@ class FakeTelegram:
             if time.monotonic() > deadline:
                 raise TimeoutError("the bot did not react in time")
             await asyncio.sleep(0.005)
+
+    def mark_handled(self, update_id: int) -> None:
+        """Called by an in-process bot (tests/conftest.py's RunningBot) when it has finished with an update."""
+        self.handled.add(update_id)
+
+    async def until_handled(self, update_id: int, chat_id: int, since: int, timeout: float = 120.0) -> None:
+        """Wait until the bot has finished handling `update_id`: an event, so a loaded machine only makes it
+        slower, never wrong. A bot in another process cannot say so; then wait until the chat settles."""
+        if self.tracks_handling:
+            await self.wait_until(lambda: update_id in self.handled, timeout)
+        else:
+            await self.settle(chat_id, since)
 
     async def settle(self, chat_id: int, since: int, quiet: float = 0.08, timeout: float = 10.0) -> None:
         """Wait until the bot has done something in the chat since `since` and then stayed quiet a moment."""

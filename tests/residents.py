@@ -43,16 +43,16 @@ class Resident:
     async def send(self, text: str) -> None:
         since = self.telegram.activity.get(self.user.id, 0)
         newest = self.chat[-1].message_id if self.chat else 0
-        await self.telegram.send_text(self.user, text)
+        update_id = await self.telegram.send_text(self.user, text)
         if self.patient:
             await self.telegram.wait_until(lambda: bool(self.chat) and self.chat[-1].message_id > newest, 60)
             return
-        await self.telegram.settle(self.user.id, since)
+        await self.telegram.until_handled(update_id, self.user.id, since)
 
     async def send_content(self, **content: object) -> None:
         since = self.telegram.activity.get(self.user.id, 0)
-        await self.telegram.send_content(self.user, **content)
-        await self.telegram.settle(self.user.id, since)
+        update_id = await self.telegram.send_content(self.user, **content)
+        await self.telegram.until_handled(update_id, self.user.id, since)
 
     def button(self, label: str, message: ChatMessage | None = None) -> dict:
         message = message or self.last_with_buttons()
@@ -70,10 +70,13 @@ class Resident:
     async def press(self, message: ChatMessage, data: str) -> None:
         since = self.telegram.activity.get(self.user.id, 0)
         edits = message.edits
-        _, callback_id = await self.telegram.press(self.user, message, data)
+        update_id, callback_id = await self.telegram.press(self.user, message, data)
         if self.patient:  # a newer message, or this one refreshed with buttons (a toggle)
             await self.telegram.wait_until(lambda: self.chat[-1].message_id > message.message_id or (
                 message.edits > edits and bool(message.buttons)), 60)
+            return
+        if self.telegram.tracks_handling:
+            await self.telegram.until_handled(update_id, self.user.id, since)
             return
         await self.telegram.wait_until(lambda: callback_id in self.telegram.answered_callbacks)
         await self.telegram.settle(self.user.id, since, timeout=2) if self.telegram.activity.get(
