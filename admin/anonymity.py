@@ -141,8 +141,11 @@ class Protected:
     """The records in the same order: quasi-identifiers coarsened, sensitive answers blanked, the rest as it was."""
     steps: tuple[Step, ...]
     variables: tuple[str, ...]
+    released: frozenset[int]
+    """Positions of the records that leave."""
     withheld: frozenset[int] = frozenset()
-    """Positions of records that stay in groups below k after every coarsening step: they do not leave."""
+    """Positions of records (of the wave asked for) that stay in groups below k after every step: they do not
+    leave."""
 
     def describe(self) -> str:
         return "; ".join(step.describe() for step in self.steps)
@@ -256,42 +259,54 @@ def protect(
     *,
     sensitive: Sequence[str] = (),
     sensitive_k: int = SENSITIVE_MIN_CELL,
+    wave: str | None = None,
 ) -> Protected:
     """The records with their quasi-identifiers (`variables`) coarsened and their `sensitive` answers blanked as
     the module's rules say; raises Refused if the export may not happen. Pure: the input records are not changed.
-    A missing key and None count as blank; a multi-choice answer is a tuple of option names."""
+    A missing key and None count as blank; a multi-choice answer is a tuple of option names.
+
+    With `wave`, only that wave's records are released (`Protected.released`). They are protected as part of all
+    the records, so an export of one wave is exactly the part of an export of all waves that carries its name:
+    putting the two side by side (they share response ids) tells nothing new. Its records that the export of all
+    waves shows only under wave "other" are withheld; fewer than k, as explained above."""
     variables = ordered(variables)
     sensitive = tuple(s for s in dict.fromkeys(sensitive) if s not in variables)
     class_k = max(k, sensitive_k)
     original = [dict(r) for r in records]
     out = [dict(r) for r in records]
-    refuse: dict[str, Any] = {"total": len(out), "k": k, "variables": variables, "mode": mode}
-    if len(out) < k:
-        raise Refused(violating=len(out), **refuse)
     everyone = range(len(out))
+    scope = [i for i in everyone if wave is None or _value(out[i], WAVE) == wave]
+    refuse: dict[str, Any] = {"total": len(scope), "k": k, "variables": variables, "mode": mode, "wave": wave}
+    if len(scope) < k:
+        raise Refused(violating=len(scope), **refuse)
     if mode is Mode.refuse:
-        small = violating(out, variables, k)
+        small = violating([out[i] for i in scope], variables, k)
         if small:
             raise Refused(violating=len(small), **refuse)
-        alike = tuple(s.variable for s in _diversify([dict(r) for r in out], everyone, variables, sensitive, class_k))
+        alike = tuple(_diversify([dict(r) for r in out], scope, variables, sensitive, class_k))
         if alike:
             raise Refused(violating=0, sensitive=alike, sensitive_k=class_k, **refuse)
-        return Protected(out, (), variables)
+        return Protected(out, (), variables, frozenset(scope))
 
     small_waves = _hide_small_waves(out, variables, k)
     small = _coarsen(out, variables, k)
     if small and len(out) - len(small) < k:  # cannot happen with COARSENING as it is (see above); if the steps
         # ever change so that it can, the export is refused rather than released
         steps = _changes(original, out, everyone, variables, k)
-        raise Refused(violating=len(small), steps=steps, **refuse)
-    withheld = frozenset(small)
-    released = [i for i in everyone if i not in withheld]
-    _give_back(out, original, released, variables, k, small_waves)
-    steps = [*_changes(original, out, released, variables, k)]
+        raise Refused(violating=len(small), steps=steps, **{**refuse, "total": len(out)})
+    still_small = set(small)
+    kept = [i for i in everyone if i not in still_small]
+    _give_back(out, original, kept, variables, k, small_waves)
+    blanked = _diversify(out, kept, variables, sensitive, class_k)
+    released = frozenset(i for i in kept if wave is None or _value(out[i], WAVE) == wave).intersection(scope)
+    withheld = frozenset(scope) - released
+    steps = [*_changes(original, out, sorted(released), variables, k)]
     if withheld:
         steps.append(Step("record", Action.withheld, len(withheld), k))
-    steps += _diversify(out, released, variables, sensitive, class_k)
-    return Protected(out, tuple(steps), variables, withheld)
+    for question, positions in blanked.items():
+        if positions & released:
+            steps.append(Step(question, Action.sensitive, len(positions & released), class_k))
+    return Protected(out, tuple(steps), variables, released, withheld)
 
 
 def _hide_small_waves(out: list[dict[str, Any]], variables: Sequence[str], k: int) -> frozenset[Any]:
@@ -425,19 +440,17 @@ def _diversify(
     variables: Sequence[str],
     sensitive: Sequence[str],
     class_k: int,
-) -> list[Step]:
-    """Rule 3: blank each sensitive question's answers in the classes that are too small or not diverse."""
+) -> dict[str, set[int]]:
+    """Rule 3: blank each sensitive question's answers in the classes that are too small or not diverse.
+    Returns the positions blanked, by question (only questions with any)."""
     classes = _classes(out, positions, variables)
-    steps = []
+    blanked: dict[str, set[int]] = {}
     for question in sensitive:
-        blanked = 0
         for members in classes.values():
             answered = [i for i in members if is_answer(out[i].get(question))]
             if not answered or (len(members) >= class_k and diverse([out[i][question] for i in answered])):
                 continue
             for i in answered:
                 out[i][question] = BLANK
-            blanked += len(answered)
-        if blanked:
-            steps.append(Step(question, Action.sensitive, blanked, class_k))
-    return steps
+            blanked.setdefault(question, set()).update(answered)
+    return blanked

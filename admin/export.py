@@ -36,7 +36,7 @@ from typing import IO, Any
 from sqlalchemy import extract, select
 
 from admin import anonymity
-from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, Mode, Refused, Step, protect
+from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, Mode, Step, protect
 from surveys.conversation import answers_from_rows
 from surveys.model import DECLINED, Question, QuestionType, Survey
 from surveys.store.database import DbSession
@@ -138,8 +138,9 @@ async def snapshot(db: DbSession) -> None:
 
 
 async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coarsen, wave: str | None = None) -> Plan:
-    """Read only the quasi-identifiers and the sensitive answers, apply anonymity.protect; raises
-    anonymity.Refused if the export may not happen (also for a wave asked for that has fewer than k responses)."""
+    """Read only the quasi-identifiers and the sensitive answers of every response of the survey's version, apply
+    anonymity.protect (for one wave: to all of them, releasing that wave's part); raises anonymity.Refused if the
+    export may not happen (also for a wave asked for that has fewer than k responses)."""
     variables = quasi_identifiers(survey)
     identifying = {_key_for(q): q.name for q in about_the_person(survey)}
     sensitive = {_key_for(q): q.name for q in survey.answerable() if q.sensitive}
@@ -147,21 +148,19 @@ async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coars
     people: dict[str, dict[str, Any]] = {}
     statement = select(Response.id, Response.language, Response.channel, Response.wave, Response.submitted_on)
     for response_id, language, channel, response_wave, submitted_on in await db.execute(
-        _scope(statement, survey, wave)
+        _scope(statement, survey, None)
     ):
         people[response_id] = {
             "response_id": response_id, anonymity.LANGUAGE: language, anonymity.CHANNEL: channel,
             anonymity.WAVE: response_wave, anonymity.MONTH: month(submitted_on),
         }
-    if wave and 0 < len(people) < k:
-        raise Refused(total=len(people), k=k, violating=len(people), variables=variables, mode=mode, wave=wave)
     rows: dict[str, list[Any]] = defaultdict(list)
     if questions:
         statement = _scope(
             select(Answer.response_id, Answer.question, Answer.choice, Answer.number, Answer.text, Answer.declined)
             .join(Response, Answer.response_id == Response.id)
             .where(Answer.question.in_(set(questions.values()))),
-            survey, wave,
+            survey, None,
         )
         for row in await db.execute(statement):
             rows[row.response_id].append(row)
@@ -173,16 +172,18 @@ async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coars
             **{key: _flat(answers.get(name)) for key, name in identifying.items()},
             **{key: answers.get(name) for key, name in sensitive.items()},
         })
-    protected = protect(records, variables, k, mode, sensitive=tuple(sensitive))
+    protected = protect(records, variables, k, mode, sensitive=tuple(sensitive), wave=wave)
     changes: dict[str, dict[str, Any]] = {}
-    for before, after in zip(records, protected.records, strict=True):
+    kept = []
+    for i in sorted(protected.released):
+        before, after = records[i], protected.records[i]
+        kept.append(before["response_id"])
         changed = {
             v: after[v] for v in (*variables, *sensitive) if _flat(after.get(v)) != _flat(before.get(v))
         }
         if changed:
             changes[before["response_id"]] = changed
-    kept = frozenset(r["response_id"] for i, r in enumerate(records) if i not in protected.withheld)
-    return Plan(survey, wave, k, variables, kept, changes, protected.steps, questions)
+    return Plan(survey, wave, k, variables, frozenset(kept), changes, protected.steps, questions)
 
 
 def _coarsen(plan: Plan, record: dict[str, Any], changes: dict[str, Any]) -> None:
