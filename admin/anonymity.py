@@ -227,7 +227,8 @@ def _value(record: Mapping[str, Any], name: str) -> Any:
 
 
 def _key(record: Mapping[str, Any], variables: Sequence[str]) -> tuple[Any, ...]:
-    return tuple(_value(record, v) for v in variables)
+    get = record.get  # called for every record after every step: kept lean
+    return tuple([BLANK if (value := get(v)) is None else value for v in variables])
 
 
 def violating(records: Sequence[Mapping[str, Any]], variables: Sequence[str], k: int) -> list[int]:
@@ -324,20 +325,28 @@ def _hide_small_waves(out: list[dict[str, Any]], variables: Sequence[str], k: in
 def _coarsen(out: list[dict[str, Any]], variables: Sequence[str], k: int) -> list[int]:
     """Steps a to j; the positions of the records still in groups below k."""
     further = [v for v in variables if v not in QUASI_IDENTIFIERS]
-    small = violating(out, variables, k)
+    keys = [_key(r, variables) for r in out]  # kept up to date record by record: a step changes few
+
+    def still_small() -> list[int]:
+        counts = Counter(keys)
+        return [i for i, key in enumerate(keys) if counts[key] < k]
+
+    small = still_small()
     for name, action in COARSENING:
         for variable in further if name == FURTHER else [name]:
             if not small or variable not in variables:
                 continue
             if action is Action.merged:
-                for record in out:
-                    band = _value(record, variable)
-                    if band in AGE_MERGES:
-                        record[variable] = AGE_MERGES[band]
+                changed = [i for i, r in enumerate(out) if _value(r, variable) in AGE_MERGES]
+                for i in changed:
+                    out[i][variable] = AGE_MERGES[_value(out[i], variable)]
             else:
-                for i in small:
+                changed = small
+                for i in changed:
                     out[i][variable] = OTHER if action is Action.other else BLANK
-            small = violating(out, variables, k)
+            for i in changed:
+                keys[i] = _key(out[i], variables)
+            small = still_small()
     return small
 
 
@@ -351,6 +360,7 @@ def _give_back(
 ) -> None:
     """Undo coarsening where it was not needed, keeping every class of released records at k or more."""
     classes = _classes(out, released, variables)
+    before_coarsening = {i: _key(original[i], variables) for i in released}
     position = {v: n for n, v in enumerate(variables)}
     last_first = [v for v in reversed(variables) if v not in QUASI_IDENTIFIERS]
     order = [v for v in (WAVE, AGE_BAND, LANGUAGE, AREA, GENDER, YEARS_HERE) if v in position]
@@ -366,9 +376,12 @@ def _give_back(
                     continue
                 before: dict[Any, list[int]] = defaultdict(list)
                 for i in members:
-                    value = _value(original[i], variable)
-                    if value != key[at] and not (variable == WAVE and value in small_waves):
+                    value = before_coarsening[i][at]
+                    if value != key[at]:
                         before[value].append(i)
+                if variable == WAVE:
+                    for wave in small_waves:
+                        before.pop(wave, None)
                 for value, group in sorted(before.items(), key=lambda item: (-len(item[1]), str(item[0]))):
                     target = (*key[:at], value, *key[at + 1:])
                     rest = len(members) - len(group)

@@ -83,11 +83,13 @@ def export(
     """One record per completed response of the survey's current version: answers keyed by question and choice
     names, response id, survey id and version, wave, language, channel and the month of submission.
 
-    Nothing is written unless every combination of the quasi-identifiers (language, channel, wave, month and the
-    questions about the person: area, age band, gender, years here, any other of the survey's core field) occurs
-    at least k times (k = privacy.min_cell in heard.toml, default 5), no wave with fewer than k responses is named,
-    and sensitive answers show only in groups of at least 10 with differing answers; see --k-anonymity. A wave
-    with fewer than k responses is never exported on its own. Exits with 1 when the export is refused.
+    Nothing is written unless every combination of the quasi-identifiers occurs
+    at least k times (k = privacy.min_cell in heard.toml, default 5): language,
+    channel, wave, month, and the questions about the person (area, age band,
+    gender, years here, any other of the survey's core field). A wave with fewer
+    than k responses is never named. Sensitive answers show only in groups of
+    at least 10 whose answers differ. See --k-anonymity. Exits with 1 when the
+    export is refused.
 
     Example: heard-admin results export --format xlsx -o responses.xlsx
     """
