@@ -74,7 +74,7 @@ def export(
         Mode.coarsen, "--k-anonymity",
         help="coarsen: blank, merge or set to \"other\" the month, channel, questions about the person, "
         "gender, age band, area, language and wave in small groups, in this order, until every combination of "
-        "them occurs at least k times, then withhold the rest (else refuse); sensitive answers are blanked in "
+        "them occurs at least k times, then withhold the few still below k; sensitive answers are blanked in "
         "groups below 10 or whose answers are all alike. refuse: refuse instead of changing anything.",
     ),
     output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output; "
