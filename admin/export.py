@@ -1,8 +1,11 @@
 """Microdata export: one record per completed response, answers keyed by question and choice names.
 
-Nothing leaves before k-anonymity holds (admin/anonymity.py). An export reads the database twice inside one
-transaction: first only the quasi-identifiers of every response (to decide what to coarsen, or to refuse), then
-the full responses, streamed in batches and written out one by one. Formats:
+Nothing leaves before admin/anonymity.py's rules hold: k-anonymity over every quasi-identifier the export carries
+(language, channel, wave, month, and the questions about the person), no wave below k on its own, and sensitive
+answers only in groups of at least 10 whose answers differ. An export reads the database twice inside one
+transaction: first only the quasi-identifiers and sensitive answers of every response (to decide what to
+coarsen, blank or withhold, or to refuse), then the full responses, streamed in batches and written out one by
+one. Formats:
 
 - json: a list of records, answers nested under "answers" (multi-choice answers as lists);
 - csv: one column per question, multi-choice answers as space-separated choice names;
@@ -32,7 +35,8 @@ from typing import IO, Any
 
 from sqlalchemy import extract, select
 
-from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, QUASI_IDENTIFIERS, Mode, Step, protect
+from admin import anonymity
+from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, Mode, Step, protect
 from surveys.conversation import answers_from_rows
 from surveys.model import DECLINED, Question, QuestionType, Survey
 from surveys.store.database import DbSession
@@ -53,13 +57,32 @@ class ExportFormat(StrEnum):
 
 # ------------------------------------------------------------------------------------- what may leave
 
+ABOUT_THE_PERSON = "core"
+"""The thematic field of the questions about the person ("About the respondents" in the report)."""
+NAMED = (anonymity.AREA, anonymity.AGE_BAND, anonymity.GENDER, anonymity.YEARS_HERE)
+RESPONSE_FIELDS = (anonymity.LANGUAGE, anonymity.CHANNEL, anonymity.WAVE, anonymity.MONTH)
+"""Quasi-identifiers every export carries as columns of its own (the distributor is never exported)."""
+
+
+def about_the_person(survey: Survey) -> list[Question]:
+    """The questions that are quasi-identifiers: every question of the `core` field (in the bundled survey: area,
+    years here, age band, gender), and area, age_band, gender and years_here wherever they are, unless sensitive.
+    An imported XLSForm's questions are `core` unless their `heard_field` says otherwise, so a form nobody
+    sorted is protected as a whole rather than not at all."""
+    return [
+        q for q in survey.answerable()
+        if not q.sensitive and (q.field == ABOUT_THE_PERSON or q.name in NAMED)
+    ]
+
+
+def _key_for(question: Question) -> str:
+    """The name of a question in the records anonymity.protect sees: its own, unless a response field has it."""
+    return f"{question.name} (answer)" if question.name in RESPONSE_FIELDS else question.name
+
 
 def quasi_identifiers(survey: Survey) -> tuple[str, ...]:
-    """area, age_band, gender (the questions of these names the survey has) and the response's language."""
-    return tuple(
-        name for name in QUASI_IDENTIFIERS
-        if name == "language" or (survey.has_question(name) and survey.question(name).type is not QuestionType.NOTE)
-    )
+    """The response fields and the questions about the person, as anonymity.protect names them."""
+    return anonymity.ordered([*RESPONSE_FIELDS, *(_key_for(q) for q in about_the_person(survey))])
 
 
 def _scope(statement, survey: Survey, wave: str | None):  # type: ignore[no-untyped-def]
@@ -76,17 +99,19 @@ def _flat(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Plan:
-    """What an export will contain: which responses, and the coarsened quasi-identifiers of some of them."""
+    """What an export will contain: which responses, and what protection changed in some of them."""
 
     survey: Survey
     wave: str | None
-    k: int
-    variables: tuple[str, ...]
-    ids: frozenset[str] | None
+    k: int = 0
+    variables: tuple[str, ...] = ()
+    ids: frozenset[str] | None = None
     """The responses that may leave; None: every response, unprotected (for reading them back in process)."""
-    changes: dict[str, dict[str, Any]]
-    """Response id -> the quasi-identifiers coarsening changed, with their new values ("" = blanked)."""
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Response id -> the variables protection changed, with their new values ("" = blanked)."""
     steps: tuple[Step, ...] = ()
+    questions: dict[str, str] = field(default_factory=dict)
+    """Name in `variables` and `changes` -> question name, for those that are answers (not response fields)."""
 
     @property
     def total(self) -> int:
@@ -96,10 +121,10 @@ class Plan:
     def describe(self) -> str:
         return "; ".join(step.describe() for step in self.steps)
 
-    def introduced(self, question: str) -> list[str]:
+    def introduced(self, key: str) -> list[str]:
         """Values coarsening put into a question that are not among its choices (e.g. under_30, other)."""
-        known = {c.name for c in self.survey.question(question).choices} | {BLANK, DECLINED}
-        found = {change[question] for change in self.changes.values() if question in change} - known
+        known = {c.name for c in self.survey.question(self.questions[key]).choices} | {BLANK, DECLINED}
+        found = {change[key] for change in self.changes.values() if key in change} - known
         order = [*MERGED_AGE_BANDS, OTHER]
         return sorted(found, key=lambda v: (order.index(v) if v in order else len(order), str(v)))
 
@@ -113,46 +138,65 @@ async def snapshot(db: DbSession) -> None:
 
 
 async def plan(db: DbSession, survey: Survey, *, k: int, mode: Mode = Mode.coarsen, wave: str | None = None) -> Plan:
-    """Read only the quasi-identifiers, apply k-anonymity; raises anonymity.Refused if the export may not happen."""
+    """Read only the quasi-identifiers and the sensitive answers of every response of the survey's version, apply
+    anonymity.protect (for one wave: to all of them, releasing that wave's part); raises anonymity.Refused if the
+    export may not happen (also for a wave asked for that has fewer than k responses)."""
     variables = quasi_identifiers(survey)
-    questions = [v for v in variables if v != "language"]
+    identifying = {_key_for(q): q.name for q in about_the_person(survey)}
+    sensitive = {_key_for(q): q.name for q in survey.answerable() if q.sensitive}
+    questions = {**identifying, **sensitive}
     people: dict[str, dict[str, Any]] = {}
-    for response_id, language in await db.execute(_scope(select(Response.id, Response.language), survey, wave)):
-        people[response_id] = {"response_id": response_id, "language": language}
+    statement = select(Response.id, Response.language, Response.channel, Response.wave, Response.submitted_on)
+    for response_id, language, channel, response_wave, submitted_on in await db.execute(
+        _scope(statement, survey, None)
+    ):
+        people[response_id] = {
+            "response_id": response_id, anonymity.LANGUAGE: language, anonymity.CHANNEL: channel,
+            anonymity.WAVE: response_wave, anonymity.MONTH: month(submitted_on),
+        }
     rows: dict[str, list[Any]] = defaultdict(list)
     if questions:
         statement = _scope(
             select(Answer.response_id, Answer.question, Answer.choice, Answer.number, Answer.text, Answer.declined)
             .join(Response, Answer.response_id == Response.id)
-            .where(Answer.question.in_(questions)),
-            survey, wave,
+            .where(Answer.question.in_(set(questions.values()))),
+            survey, None,
         )
         for row in await db.execute(statement):
             rows[row.response_id].append(row)
     records = []
     for response_id, record in people.items():
         answers = answers_from_rows(survey, rows.get(response_id, []))
-        records.append({**record, **{q: _flat(answers.get(q)) for q in questions}})
-    protected = protect(records, variables, k, mode)
+        records.append({
+            **record,
+            **{key: _flat(answers.get(name)) for key, name in identifying.items()},
+            **{key: answers.get(name) for key, name in sensitive.items()},
+        })
+    protected = protect(records, variables, k, mode, sensitive=tuple(sensitive), wave=wave)
     changes: dict[str, dict[str, Any]] = {}
-    for before, after in zip(records, protected.records, strict=True):
-        changed = {v: after[v] for v in variables if _flat(after.get(v)) != _flat(before.get(v))}
+    kept = []
+    for i in sorted(protected.released):
+        before, after = records[i], protected.records[i]
+        kept.append(before["response_id"])
+        changed = {
+            v: after[v] for v in (*variables, *sensitive) if _flat(after.get(v)) != _flat(before.get(v))
+        }
         if changed:
             changes[before["response_id"]] = changed
-    kept = frozenset(r["response_id"] for i, r in enumerate(records) if i not in protected.withheld)
-    return Plan(survey, wave, k, variables, kept, changes, protected.steps)
+    return Plan(survey, wave, k, variables, frozenset(kept), changes, protected.steps, questions)
 
 
-def _coarsen(survey: Survey, record: dict[str, Any], changes: dict[str, Any]) -> None:
-    for variable, value in changes.items():
-        if variable == "language":
-            record["language"] = value
+def _coarsen(plan: Plan, record: dict[str, Any], changes: dict[str, Any]) -> None:
+    for key, value in changes.items():
+        name = plan.questions.get(key)
+        if name is None:  # a response field: blanked is null
+            record[key] = None if value == BLANK else value
         elif value == BLANK:
-            record["answers"].pop(variable, None)
-        elif survey.question(variable).type is QuestionType.MULTI:
-            record["answers"][variable] = [value]
+            record["answers"].pop(name, None)
+        elif plan.survey.question(name).type is QuestionType.MULTI:
+            record["answers"][name] = value.split(" ")
         else:
-            record["answers"][variable] = value
+            record["answers"][name] = value
 
 
 class ChangedMeanwhile(Exception):
@@ -166,7 +210,7 @@ async def records(db: DbSession, source: Plan | Survey, wave: str | None = None)
 
     Given a Survey instead of a Plan: every completed response of its current version, NOT protected, for
     reading responses back in process (tests, checks); whatever leaves Heard goes through `plan` first."""
-    plan = source if isinstance(source, Plan) else Plan(source, wave, 0, (), None, {})
+    plan = source if isinstance(source, Plan) else Plan(source, wave)
     survey = plan.survey
     statement = (
         _scope(
@@ -195,7 +239,7 @@ async def records(db: DbSession, source: Plan | Survey, wave: str | None = None)
         seen += 1
         yield _record(plan, group)
     if plan.ids is not None and seen != plan.total:
-        raise ChangedMeanwhile(f"{plan.total - seen} response(s) were deleted during the export; run it again")
+        raise ChangedMeanwhile("responses were deleted during the export; run it again")
 
 
 def _record(plan: Plan, rows: list[Any]) -> dict[str, Any]:
@@ -212,7 +256,7 @@ def _record(plan: Plan, rows: list[Any]) -> dict[str, Any]:
         "answers": {name: list(v) if isinstance(v, tuple) else v for name, v in answers.items()},
     }
     if first.id in plan.changes:
-        _coarsen(plan.survey, record, plan.changes[first.id])
+        _coarsen(plan, record, plan.changes[first.id])
     return record
 
 
@@ -236,10 +280,8 @@ class Labels:
     def of(cls, plan: Plan, declined: str = "Prefer not to say") -> Labels:
         survey = plan.survey
         extra: dict[str, list[tuple[str, str]]] = {}
-        for name in plan.variables:
-            if name == "language":
-                continue
-            values = plan.introduced(name)
+        for key, name in plan.questions.items():
+            values = plan.introduced(key) if key in plan.variables else []
             if values:
                 extra[name] = [(value, _introduced_label(survey.question(name), value)) for value in values]
         return cls(declined, extra)

@@ -72,9 +72,10 @@ def export(
     wave: str = typer.Option(None, "--wave", help="Only responses of this wave, e.g. 2027-spring."),
     k_anonymity: Mode = typer.Option(
         Mode.coarsen, "--k-anonymity",
-        help="coarsen: blank gender, merge age bands, then set area and language to \"other\" in small groups "
-        "until every area × age × gender × language group has at least k records (else refuse); refuse: refuse "
-        "at the first group below k.",
+        help="coarsen: blank, merge or set to \"other\" the month, channel, questions about the person, "
+        "gender, age band, area, language and wave in small groups, in this order, until every combination of "
+        "them occurs at least k times, then withhold the few still below k; sensitive answers are blanked in "
+        "groups below 10 or whose answers are all alike. refuse: refuse instead of changing anything.",
     ),
     output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output; "
                                 "xlsx and sav need a file)."),
@@ -82,8 +83,13 @@ def export(
     """One record per completed response of the survey's current version: answers keyed by question and choice
     names, response id, survey id and version, wave, language, channel and the month of submission.
 
-    Nothing is written unless every combination of area, age band, gender and language occurs at least k times
-    (k = privacy.min_cell in heard.toml, default 5); see --k-anonymity. Exits with 1 when the export is refused.
+    Nothing is written unless every combination of the quasi-identifiers occurs
+    at least k times (k = privacy.min_cell in heard.toml, default 5): language,
+    channel, wave, month, and the questions about the person (area, age band,
+    gender, years here, any other of the survey's core field). A wave with fewer
+    than k responses is never named. Sensitive answers show only in groups of
+    at least 10 whose answers differ. See --k-anonymity. Exits with 1 when the
+    export is refused.
 
     Example: heard-admin results export --format xlsx -o responses.xlsx
     """
@@ -108,7 +114,7 @@ def export(
                     _say(refused.explain())
                 raise typer.Exit(1) from refused
             if plan.steps:
-                _say(f"Coarsened for k-anonymity (k = {plan.k}): {plan.describe()}.")
+                _say(f"Protected for anonymity (k = {plan.k}): {plan.describe()}.")
             declined = opened.catalogs.translations("bot", survey.language, "en").gettext("Prefer not to say")
             labels = exporting.Labels.of(plan, declined)
             show = output is not None and sys.stderr.isatty() and plan.total >= PROGRESS_FROM

@@ -1,5 +1,5 @@
-"""Microdata exports: k-anonymity (a pure function, property-tested) and the real `heard-admin results export` in
-every format, on data entered through the console channel and straight into the store."""
+"""Microdata exports: the real `heard-admin results export` in every format, on data entered through the console
+channel and straight into the store. What protection does against an attacker: test_export_anonymity.py."""
 
 from __future__ import annotations
 
@@ -16,11 +16,8 @@ from pathlib import Path
 import openpyxl
 import pyreadstat
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from rich.console import Console
 
-from admin.anonymity import AGE_MERGES, OTHER, QUASI_IDENTIFIERS, Mode, Refused, protect, violating
 from admin.export import Labels, SpssNames, write_json, write_sav
 from admin.export_commands import format_for, progress_bar
 from surveys.config import load_settings
@@ -31,146 +28,6 @@ from surveys.store.schema import Response
 from surveys.wiring import open_core
 from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, run
 from tests.conftest import write_config
-
-QI = list(QUASI_IDENTIFIERS)
-
-
-def person(area="nord", age="from_18_to_29", gender="woman", language="de", **other):
-    return {"area": area, "age_band": age, "gender": gender, "language": language, **other}
-
-
-def combinations(records) -> Counter:
-    return Counter(tuple(r.get(v) or "" for v in QI) for r in records)
-
-
-# ----------------------------------------------------------------------------- k-anonymity, unit tests
-
-
-def test_nothing_changes_when_every_group_has_k():
-    records = [person(id=i) for i in range(5)] + [person(area="sued", id=i) for i in range(5)]
-    protected = protect(records, QI, 5)
-    assert protected.records == records and protected.steps == () and protected.describe() == ""
-
-
-def test_gender_is_blanked_first_and_only_where_groups_are_small():
-    records = [person() for _ in range(3)] + [person(gender="man") for _ in range(2)] + [person(gender="diverse")]
-    protected = protect(records, QI, 3)
-    assert [r["gender"] for r in protected.records] == ["woman"] * 3 + ["", "", ""]
-    assert protected.describe() == "gender blanked in 3 records"
-    assert records[3]["gender"] == "man", "the input is not changed"
-
-
-def test_age_bands_are_merged_when_blanking_gender_is_not_enough():
-    records = [person(age="under_18", gender="man"), person(age="from_18_to_29", gender="diverse"),
-               person(age="under_18"), *(person(age="over_64") for _ in range(3))]
-    protected = protect(records, QI, 3)
-    assert [r["age_band"] for r in protected.records] == ["under_30"] * 3 + ["over_64"] * 3
-    assert [r["gender"] for r in protected.records] == ["", "", "", "woman", "woman", "woman"]
-    assert protected.describe() == ("gender blanked in 3 records; age bands merged into under_30, from_30_to_64, "
-                                    "over_64 (3 records changed)")
-
-
-def test_area_then_language_become_other():
-    records = [*(person() for _ in range(3)), person(area="west"), person(area="ost"), person(area="sued")]
-    protected = protect(records, QI, 3)
-    assert [r["area"] for r in protected.records] == ["nord"] * 3 + [OTHER] * 3
-    assert "area replaced by \"other\" in 3 records" in protected.describe()
-
-    records = [*(person() for _ in range(3)), person(language="ti"), person(language="so"), person(language="ps")]
-    protected = protect(records, QI, 3)
-    assert [r["language"] for r in protected.records] == ["de"] * 3 + [OTHER] * 3
-    assert protected.describe().endswith('language replaced by "other" in 3 records')
-
-
-def test_missing_answers_count_as_blank_and_absent_questions_are_skipped():
-    records = [{"language": "de", "age_band": "under_18"}, {"language": "de", "age_band": "under_18"},
-               {"language": "de", "age_band": "from_18_to_29"}, {"language": "de", "age_band": None},
-               {"language": "de", "age_band": ""}, {"language": "de"}]
-    protected = protect(records, ["age_band", "language"], 3)
-    assert [r.get("age_band") for r in protected.records] == ["under_30"] * 3 + [None, "", None]
-    assert protected.describe() == "age bands merged into under_30, from_30_to_64, over_64 (3 records changed)"
-
-
-def test_refuse_mode_refuses_at_the_first_small_group_and_says_why():
-    records = [person() for _ in range(5)] + [person(gender="man")]
-    with pytest.raises(Refused) as refused:
-        protect(records, QI, 5, Mode.refuse)
-    assert refused.value.violating == 1 and refused.value.total == 6
-    message = refused.value.explain()
-    assert "1 of 6 records would be in groups of fewer than k = 5" in message
-    assert "area × age_band × gender × language" in message
-    assert "--k-anonymity coarsen" in message and "Nothing was written" in message
-
-
-def test_fewer_than_k_records_are_refused_in_either_mode():
-    for mode in Mode:
-        with pytest.raises(Refused) as refused:
-            protect([person() for _ in range(4)], QI, 5, mode)
-        assert refused.value.too_few
-        assert "4 records in total, fewer than k = 5" in refused.value.explain()
-
-
-def test_records_that_coarsening_cannot_protect_are_withheld_or_the_export_refused():
-    records = [person() for _ in range(5)] + [person(area="sued", age="over_64", gender="man", language="ar")]
-    protected = protect(records, QI, 5)
-    assert protected.withheld == frozenset({5}), "the one unique record does not leave"
-    assert protected.describe().startswith("gender blanked in 1 record; age bands merged")
-    assert protected.describe().endswith("1 record withheld (still in groups below k)")
-    kept = [r for i, r in enumerate(protected.records) if i not in protected.withheld]
-    assert not violating(kept, QI, 5)
-
-
-values = {
-    "area": st.sampled_from(["nord", "sued", "west", "elsewhere", DECLINED, None]),
-    "age_band": st.sampled_from([*AGE_MERGES, "over_64", DECLINED, None, "unusual_band"]),
-    "gender": st.sampled_from(["woman", "man", "diverse", DECLINED, None]),
-    "language": st.sampled_from(["de", "ar", "uk", "ti"]),
-}
-records_strategy = st.lists(
-    st.fixed_dictionaries({**values, "id": st.integers()}), max_size=60
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(records_strategy, st.integers(2, 6), st.sets(st.sampled_from(["area", "age_band", "gender"])))
-def test_after_coarsening_every_combination_has_k_or_the_export_is_refused(records, k, absent):
-    variables = [v for v in QI if v not in absent]
-    snapshot = [dict(r) for r in records]
-    try:
-        protected = protect(records, variables, k)
-    except Refused as refused:
-        assert refused.total == len(records) and min(1, len(records)) <= refused.violating <= len(records)
-        assert refused.too_few == (len(records) < k)
-        return
-    finally:
-        assert records == snapshot, "pure: the input is not changed"
-    out = [r for i, r in enumerate(protected.records) if i not in protected.withheld]
-    assert len(protected.records) == len(records) and len(out) >= k
-    assert not violating(out, variables, k)
-    assert all(n >= k for n in combinations([{v: r.get(v) for v in variables} for r in out]).values())
-    for before, after in zip(records, protected.records, strict=True):
-        assert before["id"] == after["id"], "order and other fields are kept"
-        for name in QI:
-            if after.get(name) == before.get(name):
-                continue
-            assert name in variables, "only quasi-identifiers in use change"
-            allowed = {"gender": {""}, "age_band": {AGE_MERGES.get(before[name]), ""}, "area": {OTHER},
-                       "language": {OTHER}}[name]
-            assert after[name] in allowed, (name, before[name], after[name])
-    assert sum(s.records for s in protected.steps if s.action == "withheld") == len(protected.withheld)
-
-
-@settings(max_examples=200, deadline=None)
-@given(records_strategy, st.integers(2, 6))
-def test_refuse_mode_exports_unchanged_or_refuses(records, k):
-    small = violating(records, QI, k)
-    try:
-        protected = protect(records, QI, k, Mode.refuse)
-    except Refused as refused:
-        assert len(records) < k or refused.violating == len(small) > 0
-        return
-    assert not small and protected.records == records and not protected.steps
-
 
 # ------------------------------------------------------------------------------- formats, unit tests
 
@@ -345,8 +202,13 @@ def dataset(tmp_path_factory) -> dict[str, str]:
     return {**env, "HEARD_CONFIG": str(config)}
 
 
-COARSENED = ("Coarsened for k-anonymity (k = 5): gender blanked in 5 records; age bands merged into under_30, "
-             "from_30_to_64, over_64 (15 records changed).")
+COARSENED = (
+    "Protected for anonymity (k = 5): gender blanked in 5 records; age bands merged into under_30, from_30_to_64, "
+    "over_64 in 5 records; answers to the sensitive question health_barriers blanked in fewer than 10 records "
+    "(groups of fewer than 10 people, or answers all alike)."
+)
+"""Only the small groups' gender and age are coarsened; the 5 console interviews all answered "long waiting
+times" to the sensitive health question, so a group of 5 does not show it."""
 
 
 def test_csv_to_standard_output_and_json_to_a_file(dataset, tmp_path):
@@ -358,10 +220,11 @@ def test_csv_to_standard_output_and_json_to_a_file(dataset, tmp_path):
     assert list(rows[0])[:8] == ["response_id", "survey_id", "survey_version", "wave", "language", "channel",
                                  "submitted_month", "area"]
     assert Counter((r["area"], r["age_band"], r["gender"], r["language"]) for r in rows) == {
-        ("nordstadt", "under_30", "woman", "de"): 5,
+        ("nordstadt", "from_18_to_29", "woman", "de"): 5,
         ("nordstadt", "under_30", "", "de"): 5,
-        ("altstadt", "from_30_to_64", "man", "ar"): 5,
+        ("altstadt", "from_30_to_49", "man", "ar"): 5,
     }
+    assert {r["health_barriers"] for r in rows} == {""}
     console = [r for r in rows if r["channel"] == "assisted"]
     assert len(console) == 5 and {r["course_barriers"] for r in console} == {"times childcare"}
     assert {r["submitted_month"] for r in console} == {dt.date.today().strftime("%Y-%m")}
@@ -376,7 +239,8 @@ def test_csv_to_standard_output_and_json_to_a_file(dataset, tmp_path):
     interviewed = next(r for r in records if r["channel"] == "assisted")
     assert "submitted_on" not in interviewed and interviewed["survey_version"] == 1
     assert interviewed["answers"]["course_barriers"] == ["times", "childcare"]
-    assert interviewed["answers"]["age_band"] == "under_30"
+    assert interviewed["answers"]["age_band"] == "from_18_to_29"
+    assert "health_barriers" not in interviewed["answers"], "all alike in a group of 5: blanked"
     assert interviewed["answers"]["town_should_change"] == "Mehr Sprachcafés, Kontakt: [phone]"
     blanked = [r for r in records if r["answers"]["area"] == "nordstadt" and r["channel"] == "telegram"]
     assert len(blanked) == 5 and all("gender" not in r["answers"] for r in blanked), "blanked like not asked"
@@ -391,14 +255,17 @@ def test_wave_filter_and_refuse_mode(dataset, tmp_path):
     records = json.loads(exported.stdout)
     assert len(records) == 5 and {r["wave"] for r in records} == {"2027-spring"}
     assert {r["answers"]["age_band"] for r in records} == {"from_30_to_49"}, "nothing coarsened"
-    assert "Coarsened" not in exported.stderr
+    assert exported.stderr == "", "nothing changed, nothing to say"
 
     target = tmp_path / "refused.csv"
     target.write_text("earlier export", encoding="utf-8")
     refused = run("heard-admin", "results", "export", "--k-anonymity", "refuse", "-o", str(target), env=dataset)
     assert refused.returncode == 1
-    assert ("Export refused: 5 of 15 records would be in groups of fewer than k = 5 people with the same "
-            "area × age_band × gender × language. Nothing was written.") in refused.stderr
+    assert refused.stderr.splitlines() == [
+        "Export refused: 5 of 15 records would be in groups of fewer than k = 5 people with the same area × age_band "
+        "× gender × language × years_here × channel × wave × submitted_month; nothing was written. Run it again "
+        "with `--k-anonymity coarsen` to coarsen these variables where needed, or use `heard-admin results "
+        "summary` for protected counts."]
     assert "--k-anonymity coarsen" in refused.stderr
     assert target.read_text(encoding="utf-8") == "earlier export", "an existing file is left alone"
     assert not list(tmp_path.glob(".*partial"))
@@ -406,6 +273,18 @@ def test_wave_filter_and_refuse_mode(dataset, tmp_path):
     none = run("heard-admin", "results", "export", "--wave", "2031-winter", env=dataset)
     assert none.returncode == 1 and "No completed responses of needs v1 in wave '2031-winter'" in none.stderr
     assert none.stdout == ""
+
+
+def test_an_export_of_one_wave_is_exactly_its_part_of_the_export_of_all_waves(dataset):
+    """Both carry response ids, so an officer (or whoever finds both files) can put them side by side: the wave's
+    records must not be coarsened differently in the two, or together they would say more than either."""
+    whole = run("heard-admin", "results", "export", "--format", "json", env=dataset)
+    part = run("heard-admin", "results", "export", "--format", "json", "--wave", "2027-spring", env=dataset)
+    assert whole.returncode == 0 and part.returncode == 0, whole.stderr + part.stderr
+    spring = sorted((r for r in json.loads(whole.stdout) if r["wave"] == "2027-spring"),
+                    key=lambda r: r["response_id"])
+    assert len(spring) == 5 and sorted(json.loads(part.stdout), key=lambda r: r["response_id"]) == spring
+    assert {r["answers"]["age_band"] for r in spring} == {"from_30_to_49"}
 
 
 def test_xlsx_has_data_with_indicator_columns_and_a_labels_sheet(dataset, tmp_path):
@@ -460,7 +339,7 @@ def test_sav_has_codes_variable_labels_and_value_labels(dataset, tmp_path):
                                                   -1: "Möchte ich nicht sagen"}
     assert meta.variable_value_labels["age_band"] == {
         1: "Unter 18", 2: "18 bis 29", 3: "30 bis 49", 4: "50 bis 64", 5: "65 oder älter",
-        6: "Unter 18 / 18 bis 29", 7: "30 bis 49 / 50 bis 64", -1: "Möchte ich nicht sagen"}
+        6: "Unter 18 / 18 bis 29", -1: "Möchte ich nicht sagen"}
     assert meta.variable_value_labels["understood_by_town"] == {
         1: "gar nicht", 5: "sehr gut", -1: "Möchte ich nicht sagen", -2: "Noch nie Kontakt gehabt"}
     assert meta.missing_ranges["understood_by_town"] == [{"lo": -2, "hi": -1}]
@@ -471,12 +350,12 @@ def test_sav_has_codes_variable_labels_and_value_labels(dataset, tmp_path):
 
     rows = frame.to_dict("records")
     interviewed = [r for r in rows if r["channel"] == "assisted"]
-    assert {(r["area"], r["age_band"], r["gender"]) for r in interviewed} == {(2, 6, 1)}
+    assert {(r["area"], r["age_band"], r["gender"]) for r in interviewed} == {(2, 2, 1)}
     assert {(r["course_barriers"], r["course_barriers_times"], r["course_barriers_cost"])
             for r in interviewed} == {("times childcare", 1, 0)}
     assert {r["understood_by_town"] for r in interviewed} == {3}
     spring = [r for r in rows if r["wave"] == "2027-spring"]
-    assert {(r["area"], r["age_band"], r["language"]) for r in spring} == {(1, 7, "ar")}
+    assert {(r["area"], r["age_band"], r["language"]) for r in spring} == {(1, 3, "ar")}
     assert {r["understood_by_town"] for r in spring} == {-2} and {r["course_barriers_times"] for r in spring} == {-1}
     assert sorted(r["feel_at_home"] for r in spring) == [-1, 2, 2, 2, 2]
     blanked = [r for r in rows if r["channel"] == "telegram" and r["area"] == 2]
@@ -493,8 +372,10 @@ def test_a_single_console_interview_is_never_exported(config_path, cli_env, tmp_
     target = tmp_path / "one.json"
     refused = run("heard-admin", "results", "export", "--format", "json", "-o", str(target), env=cli_env)
     assert refused.returncode == 1
-    assert "Export refused: 1 record in total, fewer than k = 5" in refused.stderr
-    assert "heard-admin results summary" in refused.stderr
+    assert refused.stderr.splitlines() == [
+        "Export refused: fewer than k = 5 completed responses, and microdata this small could identify people; "
+        "nothing was written. Wait until at least 5 responses are in, or use `heard-admin results summary` for "
+        "protected counts."], "one line, and not how many there are"
     assert not target.exists() and refused.stdout == ""
 
 
