@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from surveys.config import Area
+from surveys.disclosure import KEY_MODULUS
 from surveys.engine import SessionState, final_answers
 from surveys.loader import load_survey
 from surveys.model import DECLINED, QuestionType, Survey
@@ -89,7 +90,8 @@ def generate(path: Path, count: int, seed: int = 7, waves: tuple[str, ...] = ("2
     for index in range(start, start + count):
         response_id = f"{index:032x}"
         batch_responses.append((response_id, survey.id, survey.version, f"bench-{index}", rng.choice(LANGUAGES),
-                                rng.choice(CHANNELS), today, None, waves[index % len(waves)]))
+                                rng.choice(CHANNELS), today, None, waves[index % len(waves)],
+                                rng.randrange(KEY_MODULUS)))
         batch_answers += rows_for(survey, response_id, random_answers(survey, rng))
         if len(batch_responses) >= 10_000:
             _flush(connection, batch_responses, batch_answers)
@@ -103,7 +105,7 @@ def _flush(connection: sqlite3.Connection, responses: list[tuple], answers: list
     with connection:
         connection.executemany(
             "INSERT INTO responses (id, survey_id, survey_version, respondent, language, channel, submitted_on, "
-            "distributor_id, wave) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", responses)
+            "distributor_id, wave, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", responses)
         connection.executemany(
             "INSERT INTO answers (response_id, question, choice, number, text, declined) VALUES (?, ?, ?, ?, ?, ?)",
             answers)
