@@ -152,7 +152,8 @@ _USERNAME_BEFORE_PLATFORM = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_USERNAME = frozenset({"nein", "yes", "gruppe", "group", "kanal", "channel", "app", "nicht", "not",
-                             "oder", "und", "and", "auch", "also", "nur", "only", "oft", "often"})
+                             "oder", "und", "and", "auch", "also", "nur", "only", "oft", "often", "bitte",
+                             "please", "danke", "thanks"})
 
 
 def handles(text: str) -> Iterator[Finding]:

@@ -27,9 +27,16 @@ def _words(text: str) -> frozenset[str]:
 class _Cue(NamedTuple):
     pattern: str
     capitalised_only: bool = False  # the cue is also an ordinary word: take what follows only if capitalised
-    not_after: frozenset[str] = frozenset()  # words before the cue that make it mean something else
+    only_after: frozenset[str] | None = None  # the cue names a person only after one of these words
 
 
+# "Mein Sohn heißt Ali", but "der Kurs heißt Integrationskurs" and "das heißt" (that is)
+_RELATIVES = _words(
+    "sohn tochter mann frau ehemann ehefrau kind baby bruder schwester mutter vater oma opa enkel enkelin freund "
+    "freundin nachbar nachbarin lehrer lehrerin betreuer betreuerin er sie "
+    "son daughter husband wife child baby brother sister mother father friend neighbour neighbor teacher he she "
+    "oğlumun kızımın eşimin annemin babamın kardeşimin arkadaşımın çocuğumun onun"
+)
 _APOSTROPHE = r"['’ʼ`]"
 _NAME_CUES = (
     # German, German (plain), English, French
@@ -45,11 +52,12 @@ _NAME_CUES = (
     _Cue(r"ad[ıi]m", capitalised_only=True),
     # Somali, Kurmanji, Tigrinya
     _Cue(r"magacaygu(?:\s+waa)?|magacayga(?:\s+waa)?|nav[êe]\s+min|ስመይ|ሽመይ"),
-    # someone else's name: "mein Sohn heißt Ali" (but "das heißt" is "that is"), "اسمه", "его зовут"
-    _Cue(r"hei(?:ß|ss)t|named|is\s+called|ad[ıi]|ismi|magaciisu|magaceedu|nav[êe]\s+w[îiêe]", capitalised_only=True,
-         not_after=frozenset({"das", "dies", "es", "was", "this", "that", "it", "what"})),
-    _Cue(r"зовут|звати|اسمه|اسمها|اسمو|اسمش|نامش|نوم\s+یې|ስሙ|ስማ"),
-    # titles and sign-offs: the name must be capitalised
+    # someone else's name
+    _Cue(r"hei(?:ß|ss)t|named|is\s+called|ad[ıi]|ismi", capitalised_only=True, only_after=_RELATIVES),
+    _Cue(r"magaciisu(?:\s+waa)?|magaceedu(?:\s+waa)?|nav[êe]\s+w[îiêe]|его\s+зовут|её\s+зовут|ее\s+зовут"
+         r"|його\s+звати|її\s+звати", capitalised_only=True),
+    _Cue(r"اسمه|اسمها|اسمو|اسمش|نامش|نوم\s+یې|ስሙ|ስማ"),
+    # sign-offs: the name must be capitalised
     _Cue(r"(?:viele\s+|liebe\s+|beste\s+)?gr(?:ü|ue)(?:ß|ss)e|gru(?:ß|ss)|lg|vg|mfg|(?:best\s+|kind\s+)?regards"
          r"|с\s+уважением|з\s+повагою|saygılarımla", capitalised_only=True),
 )
@@ -75,13 +83,15 @@ _AFTER_A_NAME = _words(
     "and i am from with live living have but not here is or it my secret "
     "et je suis de "
     # Arabic, Dari, Pashto
-    "و وانا وأنا انا أنا من في عمري عندي هو هي است هست هستم اس ده دی دے یم زه او له "
+    "و وانا وأنا انا أنا من في مع عمري عندي لدي أعيش اعيش أسكن اسكن هو هي "
+    "است هست هستم اس ده از در با دارم ساله "
+    "دی دے یم زه او له څخه کې لرم "
     # Russian, Ukrainian
-    "и я из мне мені живу лет років а і з та но але не "
+    "и я из мне мені живу лет років а і з та но але не на в к по за у до "
     # Turkish, Somali, Kurmanji
-    "ve ben ile yaşında yaşındayım ama waa waxaan iyo ka oo ahay e ye û ez ji im me "
+    "ve ben ile yaşında yaşındayım ama waa waxaan iyo ka oo ahay jir sano e ye û ez ji im me li "
     # Tigrinya
-    "እዩ እየ ኢየ ካብ ኣነ እንታይ"
+    "እዩ እየ ኢየ ካብ ኣብ ኣነ ኣሎኒ እንታይ"
 )
 _MOST_WORDS_IN_A_NAME = 3
 
@@ -92,7 +102,7 @@ def names(text: str) -> Iterator[Finding]:
     for match in _NAME_CUE.finditer(text):
         cue = _NAME_CUES[int(match.lastgroup.removeprefix("cue"))]
         before = text[: match.start()].split()
-        if before and before[-1].lower() in cue.not_after:
+        if cue.only_after is not None and not (before and before[-1].lower() in cue.only_after):
             continue
         span = _name_after(text, match.end(), capitalised_only=cue.capitalised_only)
         if span is not None:
@@ -159,16 +169,18 @@ def _street_address(suffixes: str, *, then: str = "") -> re.Pattern[str]:
 
 
 _STREET_ADDRESSES = (_street_address(_STREET_SUFFIXES), _street_address(_AMBIGUOUS_SUFFIXES, then=_NOT_A_COUNT))
+_ENDS_LIKE_A_STREET = re.compile(rf"(?:{_STREET_SUFFIXES})$", re.IGNORECASE)
 _SUFFIX_BEFORE_A_NUMBER = re.compile(rf"(?:{_STREET_SUFFIXES}|{_AMBIGUOUS_SUFFIXES})[ ]*\d", re.IGNORECASE)
 _ON_A_SQUARE = re.compile(  # "Am Markt 3a", "In der Aue 12", "Zur Mühle 1"
-    rf"(?<!\w)(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Zum|Zur|Hinter der|Unter den|Vor dem)"
-    rf"[ ]+(?P<place>[A-ZÄÖÜ][\wäöüß-]+(?:[ ][A-ZÄÖÜ][\wäöüß-]+)?)[ ]+{_HOUSE_NUMBER}"
+    rf"(?<!\w)(?i:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Zum|Zur|Hinter der|Unter den|Vor dem)"
+    rf"[ ]+(?P<place>[A-ZÄÖÜ][\wäöüß-]+(?:[ ][A-ZÄÖÜ][\wäöüß-]+)?)[ ]+(?=\d{{1,3}}(?!\d)){_HOUSE_NUMBER}"
     rf"{_NOT_A_COUNT}{_NOT_A_HOUSE_NUMBER}{_POSTCODE_AND_TOWN}"
 )
 _NOT_A_PLACE = _words(
     "Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Wochenende Januar Februar März April Mai Juni "
     "Juli August September Oktober November Dezember Jahr Monat Moment Anfang Ende Sommer Winter Herbst Frühling "
-    "Alter Kurs Durchschnitt Schnitt Haus Heim Moment Prinzip Grunde Gegenteil Vergleich Team Job"
+    "Alter Kurs Durchschnitt Schnitt Haus Heim Moment Prinzip Grunde Gegenteil Vergleich Team Job Klasse Stufe "
+    "Gruppe Etage Stock Zimmer Raum Wohnung Reihe Woche Nacht Stunde Minute Schule Kita Modul Lektion Level Niveau"
 )
 _WORD_FOR_STREET = re.compile(  # the word for street (and house number) in the shipped languages, then a number
     r"(?<!\w)(?:ул\.|улица|улице|вул\.|вулиця|вулиці|شارع|خیابان|خیابانِ|سرک|سړک|Caddesi|Cad\.|Sokak|Sokağı|Sk\."
@@ -184,7 +196,9 @@ def addresses(text: str) -> Iterator[Finding]:
         for match in pattern.finditer(text):
             yield Finding(match.start(), match.end(), Kind.ADDRESS)
     for match in _ON_A_SQUARE.finditer(text):
-        if match.group("place").split()[0] not in _NOT_A_PLACE:
-            yield Finding(match.start(), match.end(), Kind.ADDRESS)
+        place = match.group("place")
+        if place.split()[0] not in _NOT_A_PLACE:  # "in der Hauptstraße 12": "in der" is not part of the name
+            start = match.start("place") if _ENDS_LIKE_A_STREET.search(place) else match.start()
+            yield Finding(start, match.end(), Kind.ADDRESS)
     for match in _WORD_FOR_STREET.finditer(text):
         yield Finding(match.start(), match.end(), Kind.ADDRESS)

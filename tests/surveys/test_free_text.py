@@ -35,6 +35,8 @@ VARIANTS = [
     Variant("ich heisse leyla, mache B1 Kurs", ("leyla",), "[name]", ("ich heisse", ", mache B1 Kurs")),
     Variant("Mein Name ist Anna Schmidt, 3 Kinder", ("Anna", "Schmidt"), "[name]", ("Mein Name ist", ", 3 Kinder")),
     Variant("Mein Sohn heißt Yusuf und ist 7 Jahre alt", ("Yusuf",), "[name]", ("Mein Sohn heißt", "7 Jahre alt")),
+    Variant("kızımın adı Elif, 6 yaşında", ("Elif",), "[name]", ("kızımın adı", "6 yaşında")),
+    Variant("его зовут Артём, ему 5 лет", ("Артём",), "[name]", ("его зовут", "ему 5 лет")),
     Variant("My name is John Smith, I am 45 years old.", ("John", "Smith"), "[name]", ("I am 45 years old.",)),
     Variant("Je m'appelle Marie et j'ai 2 enfants", ("Marie",), "[name]", ("et j'ai 2 enfants",)),
     Variant("اسمي محمد أحمد وأنا من سوريا", ("محمد", "أحمد"), "[name]", ("اسمي", "وأنا من سوريا")),
@@ -52,6 +54,7 @@ VARIANTS = [
     # German street addresses
     Variant("Ich wohne in der Hauptstraße 12, 12345 Musterstadt.", ("Hauptstraße 12", "12345", "Musterstadt"),
             "[address]", ("Ich wohne in der",)),
+    Variant("wir wohnen am Alten Markt 3a, 1. Etage", ("Alten Markt 3a",), "[address]", ("wir wohnen", "1. Etage")),
     Variant("Am Markt 3a ist meine Wohnung", ("Markt 3a",), "[address]", ("ist meine Wohnung",)),
     Variant("lindenweg 5, 2. Stock", ("lindenweg 5",), "[address]", ("2. Stock",)),
     Variant("Bahnhofstr. 7 bei Familie Kaya", ("Bahnhofstr. 7",), "[address]", ("bei Familie",)),
@@ -110,6 +113,8 @@ ORDINARY = [
     "Der Arbeitsweg dauert 30 Minuten, ich bin auf Platz 3 der Warteliste",
     "Im Jahr 2019 kam ich, am Montag 3 Termine, im Kindergarten 2 Plätze frei",
     "das heißt, wir brauchen mehr Kita-Plätze. Ich heiße Sie willkommen",
+    "Der Kurs heißt Integrationskurs, in der Klasse 5a sind 20 Kinder",
+    "Okulun adı Goethe Enstitüsü, меня зовут на работу",
     "Eine Telegram Gruppe für Eltern wäre gut",
     "عمري ٤٥ سنة ولدي ٣ أطفال",
     "من می‌خواهم کار پیدا کنم",  # a zero-width non-joiner inside the word stays
