@@ -141,7 +141,8 @@ _OTHER_PLATFORMS = (
     r"|فيسبوك|فیسبوک|تيك\s?توك|ቴሌግራም"
 )
 _USERNAME = r"@?(?P<name>[A-Za-z][A-Za-z0-9_.]{2,31}(?<!\.))"
-_EXPLICIT = r"\s*[:=>→\-–—]+\s*|\s+(?:ist|is|als|as|unter|under|es|est)\s+"
+# a colon or arrow, a dash after a space ("Telegram-Konto" is one word), or a word for "is"
+_EXPLICIT = r"\s*[:=>→]+\s*|\s+[-–—]+\s*|\s+(?:ist|is|als|as|unter|under|es|est)\s+"
 _CUED_USERNAME = re.compile(
     rf"\b(?:(?P<latin>{_LATIN_PLATFORMS})|(?P<other>{_OTHER_PLATFORMS}))(?P<separator>{_EXPLICIT}|\s+){_USERNAME}",
     re.IGNORECASE,

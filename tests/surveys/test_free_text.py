@@ -7,9 +7,11 @@ must be gone, the placeholder that stands in their place, and the fragments that
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -160,6 +162,24 @@ def test_the_table_covers_every_kind_of_personal_data_in_many_scripts():
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_content_comes_back_exactly_as_written(text: str):
     assert scrub_free_text(text) == text
+
+
+def translated_texts() -> list[tuple[str, str]]:
+    """Every translation Heard ships (bot and survey catalogs): ordinary text in all its languages and scripts."""
+    texts = []
+    for path in sorted((Path(__file__).parents[2] / "locales").glob("*/LC_MESSAGES/*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                texts += [(path.parts[-3], text) for text in strings if message.id and text]
+    return texts
+
+
+def test_no_shipped_translation_is_mistaken_for_personal_data():
+    texts = translated_texts()
+    assert len({language for language, _ in texts}) >= 11 and len(texts) > 1000
+    mistaken = [(language, text) for language, text in texts if scrub_free_text(text) != text]
+    assert mistaken == []
 
 
 INVISIBLE = st.sampled_from([ZWSP, ZWJ, LRM, SOFT_HYPHEN, WORD_JOINER, "\u2063", "\ufeff"])
