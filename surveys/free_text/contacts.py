@@ -59,7 +59,7 @@ def links(text: str) -> Iterator[Finding]:
 
 # ------------------------------------------------------------------------------------------------- IBANs
 
-_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){10,30}", re.IGNORECASE)
+_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}[ ]?\d{2}(?:[ \-]?[A-Z0-9]){10,30}", re.IGNORECASE)
 _SHORTEST_IBAN = 15  # Norway
 
 

@@ -40,8 +40,11 @@ _RELATIVES = _words(
 _APOSTROPHE = r"['’ʼ`]"
 _NAME_CUES = (
     # German, German (plain), English, French
-    _Cue(r"ich\s+hei(?:ß|ss|s)e?|mein\s+(?:vor|nach|familien)?name\s+(?:ist|lautet)|(?:vor|nach|familien)?name\s*:"),
+    _Cue(r"ich\s+hei(?:ß|ss|s)e?|meine?\s+(?:vor|nach|familien)?name\s+(?:ist|lautet)|(?:vor|nach|familien)?name\s*:"),
     _Cue(rf"my\s+(?:first\s+|last\s+|full\s+|sur)?name\s+is|my\s+name{_APOSTROPHE}s|i\s+am\s+called|(?:sur)?name\s*:"),
+    # "ich bin" alone is followed by nouns ("ich bin Lehrer"); after a greeting it introduces a name
+    _Cue(rf"(?:hallo|hi|hey|salam|salaam|moin|guten\s+tag|hello|good\s+morning)[,!.]?\s+"
+         rf"(?:ich\s+bin|i\s+am|i{_APOSTROPHE}m|this\s+is|hier\s+ist)", capitalised_only=True),
     _Cue(rf"je\s+m{_APOSTROPHE}appelle|mon\s+nom\s+est"),
     # Arabic, Dari and Pashto (Arabic script)
     _Cue(r"(?:ا|أ|إ)سمي|(?:ا|أ|إ)سمى|اسم\s+من|نام\s+من|اسمم|نامم|زما\s+نوم|نوم\s+مې"),
@@ -116,9 +119,11 @@ def names(text: str) -> Iterator[Finding]:
             yield Finding(*span, Kind.NAME)
 
 
+_BEFORE_A_NAME = re.compile(r"[ \t]*[:,\-–—]?(?:[ \t]*(?:هو|هي|ist|is|waa|est)(?=\s))?", re.IGNORECASE)
+
+
 def _name_after(text: str, position: int, *, capitalised_only: bool) -> tuple[int, int] | None:
-    separator = re.compile(r"[ \t]*[:,\-–—]?").match(text, position)
-    position = separator.end() if separator else position
+    position = _BEFORE_A_NAME.match(text, position).end()  # "اسمي هو محمد", "mein Name: ist Ali"
     start = end = None
     words = 0
     while words < _MOST_WORDS_IN_A_NAME:

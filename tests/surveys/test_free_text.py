@@ -34,6 +34,8 @@ VARIANTS = [
     # names after the phrase people introduce themselves with, in every shipped language
     Variant("Ich heiße Max Mustermann und wohne seit 2019 hier.", ("Max", "Mustermann"), "[name]",
             ("Ich heiße", "und wohne seit 2019 hier.")),
+    Variant("Hallo, ich bin Ahmad, ruf mich an", ("Ahmad",), "[name]", ("Hallo, ich bin", ", ruf mich an")),
+    Variant("Meine Name ist Ali und ich lerne Deutsch", ("Ali",), "[name]", ("und ich lerne Deutsch",)),
     Variant("ich heisse leyla, mache B1 Kurs", ("leyla",), "[name]", ("ich heisse", ", mache B1 Kurs")),
     Variant("Mein Name ist Anna Schmidt, 3 Kinder", ("Anna", "Schmidt"), "[name]", ("Mein Name ist", ", 3 Kinder")),
     Variant("Mein Sohn heißt Yusuf und ist 7 Jahre alt", ("Yusuf",), "[name]", ("Mein Sohn heißt", "7 Jahre alt")),
@@ -42,6 +44,7 @@ VARIANTS = [
     Variant("My name is John Smith, I am 45 years old.", ("John", "Smith"), "[name]", ("I am 45 years old.",)),
     Variant("Je m'appelle Marie et j'ai 2 enfants", ("Marie",), "[name]", ("et j'ai 2 enfants",)),
     Variant("اسمي محمد أحمد وأنا من سوريا", ("محمد", "أحمد"), "[name]", ("اسمي", "وأنا من سوريا")),
+    Variant("اسمي هو محمد", ("محمد",), "[name]", ("اسمي هو",)),
     Variant("Меня зовут Иван Петров, живу тут 3 года", ("Иван", "Петров"), "[name]", ("Меня зовут", "живу тут 3 года")),
     Variant("Мене звати Оксана і я шукаю роботу", ("Оксана",), "[name]", ("Мене звати", "і я шукаю роботу")),
     Variant("Benim adım Ahmet Yılmaz ve Almanca öğreniyorum", ("Ahmet", "Yılmaz"), "[name]",
@@ -89,6 +92,7 @@ VARIANTS = [
     Variant(f"max{ZWSP}@{WORD_JOINER}example.de danke", ("max", "example.de"), "[email]", ("danke",)),
     # IBANs, with and without spaces, mistyped, foreign
     Variant("IBAN: DE89 3704 0044 0532 0130 00 danke", ("3704 0044", "0532 0130 00"), "[iban]", ("IBAN:", "danke")),
+    Variant("IBAN DE 89 3704 0044 0532 0130 00", ("DE 89", "3704 0044 0532 0130 00"), "[iban]", ("IBAN",)),
     Variant("Konto DE89370400440532013000.", ("DE89370400440532013000",), "[iban]", ("Konto", ".")),
     Variant("de89 3704 0044 0532 0130 01 (vertippt)", ("3704 0044 0532 0130 01",), "[iban]", ("(vertippt)",)),
     Variant("TR33 0006 1005 1978 6457 8413 26 Türkiye", ("TR33", "8413 26"), "[iban]", ("Türkiye",)),
@@ -109,7 +113,7 @@ VARIANTS = [
 
 ORDINARY = [
     "Ich wohne seit 2019 hier, 3 Kinder, 45 Jahre.",
-    "B1 Kurs fertig, jetzt A2-Kurs für die Eltern",
+    "B1 Kurs fertig, jetzt A2-Kurs für die Eltern. Ich bin Lehrer und suche Arbeit",
     "Von 2015-2019 in der Türkei, seit 12.03.2020 in Deutschland",
     "Wir zahlen 1.250 Euro Miete für 65 qm, Kaution 2.500.000 wäre zu viel",
     "Der Arbeitsweg dauert 30 Minuten, ich bin auf Platz 3 der Warteliste",
