@@ -3,10 +3,10 @@ street addresses.
 
 There is no offline named-entity model for the shipped languages (see the README's dependency list), so names
 are found where residents announce them: "ich heiße", "my name is", "اسمي", "меня зовут", "benim adım",
-"اسم من", "ስመይ" and their kin in every shipped language, a title ("Frau Yilmaz") or a sign-off at the end
-("Viele Grüße, Max"). A name without such a cue is not found. Addresses are German street addresses
-("Hauptstraße 12", "Bahnhofstr. 7", "Am Markt 3a"), also transliterated into Cyrillic, and "street + number"
-after the word for street in the shipped languages.
+"اسم من", "ስመይ" and their kin in every shipped language, after a greeting ("Hallo, ich bin Ahmad"), a title
+("Frau Yilmaz") or in a sign-off ("Viele Grüße, Max"). A name without such a cue is not found.
+Addresses are German street addresses ("Hauptstraße 12", "Bahnhofstr. 7", "Am Markt 3a"), also transliterated
+into Cyrillic, and "street + number" after the word for street in the shipped languages.
 """
 
 from __future__ import annotations
@@ -104,19 +104,22 @@ def names(text: str) -> Iterator[Finding]:
     function word; after the first, a cased script continues only with capitalised words."""
     for match in _NAME_CUE.finditer(text):
         cue = _NAME_CUES[int(match.lastgroup.removeprefix("cue"))]
-        before = text[: match.start()].split()
-        if cue.only_after is not None and not (before and before[-1].lower() in cue.only_after):
+        if cue.only_after is not None and _word_before(text, match.start()) not in cue.only_after:
             continue
         span = _name_after(text, match.end(), capitalised_only=cue.capitalised_only)
         if span is not None:
             yield Finding(*span, Kind.NAME)
     for match in _TITLE.finditer(text):
-        before = text[: match.start()].split()
-        if before and before[-1].lower() in _NOUN_MARKERS:
+        if _word_before(text, match.start()) in _NOUN_MARKERS:
             continue
         span = _name_after(text, match.end(), capitalised_only=True)
         if span is not None:
             yield Finding(*span, Kind.NAME)
+
+
+def _word_before(text: str, position: int) -> str:
+    words = text[max(0, position - 40) : position].split()
+    return words[-1].lower() if words else ""
 
 
 _BEFORE_A_NAME = re.compile(r"[ \t]*[:,\-–—]?(?:[ \t]*(?:هو|هي|ist|is|waa|est)(?=\s))?", re.IGNORECASE)
