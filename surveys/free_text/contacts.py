@@ -40,9 +40,11 @@ _EMAIL = re.compile(
     re.IGNORECASE,
 )
 _LINK_DOT = r"(?:\.|\s*[(\[]\s*(?:dot|punkt)\s*[)\]]\s*)"
-_LINK = re.compile(
-    rf"(?:https?://|www\.)\S+|(?<![\w-]){_LABEL}(?:{_LINK_DOT}{_LABEL})*{_LINK_DOT}{_TLDS}\b(?:/\S*)?", re.IGNORECASE
-)
+_WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# a whole dotted name at once (a match never starts inside another), so a long "a.a.a…" costs linear time
+_DOTTED_NAME = re.compile(rf"(?<![\w.-]){_LABEL}(?:{_LINK_DOT}{_LABEL})+(?P<path>/\S*)?", re.IGNORECASE)
+_LABEL_IN_NAME = re.compile(_LABEL)
+_TLD = re.compile(_TLDS, re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]}»\"'"
 
 
@@ -52,8 +54,18 @@ def emails(text: str) -> Iterator[Finding]:
 
 
 def links(text: str) -> Iterator[Finding]:
-    for match in _LINK.finditer(text):
-        end = match.start() + len(match.group().rstrip(_TRAILING_PUNCTUATION))
+    """Web addresses, and names like `stadt.de` or `t.me/amira` up to their last known top-level domain."""
+    for match in _WEB_ADDRESS.finditer(text):
+        yield Finding(match.start(), match.start() + len(match.group().rstrip(_TRAILING_PUNCTUATION)), Kind.LINK)
+    for match in _DOTTED_NAME.finditer(text):
+        name_end = match.start("path") if match.group("path") else match.end()
+        labels = list(_LABEL_IN_NAME.finditer(text, match.start(), name_end))
+        domains = [label for label in labels[1:] if _TLD.fullmatch(label.group())]
+        if not domains:
+            continue
+        end = domains[-1].end()
+        if domains[-1] is labels[-1] and match.group("path"):
+            end = match.start("path") + len(match.group("path").rstrip(_TRAILING_PUNCTUATION))
         yield Finding(match.start(), end, Kind.LINK)
 
 
@@ -90,8 +102,10 @@ def _iban_shaped_end(match: re.Match[str]) -> int | None:
 
 # ----------------------------------------------------------------------------------------- phone numbers
 
-# A run of digits split by spaces, slashes, dots, dashes or brackets (zero-width characters are already gone).
-_DIGIT_RUN = re.compile(r"(?<![\w+])\+?\d(?:[ \t./()\-–—_·]{0,3}\d){6,}(?!\w)")
+# A run of digits split by spaces, slashes, dots, dashes or brackets (zero-width characters are already gone);
+# always the whole run, so that a long one costs linear time.
+_DIGIT_RUN = re.compile(r"\+?\d(?:[ \t./()\-–—_·]{0,3}\d)*")
+_FEWEST_DIGITS_IN_A_RUN = 7
 _PHONE_CUE = re.compile(
     r"\b(?:tel|telefon\w*|phone|handy\w*|mobil\w*|\w*nummer|number|whats\s?app|signal|viber"
     r"|номер\w*|тел|телефон\w*|вайбер|ватсап|вотсап"
@@ -101,16 +115,27 @@ _PHONE_CUE = re.compile(
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|(?:19|20)\d\d")
+# Where `phonenumbers` looks: digits with what can separate them. Its matcher is slow on long runs of digits and
+# separators (a quarter of a second for 4,000 characters), which a resident's message must not cost.
+_NUMBER_LIKE = re.compile(r"(?<![+(])[+(]*\d[\d \t()./\-–—]*")
+_FEWEST_DIGITS = 5
+_LONGEST_SPELLED_NUMBER = 40
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:[. ']\d{3})+")
 
 
 def phone_numbers(text: str) -> Iterator[Finding]:
     """Valid numbers of any country (+49, 0049, national, with any separators), and what only looks like one:
     seven or more digits in a run, or five after a word for phone in any shipped language."""
-    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_REGION, leniency=phonenumbers.Leniency.VALID):
-        yield Finding(match.start, match.end, Kind.PHONE)
+    for region in _NUMBER_LIKE.finditer(text):
+        if len(region.group()) > _LONGEST_SPELLED_NUMBER or sum(c.isdigit() for c in region.group()) < _FEWEST_DIGITS:
+            continue  # not one number: too long (its digit runs are found below) or too short
+        start = max(0, region.start() - 1)  # one character around it: a letter there makes it no number
+        window = text[start : region.end() + 1]
+        for match in phonenumbers.PhoneNumberMatcher(window, DEFAULT_REGION, leniency=phonenumbers.Leniency.VALID):
+            yield Finding(start + match.start, start + match.end, Kind.PHONE)
     for match in _DIGIT_RUN.finditer(text):
-        if not _ordinary_number(match.group()):
+        run = match.group()
+        if sum(char.isdigit() for char in run) >= _FEWEST_DIGITS_IN_A_RUN and not _ordinary_number(run):
             yield Finding(match.start(), match.end(), Kind.PHONE)
     for match in _PHONE_CUE.finditer(text):
         yield Finding(match.start(1), match.end(1), Kind.PHONE)
@@ -148,7 +173,7 @@ _CUED_USERNAME = re.compile(
     re.IGNORECASE,
 )
 _USERNAME_BEFORE_PLATFORM = re.compile(
-    rf"(?<![\w@.])(?P<name>[A-Za-z][A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*[A-Za-z0-9_])\s+"
+    rf"(?<![\w@.])(?P<name>[A-Za-z](?=[A-Za-z0-9_.]*[0-9_.])[A-Za-z0-9_.]*[A-Za-z0-9_])\s+"
     rf"(?:auf|bei|on|in|at|via|über|в|на|da|de|'da|'de)\s+(?:{_LATIN_PLATFORMS}|{_OTHER_PLATFORMS})\b",
     re.IGNORECASE,
 )
