@@ -79,6 +79,7 @@ VARIANTS = [
     Variant("+963 944 123 456 is my Syrian number", ("+963 944 123 456",), "[phone]", ("is my Syrian number",)),
     Variant("звоните +7 912 345-67-89", ("+7 912 345-67-89",), "[phone]", ("звоните",)),
     Variant("0 1 7 1 - 2 3 4 5 6 7 8", ("2 3 4 5 6 7 8",), "[phone]"),
+    Variant("(0171) 2345678 oder Tel0302345678", ("(0171) 2345678", "0302345678"), "[phone]", ("oder Tel",)),
     Variant("Telefon: 23456 (Festnetz)", ("23456",), "[phone]", ("Telefon:", "(Festnetz)")),
     # e-mail, written out and obfuscated
     Variant("mail: amira.k@example.org!", ("amira.k", "example.org"), "[email]", ("mail:", "!")),
