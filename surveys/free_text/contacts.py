@@ -118,7 +118,7 @@ _DATE = re.compile(r"\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}|(?
 # Where `phonenumbers` looks: digits with what can separate them. Its matcher is slow on long runs of digits and
 # separators (a quarter of a second for 4,000 characters), which a resident's message must not cost.
 _NUMBER_LIKE = re.compile(r"(?<![+(])[+(]*\d[\d \t()./\-–—]*")
-_FEWEST_DIGITS = 5
+_FEWEST_DIGITS_IN_A_NUMBER = 5
 _LONGEST_SPELLED_NUMBER = 40
 _AMOUNT = re.compile(r"[1-9]\d{0,2}(?:[. ']\d{3})+")
 
@@ -127,7 +127,8 @@ def phone_numbers(text: str) -> Iterator[Finding]:
     """Valid numbers of any country (+49, 0049, national, with any separators), and what only looks like one:
     seven or more digits in a run, or five after a word for phone in any shipped language."""
     for region in _NUMBER_LIKE.finditer(text):
-        if len(region.group()) > _LONGEST_SPELLED_NUMBER or sum(c.isdigit() for c in region.group()) < _FEWEST_DIGITS:
+        spelled = region.group()
+        if len(spelled) > _LONGEST_SPELLED_NUMBER or sum(c.isdigit() for c in spelled) < _FEWEST_DIGITS_IN_A_NUMBER:
             continue  # not one number: too long (its digit runs are found below) or too short
         start = max(0, region.start() - 1)  # one character around it: a letter there makes it no number
         window = text[start : region.end() + 1]
@@ -161,7 +162,8 @@ _LATIN_PLATFORMS = (
     r"|vk|user\s?name|user|benutzername|nutzername|nick(?:name)?|handle|kullanıcı\s+adı[mı]?"
 )
 _OTHER_PLATFORMS = (
-    r"телеграмм?\w*|телег\w*|тг|инст\w*|інст\w*|тикток\w*|тікток\w*|ник\w*|нік\w*|вк|вконтакт\w*|фейсбук\w*"
+    r"телеграмм?\w*|телег[аеуи]|тг|инста(?:грам\w*)?|інста(?:грам\w*)?|тикток\w*|тікток\w*|ник(?:нейм\w*)?"
+    r"|нік(?:нейм\w*)?|вк|вконтакт\w*|фейсбук\w*"
     r"|скайп\w*|تلگرام|تلغرام|تيليجرام|تليجرام|تلیگرام|انستا|انستغرام|انستقرام|انستجرام|اینستاگرام|اینستا"
     r"|فيسبوك|فیسبوک|تيك\s?توك|ቴሌግራም"
 )

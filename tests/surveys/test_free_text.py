@@ -122,6 +122,7 @@ ORDINARY = [
     "das heißt, wir brauchen mehr Kita-Plätze. Ich heiße Sie willkommen",
     "Der Kurs heißt Integrationskurs, in der Klasse 5a sind 20 Kinder",
     "Okulun adı Goethe Enstitüsü, меня зовут на работу",
+    "Я учусь в институте Goethe, я никогда Telegram не использую",
     "Eine Telegram Gruppe für Eltern wäre gut",
     "عمري ٤٥ سنة ولدي ٣ أطفال",
     "من می‌خواهم کار پیدا کنم",  # a zero-width non-joiner inside the word stays
