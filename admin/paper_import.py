@@ -36,9 +36,9 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.conversation import answer_rows
 from surveys.engine import parse_decimal, parse_int
+from surveys.free_text import scrub_free_text
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
-from surveys.privacy import scrub_free_text
 from surveys.store.database import DbSession
 from surveys.store.schema import Distributor, Response
 from surveys.waves import open_wave

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from surveys.free_text import scrub_free_text
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
-from surveys.privacy import scrub_free_text
 
 
 class Stage(StrEnum):

@@ -1,4 +1,4 @@
-"""Privacy by construction: pseudonyms, free-text scrubbing and the secret key they rest on.
+"""Privacy by construction: pseudonyms and the secret key they rest on (free text: `surveys.free_text`).
 
 A platform user id enters Heard only through `pseudonym_for` and goes nowhere else. The key is derived per
 survey, so the same person's responses to two surveys cannot be joined, even by someone holding the database.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
+
+# admin/summary.py still imports scrubbing from here; it lives in surveys.free_text
+from surveys.free_text import scrub_free_text as scrub_free_text
 
 _PSEUDONYM_CONTEXT = b"heard/pseudonym/v1/"
 
@@ -32,28 +34,6 @@ def pseudonym_for(secret: bytes, survey_id: str, platform: str, user_id: int | s
 def anonymous_pseudonym() -> str:
     """For assisted and paper entries: a random pseudonym that links to no one."""
     return "anon-" + secrets.token_hex(29)
-
-
-# ------------------------------------------------------------------------------------ free-text scrubbing
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_URL = re.compile(r"(?:https?://|www\.|t\.me/|telegram\.me/)\S+|\b[\w-]+\.(?:de|com|org|net|eu|info|me)\b\S*",
-                  re.IGNORECASE)
-_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{3,}")
-# a phone number: optional +, then digits with spaces, dots, slashes, dashes or brackets; 7+ digits in total
-_PHONE = re.compile(r"(?<!\w)(?:\+|00)?\d(?:[\s./()\-]{0,2}\d){6,}(?!\w)")
-
-PLACEHOLDERS = {"email": "[email]", "url": "[link]", "handle": "[handle]", "phone": "[phone]"}
-
-
-def scrub_free_text(text: str) -> str:
-    """Remove what could identify a resident or let someone contact them: e-mail addresses, URLs,
-    @handles and phone numbers. Ordinary numbers (years, ages, counts) stay."""
-    text = _EMAIL.sub(PLACEHOLDERS["email"], text)
-    text = _URL.sub(PLACEHOLDERS["url"], text)
-    text = _HANDLE.sub(PLACEHOLDERS["handle"], text)
-    text = _PHONE.sub(PLACEHOLDERS["phone"], text)
-    return text
 
 
 # ------------------------------------------------------------------------------------------- secret key
