@@ -30,7 +30,7 @@ from surveys.disclosure import (
 )
 from surveys.loader import parse_survey
 from surveys.model import DECLINED, Question, QuestionType, Survey
-from surveys.privacy import scrub_free_text
+from surveys.free_text import scrub_free_text
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Distributor, Response, SurveyVersion
 
