@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import json
 import os
-import secrets
 from collections import Counter
 from pathlib import Path
 
@@ -21,12 +20,11 @@ from rich.console import Console
 from admin.export import Labels, SpssNames, write_json, write_sav
 from admin.export_commands import format_for, progress_bar
 from surveys.config import load_settings
-from surveys.conversation import answer_rows
 from surveys.loader import parse_survey
 from surveys.model import DECLINED
-from surveys.store.schema import Response
 from surveys.wiring import open_core
 from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, run
+from tests.admin.test_export_anonymity import stored
 from tests.conftest import write_config
 
 # ------------------------------------------------------------------------------- formats, unit tests
@@ -154,22 +152,6 @@ async def console_interviews(config: Path, count: int) -> None:
         interviewer = Interviews(GERMAN_INTERVIEW * count)
         await run_console(core.conversations, interviewer.read, interviewer.write)
         assert interviewer.screen[-1] == f"{count} interview(s) stored."
-    finally:
-        await core.close()
-
-
-async def stored(config: Path, people: list[dict]) -> None:
-    """Responses written straight into the store (as a paper import would), with wave and day."""
-    core = await open_core(load_settings(config, environ={}))
-    try:
-        survey = core.registry.default
-        async with core.db() as db, db.begin():
-            for p in people:
-                response = Response(id=secrets.token_hex(16), survey_id=survey.id, survey_version=survey.version,
-                                    respondent=secrets.token_hex(8), language=p["language"], channel="telegram",
-                                    submitted_on=dt.date(2026, 11, 3), wave=p.get("wave"))
-                response.answers = answer_rows(survey, p["answers"])
-                db.add(response)
     finally:
         await core.close()
 
