@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from gettext import NullTranslations
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
 
 from admin.summary import (
@@ -299,13 +300,23 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 }
 
 LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "de": {"de": "Deutsch", "de_plain": "Deutsch (einfache Sprache)", "en": "Englisch", "ar": "Arabisch",
-           "uk": "Ukrainisch", "ru": "Russisch", "tr": "Türkisch", "fa_AF": "Dari", "ps": "Paschtu",
-           "kmr": "Kurdisch (Kurmandschi)", "ti": "Tigrinya", "so": "Somali"},
-    "en": {"de": "German", "de_plain": "Plain German", "en": "English", "ar": "Arabic", "uk": "Ukrainian",
-           "ru": "Russian", "tr": "Turkish", "fa_AF": "Dari", "ps": "Pashto", "kmr": "Kurdish (Kurmanji)",
-           "ti": "Tigrinya", "so": "Somali"},
+    "de": {"de_plain": "Deutsch (einfache Sprache)", "fa_AF": "Dari", "kmr": "Kurdisch (Kurmandschi)",
+           "ckb": "Kurdisch (Sorani)", "bs": "Bosnisch / Kroatisch / Serbisch"},
+    "en": {"de_plain": "Plain German", "fa_AF": "Dari", "kmr": "Kurdish (Kurmanji)", "ckb": "Kurdish (Sorani)",
+           "bs": "Bosnian / Croatian / Serbian"},
 }
+"""Names Babel's language data does not give the way residents and officers say them; every other language
+is named by Babel (CLDR) in the report's language."""
+
+
+def language_name(code: str, lang: str) -> str:
+    if code in LANGUAGE_NAMES[lang]:
+        return LANGUAGE_NAMES[lang][code]
+    try:
+        name = Locale.parse(code).get_language_name(lang)
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 # ---------------------------------------------------------------------------------------- collected data
@@ -520,7 +531,7 @@ class Words:
     def language(self, code: str) -> str:
         if code == NO_ANSWER:
             return self("not_asked")
-        return LANGUAGE_NAMES[self.lang].get(code, code)
+        return language_name(code, self.lang)
 
     def channel(self, code: str) -> str:
         return self.texts.get(f"channel_{code}", code)
