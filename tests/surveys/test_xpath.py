@@ -55,7 +55,7 @@ def test_current_answer_and_choice_columns():
     [
         ("", "empty expression at position 1 (found the end)"),
         ("${size} >", "expected a value at position 10 (found the end)"),
-        ("${size} + 1", "unexpected '+' at position 9"),
+        ("${size} | 1", "unexpected '|' at position 9"),
         ("(${size} = 1", "expected ')' at position 13 (found the end)"),
         ("today() > 1", "function today() at position 1 is not supported"),
         ("selected(${needs})", "selected() at position 1 takes 2 arguments, got 1"),
