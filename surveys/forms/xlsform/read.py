@@ -47,9 +47,16 @@ _UNSUPPORTED_CELLS = {
     "default": "default answers are not supported",
     "trigger": "triggers are not supported",
 }
-#: Texts Heard adds for `or_other`, translated from the bot's own catalog.
-OTHER_LABEL = "Other"
-SPECIFY_OTHER_LABEL = "Please specify:"
+
+
+def N_(message: str) -> str:
+    """Marks a text for the bot's catalog (`heard-admin translations extract`) without translating it here."""
+    return message
+
+
+#: Texts Heard adds for `or_other`, translated from the bot's own catalog into the form's languages.
+OTHER_LABEL = N_("Other")
+SPECIFY_OTHER_LABEL = N_("Please specify:")
 
 
 @dataclass
