@@ -574,7 +574,9 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
             return _reask(survey, state, Problem.EMPTY_TEXT)
         if len(cleaned) > question.max_length:
             return _reask(survey, state, Problem.TOO_LONG)
-        return _record(survey, state, question, scrub_free_text(cleaned))
+        # the form's constraint reads what the resident typed (a phone number matches a phone pattern); what is
+        # kept has contact details removed, as every free-text answer in Heard
+        return _record(survey, state, question, scrub_free_text(cleaned), checked_as=cleaned)
     if question.type is QuestionType.NUMBER:
         number = parse_int(text)
         if number is None:
@@ -631,9 +633,11 @@ def parse_int(text: str) -> int | None:
         return None
 
 
-def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue) -> Transition:
+def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue,
+            checked_as: AnswerValue | None = None) -> Transition:
+    checked = value if checked_as is None else checked_as
     if value != DECLINED and not question.accepts(
-        _as_number(question, value), survey.evaluated({**state.answers, question.name: value})  # type: ignore[arg-type]
+        _as_number(question, checked), survey.evaluated({**state.answers, question.name: checked})  # type: ignore[arg-type]
     ):
         return _reask(survey, state, Problem.CONSTRAINT)
     answers = {**state.answers, question.name: value}

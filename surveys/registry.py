@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.config import Settings
-from surveys.i18n import Catalogs
+from surveys.i18n import BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.loader import BUNDLED_DIR, SurveyProblem, SurveyValidationError, load_survey, parse_survey
 from surveys.model import Survey
 from surveys.store.database import DbSession
@@ -157,6 +157,9 @@ class SurveyRegistry:
             contexts = [context for context, _ in survey_messages(survey)]
             withheld = {code for code in catalogs.languages if code != survey.language
                         and not all(texts.get(code, {}).get(context) for context in contexts)}
+            if survey.language not in catalogs.languages and withheld >= set(catalogs.languages):
+                # the bot speaks none of the survey's languages: its own texts in English rather than no way in
+                withheld.discard(BOT_SOURCE_LANGUAGE)
             catalogs.set_survey_texts(survey_id, texts, withheld)
 
 

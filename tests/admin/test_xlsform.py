@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
+from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.loader import load_survey
 from surveys.model import Survey
-from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from tests.conftest import write_config
 from tests.xlsforms import (
     HOUSEHOLD_CHOICES,
