@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from surveys import xpath
 from surveys.forms.xlsform import expressions
 from surveys.forms.xlsform.expressions import Names
 from surveys.forms.xlsform.languages import Languages
@@ -136,6 +137,7 @@ class _Translator:
         self.rows_of: dict[str, str] = {}  # safe key -> "survey!B5", for the loader's messages
         self.row_cursor = 0
         self.piped_left_out: set[str] = set()
+        self.unrolled: dict[str, int] = {}  # names of rows asked once per choice of a loop -> the row written
 
     # -- the whole form -------------------------------------------------------------------------------------
 
@@ -209,7 +211,37 @@ class _Translator:
         name = str(element.get("name", ""))
         if name == "meta" and element.get("control", {}).get("bodyless"):
             return True
-        return self.wb.survey_row(name) is None
+        return name not in self.unrolled and self.wb.survey_row(name) is None
+
+    def row_of(self, name: str) -> int | None:
+        if name in self.unrolled:
+            return self.unrolled[name]
+        row = self.wb.survey_row(name, after=self.row_cursor) or self.wb.survey_row(name)
+        self.row_cursor = max(self.row_cursor, row or 0)
+        return row
+
+    def loop(self, element: dict[str, Any], row: int | None, stack: list[_Open]) -> None:
+        """`begin loop over list`: the block is asked once for each choice of the list (a section each, its
+        label in `%(label)s`), as ODK does; references to the block's own rows stay within the round."""
+        loop_name = str(element["name"])
+        children = [child for child in element.get("children", []) if child.get("name")]
+        inner = {str(child["name"]) for child in children}
+        written = {str(value).strip() for row_cells in self.wb.rows["choices"] for key, value in row_cells.items()
+                   if key.strip().lower() in ("name", "value")}
+        for column in element.get("columns") or []:
+            column_name = str(column.get("name", ""))
+            if column_name == "other" and column_name not in written:
+                continue  # pyxform's, added to the list for an or_other question elsewhere
+            copies = {name: f"{loop_name}_{column_name}_{name}" for name in inner}
+            for name, copy in copies.items():
+                self.unrolled[copy] = self.wb.survey_row(name) or row or 0
+                self.names.everything.add(copy)
+                self.names.keys[copy] = self.keys.key(copy)
+            group = {"type": "group", "name": f"{loop_name}_{column_name}", "label": column.get("label"),
+                     "children": [_round(child, copies, column) for child in children]}
+            self.unrolled[group["name"]] = row or 0
+            self.names.keys[group["name"]] = self.keys.key(group["name"])
+            self.walk([group], stack)
 
     def _locate(self, message: str) -> XlsProblem:
         match = re.search(r"(?:question|calculation) '([^']+)'", message)
@@ -225,10 +257,11 @@ class _Translator:
             if self._generated(element):
                 continue
             name = str(element["name"])
-            row = self.wb.survey_row(name, after=self.row_cursor) or self.wb.survey_row(name)
-            self.row_cursor = max(self.row_cursor, row or 0)
+            row = self.row_of(name)
             kind = str(element.get("type", ""))
-            if kind in ("repeat", "loop"):
+            if kind == "loop" and element.get("columns"):
+                self.loop(element, row, stack)
+            elif kind in ("repeat", "loop"):
                 self.leave_out_block(element, row)
             elif kind == "group":
                 self.group(element, row, stack)
@@ -298,11 +331,15 @@ class _Translator:
         if question is not None:
             self.questions.append(question)
             self.names.available.add(question["name"])
-            if "or_other" in (self._type_cell(row) or "") and question["type"] in ("single", "multi"):
+            if self._or_other(row) and question["type"] in ("single", "multi"):
                 self.or_other(question, row)
 
     def written(self, row: int | None) -> list[str]:
         return list(self.wb.rows["survey"][row - 2].values()) if row else []
+
+    def _or_other(self, row: int | None) -> bool:
+        """`select_one list or_other` (or the older `... or specify other`)."""
+        return re.search(r"\bor[_ ](?:specify )?other$", self._type_cell(row) or "") is not None
 
     def _type_cell(self, row: int | None) -> str | None:
         if row is None:
@@ -661,6 +698,36 @@ class _Translator:
                     f"bot's own buttons and messages need translating first (heard-admin translations update {code})"
                 )
         return result
+
+
+def _round(element: dict[str, Any], copies: dict[str, str], column: dict[str, Any]) -> dict[str, Any]:
+    """One round of a loop: names and references to the block's rows renamed for this choice, `%(label)s` and
+    `%(name)s` in texts replaced by the choice's label and name (per language)."""
+    labels = column.get("label") or {}
+    if not isinstance(labels, dict):
+        labels = {"default": labels}
+
+    def texts(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {language: texts_in(text, language) for language, text in value.items()}
+        return texts_in(value, "default") if isinstance(value, str) else value
+
+    def texts_in(text: str, language: str) -> str:
+        label = str(labels.get(language) or labels.get("default") or next(iter(labels.values()), column["name"]))
+        return text.replace("%(label)s", label).replace("%(name)s", str(column["name"]))
+
+    def expression(text: str) -> str:
+        text = re.sub(r"\.\./([A-Za-z_][\w.-]*)", lambda m: "${" + copies.get(m.group(1), m.group(1)) + "}", text)
+        return xpath.rename_references(text, copies)
+
+    copied = {**element, "name": copies[str(element["name"])]}
+    for key in ("label", "hint"):
+        if key in copied:
+            copied[key] = texts(copied[key])
+    if "bind" in copied:
+        copied["bind"] = {key: expression(value) if key in ("relevant", "constraint", "calculate") and
+                          isinstance(value, str) else texts(value) for key, value in copied["bind"].items()}
+    return copied
 
 
 _CHOICE_KEYS = {"name", "label", "media", "list_name", "list name", "heard_exclusive", "heard_need", "__row_number"}
