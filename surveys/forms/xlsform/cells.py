@@ -5,9 +5,12 @@ and knows the spellings pyxform accepts for the same column (`bind::relevant`, `
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 #: Header spellings (lower case, without a language) -> the column they are, as Heard names it.
 _ALIASES = {
@@ -68,6 +71,10 @@ def _first_rows(path: Path) -> dict[str, tuple[str, list[str | None]]]:
             return result
         finally:
             book.release_resources()
+    try:
+        return _xlsx_first_rows(path)
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        pass
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
@@ -79,6 +86,52 @@ def _first_rows(path: Path) -> dict[str, tuple[str, list[str | None]]]:
         return result
     finally:
         workbook.close()
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _xlsx_first_rows(path: Path) -> dict[str, tuple[str, list[str | None]]]:
+    """The header rows of an .xlsx, read from its XML up to the end of each sheet's first row (openpyxl's
+    read-only mode first measures the whole sheet)."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        strings: list[str] = []
+        if "xl/sharedStrings.xml" in names:
+            for item in ElementTree.fromstring(archive.read("xl/sharedStrings.xml")).iter(f"{_MAIN}si"):
+                strings.append("".join(t.text or "" for t in item.iter(f"{_MAIN}t")))
+        targets = {rel.get("Id"): rel.get("Target", "")
+                   for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+        result = {}
+        for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
+            title = sheet.get("name", "")
+            target = targets[sheet.get(_RELATIONSHIP)]
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            result[title.strip().lower()] = (title, _first_row(archive.open(member), strings))
+        return result
+
+
+def _first_row(stream: IO[bytes], strings: list[str]) -> list[str | None]:
+    cells: dict[int, str | None] = {}
+    for _, element in ElementTree.iterparse(stream, events=("end",)):
+        if element.tag == f"{_MAIN}c":
+            reference = element.get("r", "")
+            letters = "".join(ch for ch in reference if ch.isalpha())
+            kind = element.get("t")
+            if kind == "inlineStr":
+                value: str | None = "".join(t.text or "" for t in element.iter(f"{_MAIN}t"))
+            else:
+                found = element.find(f"{_MAIN}v")
+                value = found.text if found is not None else None
+                if kind == "s" and value is not None:
+                    value = strings[int(value)]
+            if letters:
+                cells[column_index_from_string(letters) - 1] = _text(value)
+        elif element.tag == f"{_MAIN}row":
+            break
+    width = max(cells, default=-1) + 1
+    return [cells.get(index) for index in range(width)]
 
 
 def _text(value: object) -> str | None:

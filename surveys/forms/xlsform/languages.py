@@ -26,7 +26,22 @@ def _folded(name: str) -> str:
 
 @cache
 def _names() -> dict[str, str]:
-    """Language name -> code: English and German names, and each language's name in itself."""
+    """Language name -> code, by the names English and German give languages."""
+    index: dict[str, str] = {}
+    for reader in ("de", "en"):  # English wins where names clash
+        for code, name in Locale.parse(reader).languages.items():
+            if "_" not in code or code == "fa_AF":
+                index[_folded(name)] = code
+    for code, name in LANGUAGE_NAMES.items():
+        index[_folded(name)] = code
+    index.update({"farsi": "fa", "dari": "fa_AF", "kurmanji": "kmr", "kurmancî": "kmr"})
+    return index
+
+
+@cache
+def _native_names() -> dict[str, str]:
+    """Language name -> code, by each language's name in itself (`Français`, `العربية`): every locale Babel
+    has is read, so only when the English and German names did not tell."""
     index: dict[str, str] = {}
     for code in sorted(i for i in localedata.locale_identifiers() if "_" not in i):
         try:
@@ -35,13 +50,6 @@ def _names() -> dict[str, str]:
             continue
         if native:
             index.setdefault(_folded(native), code)
-    for reader in ("de", "en"):  # English wins where names clash
-        for code, name in Locale.parse(reader).languages.items():
-            if "_" not in code or code == "fa_AF":
-                index[_folded(name)] = code
-    for code, name in LANGUAGE_NAMES.items():
-        index[_folded(name)] = code
-    index.update({"farsi": "fa", "dari": "fa_AF", "kurmanji": "kmr", "kurmancî": "kmr"})
     return index
 
 
@@ -60,7 +68,7 @@ class Languages:
             return self._heard(match["code"])
         if _CODE.match(text) and self._valid(text):
             return self._heard(text)
-        code = _names().get(_folded(text))
+        code = _names().get(_folded(text)) or _native_names().get(_folded(text))
         return self._heard(code) if code else None
 
     @staticmethod
