@@ -29,30 +29,43 @@ MANIFEST: dict[str, str] = {
     "correlaid/mitwirken_umfrage.xlsx": "14635c72fd660be5b642874a40c57f5b16f45353dc19adb37aa2de198b0c970d",
     "correlaid/testA.xlsx": "d0273368da72c5ae4f322ad20f19bb7d69b0cb4c6f9bf64e1500b46ce2bd8e76",
     "correlaid/testB.xlsx": "f96e254947427ce01a31baca962ea9f3f31e0c531ca89755f91efbaa74b81e54",
-    "pyxform/bug_example_xls/ODKValidateWarnings.xlsx": "2b38d039bdc1c8ecc8f289e0046b7467e165f09b2f893b778ec50a3d94439698",
-    "pyxform/bug_example_xls/UCL_Biomass_Plot_Form.xlsx": "437c5208e7b7aecbde6eeb56d846710fb56d666238b639fce46f5a302f8a929b",
+    "pyxform/bug_example_xls/ODKValidateWarnings.xlsx":
+        "2b38d039bdc1c8ecc8f289e0046b7467e165f09b2f893b778ec50a3d94439698",
+    "pyxform/bug_example_xls/UCL_Biomass_Plot_Form.xlsx":
+        "437c5208e7b7aecbde6eeb56d846710fb56d666238b639fce46f5a302f8a929b",
     "pyxform/bug_example_xls/bad_calc.xlsx": "7463ccef2616b0d8ff113e5836e0ca3b8a150e869358b73d37266c28e0620d9a",
-    "pyxform/bug_example_xls/badly_named_choices_sheet.xls": "7d5e8f578c956b2daebfce8d684cd4ef1b111473c2e62891ad2a2dbbe4c16943",
+    "pyxform/bug_example_xls/badly_named_choices_sheet.xls":
+        "7d5e8f578c956b2daebfce8d684cd4ef1b111473c2e62891ad2a2dbbe4c16943",
     "pyxform/bug_example_xls/blank_second_row.xls": "2f513e6b837e41338b156879ea705d1584864ae95beb165c3cd1c16a2db1ab54",
-    "pyxform/bug_example_xls/calculate_without_calculation.xls": "a995ec64c13944721a50a04a7945795b94444df925d437d4dd712be335ef8e78",
-    "pyxform/bug_example_xls/duplicate_columns.xlsx": "d293e333c989cf53aa38ea7c5038dc2825b64f11f30ba6ed788dcde28ac31ae5",
-    "pyxform/bug_example_xls/excel_with_macros.xlsm": "3c88e00cad1c5fc4972288f50ae282f9a7cfd48c7f745bda134429ea272a56e6",
+    "pyxform/bug_example_xls/calculate_without_calculation.xls":
+        "a995ec64c13944721a50a04a7945795b94444df925d437d4dd712be335ef8e78",
+    "pyxform/bug_example_xls/duplicate_columns.xlsx":
+        "d293e333c989cf53aa38ea7c5038dc2825b64f11f30ba6ed788dcde28ac31ae5",
+    "pyxform/bug_example_xls/excel_with_macros.xlsm":
+        "3c88e00cad1c5fc4972288f50ae282f9a7cfd48c7f745bda134429ea272a56e6",
     "pyxform/bug_example_xls/extra_columns.xls": "8429cac446cfca0fb8ec0ebec1268754032bd2aec61529b22e69b51cd68c505a",
     "pyxform/bug_example_xls/group_name_test.xls": "5d070c3a6f794c8e2bd0e686cc47eb8996c4f0226d57551d825c621d3615e226",
     "pyxform/bug_example_xls/ict_survey_fails.xls": "37a9ae334b7e4a263add38d4e94acf60a928485ed93b35fa8abe18af5972db3f",
-    "pyxform/bug_example_xls/spaces_in_choices_header.xls": "772a8992eb0279aeced3cee10199593a268b43a6c6a048bca31cb6db63ec5732",
-    "pyxform/bug_example_xls/xl_date_ambiguous.xlsx": "73521a84cd33bb94fe7e3fab002a0d3a3c9f6b6c64845cac63ac10f9e326d4ca",
-    "pyxform/bug_example_xls/xl_date_ambiguous_v1.xlsx": "5fca6824467b105ba01c3bcdc4d202dc2c6a37fa3554f0abe12103035d2cd4d0",
-    "pyxform/example_xls/allow_comment_rows_test.xls": "394a3b584f69a929b20366ab0f3e0378a58edf455ab0da3b742315fd0c81f755",
-    "pyxform/example_xls/attribute_columns_test.xlsx": "aead4faf12dae69d15c693b9af6a26d160c6e3c2f5ec65bb16572cd68b1faba3",
+    "pyxform/bug_example_xls/spaces_in_choices_header.xls":
+        "772a8992eb0279aeced3cee10199593a268b43a6c6a048bca31cb6db63ec5732",
+    "pyxform/bug_example_xls/xl_date_ambiguous.xlsx":
+        "73521a84cd33bb94fe7e3fab002a0d3a3c9f6b6c64845cac63ac10f9e326d4ca",
+    "pyxform/bug_example_xls/xl_date_ambiguous_v1.xlsx":
+        "5fca6824467b105ba01c3bcdc4d202dc2c6a37fa3554f0abe12103035d2cd4d0",
+    "pyxform/example_xls/allow_comment_rows_test.xls":
+        "394a3b584f69a929b20366ab0f3e0378a58edf455ab0da3b742315fd0c81f755",
+    "pyxform/example_xls/attribute_columns_test.xlsx":
+        "aead4faf12dae69d15c693b9af6a26d160c6e3c2f5ec65bb16572cd68b1faba3",
     "pyxform/example_xls/bad_calc.xlsx": "7463ccef2616b0d8ff113e5836e0ca3b8a150e869358b73d37266c28e0620d9a",
     "pyxform/example_xls/calculate.xls": "f85dea8683415a9f90b6ad3051a1295527b1b2faf5d15f6338251d4bc34ac624",
-    "pyxform/example_xls/cascading_select_test_equivalent.xls": "131c6f040bcfd25de60c2ac572736e97978b7e7854832efa8ba2ba060f37db4f",
+    "pyxform/example_xls/cascading_select_test_equivalent.xls":
+        "131c6f040bcfd25de60c2ac572736e97978b7e7854832efa8ba2ba060f37db4f",
     "pyxform/example_xls/case_insensitivity.xls": "bb41ce4d794f95e2c1775bd6d229dba2f7e41e1cf5423997a3f8d3eeac93ef30",
     "pyxform/example_xls/case_insensitivity.xlsx": "2540fdac8da3c561cb7fa0eefc6406b5d0a438b2168ac621e006d52981b86afe",
     "pyxform/example_xls/choice_filter_test.xlsx": "2a4131ed91b11a39723b42e7cf1ac391bbc22737330b9dc2095da1bbfb487bad",
     "pyxform/example_xls/choice_name_as_type.xls": "f09f2760cd0cd17d44797e55fe779b74f290dece817b6c5771f8a1b037a91524",
-    "pyxform/example_xls/choice_name_same_as_select_name.xls": "4932dd32c0e0404a9f0ef338888f9d5bc73be2c57c8dcace8ca88395fc35b03a",
+    "pyxform/example_xls/choice_name_same_as_select_name.xls":
+        "4932dd32c0e0404a9f0ef338888f9d5bc73be2c57c8dcace8ca88395fc35b03a",
     "pyxform/example_xls/default_time_demo.xls": "896f96316f860406bb2fea76ac509e4b9282d264748cab58b7e10122fc9d5b53",
     "pyxform/example_xls/extra_columns.xlsx": "dd5f52e28da1f457a0dd88a263567d578faf6d38b5de328405fca2b0778be613",
     "pyxform/example_xls/extra_sheet_names.xlsx": "f2593ddd905d6399ee23cb2e3150136023d01335684ba19160ff36684af341d4",
