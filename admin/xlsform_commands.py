@@ -14,13 +14,15 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from admin.context import console, core, errors
+from admin.context import console, core, errors, settings
 from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.imported_surveys import store_import
 from surveys.loader import load_survey, parse_survey
 from surveys.registry import SurveyRegistry
+from surveys.store.database import connect, migrate, session_factory
 from surveys.store.schema import ImportedSurvey
+from surveys.wiring import secret_of
 
 
 def register(app: typer.Typer) -> None:
@@ -59,14 +61,23 @@ def import_xlsform(
         raise typer.Exit(1) from exc
 
     async def store() -> None:
-        async with core() as opened:
-            known = opened.registry.current(imported.survey.id)
-            if known is not None and not opened.registry.is_imported(known.id):
-                errors.print(f"'{known.id}' is the survey file {escape(known.source)}: choose another id with --id.",
-                             highlight=False)
-                raise typer.Exit(1)
-            async with opened.db() as db, db.begin():
+        configured = settings()
+        secret_of(configured)
+        engine = connect(configured.storage.database_url, writes=True)
+        try:
+            await migrate(engine)
+            sessions = session_factory(engine)
+            registry = SurveyRegistry(configured)  # not opened as the bot opens it: the default may be this one
+            async with sessions() as db, db.begin():
+                await registry.load_imported(db)
+                known = registry.current(imported.survey.id)
+                if known is not None and not registry.is_imported(known.id):
+                    errors.print(f"'{known.id}' is the survey file {escape(known.source)}: choose another id with "
+                                 "--id.", highlight=False)
+                    raise typer.Exit(1)
                 stored = await store_import(db, imported, file.name, dt.datetime.now(dt.UTC))
+        finally:
+            await engine.dispose()
         for skipped in imported.skipped:
             typer.echo(f"skipped {skipped}", err=True)
         for warning in imported.warnings:
