@@ -60,6 +60,11 @@ def env(workspace: dict[str, Path]) -> dict[str, str]:
     return {"HEARD_CONFIG": str(workspace["config"]), "PATH": "/usr/bin:/bin"}
 
 
+def settings(form_id: str) -> list[list[str]]:
+    """A settings sheet as the specification shows it, so that a test meets only the problem it is about."""
+    return [["form_id", "form_title", "default_language"], [form_id, form_id.title(), "English (en)"]]
+
+
 def lines(stream: str) -> list[str]:
     return [" ".join(line.split()) for line in stream.splitlines()]
 
@@ -214,7 +219,7 @@ def test_the_odk_tutorials_age_constraint_on_the_age_question_accepts_an_age(tmp
     survey = [["type", "name", "label", "required", "constraint"],
               ["integer", "age", "How old are you?", "yes", "${age} > 0 and ${age} < 120"],
               ["note", "bye", "Thank you", "", ""]]
-    imported = read_xlsform(write_workbook(tmp_path / "odk.xlsx", survey, settings=[["form_id"], ["odk"]]),
+    imported = read_xlsform(write_workbook(tmp_path / "odk.xlsx", survey, settings=settings("odk")),
                             catalogs=Catalogs())
     state = SessionState.new(imported.survey)
     for event in (Start(language="en"), Consent(True)):
@@ -230,7 +235,8 @@ def test_a_name_piped_into_a_label_shows_the_answer(tmp_path):
     survey = [["type", "name", "label::English (en)", "hint::English (en)"],
               ["text", "first_name", "Your first name?", ""],
               ["note", "hello", "Hello ${first_name}!", "Nice to meet you, ${first_name}."]]
-    imported = read_xlsform(write_workbook(tmp_path / "pipe.xlsx", survey), catalogs=Catalogs())
+    imported = read_xlsform(write_workbook(tmp_path / "pipe.xlsx", survey, settings=settings("pipe")),
+                            catalogs=Catalogs())
     state = SessionState.new(imported.survey)
     for event in (Start(language="en"), Consent(True), Text("Amal")):
         state = advance(imported.survey, state, event).state
@@ -243,8 +249,8 @@ def test_bind_columns_are_read_not_ignored(tmp_path):
     survey = [["type", "name", "label", "bind::relevant", "bind::constraint"],
               ["select_one yes_no", "works", "Do you work?", "", ""],
               ["integer", "hours", "Hours a week?", "${works} = 'yes'", ". <= 80"]]
-    imported = read_xlsform(write_workbook(tmp_path / "bind.xlsx", survey, YES_NO), catalogs=Catalogs(),
-                            default_language="en")
+    imported = read_xlsform(write_workbook(tmp_path / "bind.xlsx", survey, YES_NO, settings("bind")),
+                            catalogs=Catalogs())
     hours = imported.survey.question("hours")
     assert hours.constraint == ". <= 80"
     assert hours.show_if or hours.relevant, "the relevant became a condition"
@@ -258,8 +264,7 @@ def test_a_row_reading_an_earlier_left_out_row_says_so_not_asked_later(tmp_path)
               ["text", "why", "Why there?", "${where} != ''", ""],
               ["integer", "size", "How many?", "", ". > 0 and ${where} != ''"]]
     with pytest.raises(XlsFormError) as caught:
-        read_xlsform(write_workbook(tmp_path / "left.xlsx", survey, settings=[["form_id"], ["left"]]),
-                     catalogs=Catalogs(), default_language="en")
+        read_xlsform(write_workbook(tmp_path / "left.xlsx", survey, settings=settings("left")), catalogs=Catalogs())
     assert [str(p) for p in caught.value.problems] == [
         "survey!A2: 'where' (geopoint): locations are not collected (residents are anonymous)",
         "survey!D3: 'why': relevant reads ${where}, which is left out (survey!A2): left out with it",
@@ -275,12 +280,10 @@ def test_choices_with_pictures_are_named_once_and_never_as_a_missing_list(tmp_pa
     choices = [["list_name", "name", "label", "media::image"],
                ["moods", "Sehr gut", "Very well", "happy.jpg"], ["moods", "Nicht gut", "Not well", "sad.jpg"]]
     with pytest.raises(XlsFormError) as caught:
-        read_xlsform(write_workbook(tmp_path / "moods.xlsx", survey, choices, [["form_id"], ["moods"]]),
-                     catalogs=Catalogs(), default_language="en")
+        read_xlsform(write_workbook(tmp_path / "moods.xlsx", survey, choices, settings("moods")), catalogs=Catalogs())
     assert [str(p) for p in caught.value.problems] == [
         "choices!D1: list 'moods': pictures and recordings of choices are not shown (labels are)"]
-    imported = read_xlsform(tmp_path / "moods.xlsx", catalogs=Catalogs(), default_language="en",
-                            skip_unsupported=True)
+    imported = read_xlsform(tmp_path / "moods.xlsx", catalogs=Catalogs(), skip_unsupported=True)
     assert [(c.name, c.source_name) for c in imported.survey.question("mood").choices] == [
         ("sehr_gut", "Sehr gut"), ("nicht_gut", "Nicht gut")]
 
@@ -315,7 +318,7 @@ def test_a_language_heard_cannot_identify_is_one_line_however_many_rows_it_has(t
     """One missing language code was reported once per data row (270 lines)."""
     rows = [["type", "name", "label::English", "label::Elbisch"],
             *[["text", f"q{n}", f"Question {n}?", f"Frage {n}?"] for n in range(60)]]
-    workbook = write_workbook(tmp_path / "elvish.xlsx", rows, settings=[["form_id"], ["elvish"]])
+    workbook = write_workbook(tmp_path / "elvish.xlsx", rows, settings=settings("elvish"))
     with pytest.raises(XlsFormError) as caught:
         read_xlsform(workbook, catalogs=Catalogs())
     assert [str(p) for p in caught.value.problems] == [
