@@ -218,6 +218,7 @@ def test_the_odk_tutorials_age_constraint_on_the_age_question_accepts_an_age(tmp
     refused and the question could never be passed."""
     survey = [["type", "name", "label", "required", "constraint"],
               ["integer", "age", "How old are you?", "yes", "${age} > 0 and ${age} < 120"],
+              ["integer", "rooms", "How many rooms?", "", ". < 20"],
               ["note", "bye", "Thank you", "", ""]]
     imported = read_xlsform(write_workbook(tmp_path / "odk.xlsx", survey, settings=settings("odk")),
                             catalogs=Catalogs())
@@ -227,7 +228,10 @@ def test_the_odk_tutorials_age_constraint_on_the_age_question_accepts_an_age(tmp
     refused = advance(imported.survey, state, Text("130")).prompts[-1]
     assert isinstance(refused, Ask) and refused.problem is Problem.CONSTRAINT
     accepted = advance(imported.survey, state, Text("34"))
-    assert accepted.state.answers == {"age": 34} and accepted.state.current == "bye"
+    assert accepted.state.answers == {"age": 34} and accepted.state.current == "rooms"
+    assert advance(imported.survey, accepted.state, Text("25")).prompts[-1].problem is Problem.CONSTRAINT, \
+        "the next question's constraint holds as before"
+    assert advance(imported.survey, accepted.state, Text("3")).state.current == "bye"
 
 
 def test_a_name_piped_into_a_label_shows_the_answer(tmp_path):
@@ -437,3 +441,13 @@ def test_nested_groups_are_flattened_under_the_innermost_labelled_one(tmp_path):
     assert hours.relevant == "(${adult} != 'no') and (true())"
     assert hours.is_shown({"adult": "yes"}) and not hours.is_shown({"adult": "no"})
     assert imported.survey.question("bye").group is None
+
+
+def test_what_pyxform_refuses_is_one_line_naming_the_cell(tmp_path):
+    survey = [["type", "name", "label", "relevant"], ["text", "name", "Your name?", ""],
+              ["text", "city", "Your city?", "${nmae} != ''"]]
+    with pytest.raises(XlsFormError) as caught:
+        read_xlsform(write_workbook(tmp_path / "typo.xlsx", survey, settings=settings("typo")), catalogs=Catalogs())
+    assert [str(p) for p in caught.value.problems] == [
+        "survey!D3: the 'relevant' value is invalid. Reference variables must contain a name from the 'survey' "
+        "sheet. Could not find the name 'nmae'."]

@@ -44,7 +44,7 @@ def translate(text: str, column: str, names: Names, own: str | None = None,
         if reference in names.left_out:
             return Outcome(None, reads_left_out=reference)
         if reference == own and own is not None:
-            renamed_keys[reference] = names.keys.get(own, own)
+            renamed_keys[reference] = names.keys.get(own, own)  # the answer being checked, as in ODK
         elif reference in names.keys:
             renamed_keys[reference] = names.keys[reference]
         elif reference not in names.everything:

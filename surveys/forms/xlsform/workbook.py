@@ -14,7 +14,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
-from surveys.forms.xlsform.cells import Cells
+from surveys.forms.xlsform.cells import Cells, column_key
 from surveys.forms.xlsform.problems import XlsFormError, XlsProblem
 
 _ROW = re.compile(r"^\[row : (?P<row>\d+)\]\s*(?:On the '(?P<sheet>[a-z_]+)' sheet, )?(?P<message>.*)$", re.DOTALL)
@@ -71,7 +71,7 @@ def read_workbook(path: Path) -> Workbook:
         if "was not recognized as a supported type" in str(exc):
             raise XlsFormError([XlsProblem(source, "", "cannot read the workbook: it is not an .xlsx, .xlsm or .xls "
                                                        "file")]) from exc
-        raise XlsFormError([_located(source, str(exc))]) from exc
+        raise XlsFormError([_located(source, str(exc), Cells.of(path))]) from exc
     except Exception as exc:  # the readers raise many kinds for files that are not workbooks
         raise XlsFormError([XlsProblem(source, "", f"cannot read the workbook: {exc}")]) from exc
     return Workbook(source, form, rows, Cells.of(path), dict((definition.settings or [{}])[0]))
@@ -84,10 +84,14 @@ def _rows(definition: DefinitionData) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _located(source: str, message: str) -> XlsProblem:
-    """pyxform's `[row : 12] On the 'survey' sheet, ...` as `survey!12: ...`, first line only."""
+def _located(source: str, message: str, cells: Cells) -> XlsProblem:
+    """pyxform's `[row : 12] On the 'survey' sheet, the 'constraint' value is invalid…` as `survey!F12: …`
+    (the column when pyxform names it), first line only."""
     first = message.strip().splitlines()[0] if message.strip() else "pyxform cannot read this form"
     match = _ROW.match(first)
     if match is None:
         return XlsProblem(source, "", first)
-    return XlsProblem(match["sheet"] or "survey", match["row"], match["message"].strip())
+    sheet = match["sheet"] or "survey"
+    column = re.search(r"the '([\w:]+)' value is invalid", match["message"])
+    cell = cells.cell(sheet, int(match["row"]), column_key(column.group(1))[0]) if column else match["row"]
+    return XlsProblem(cells.title(sheet), cell, match["message"].strip())
