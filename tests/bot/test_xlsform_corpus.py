@@ -153,7 +153,7 @@ async def test_real_forms_import_complete_in_the_console_and_export_again(corpus
         try:
             form = read_xlsform(path, f"corpus_{len(measured.converted)}", skip_unsupported=True, catalogs=catalogs)
         except XlsFormError as exc:
-            measured.refused[path.name] = [str(p) for p in exc.problems]
+            measured.refused[f"{path.parent.name}/{path.name}"] = [str(p) for p in exc.problems]
             continue
         async with core.db() as db, db.begin():
             stored.append((path, (await store_import(db, form, path.name, dt.datetime.now(dt.UTC))).form))

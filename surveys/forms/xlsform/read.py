@@ -20,12 +20,13 @@ from typing import Any
 
 import yaml
 
-from surveys import xpath
 from surveys.forms.xlsform import expressions
 from surveys.forms.xlsform.expressions import Names
 from surveys.forms.xlsform.languages import Languages
+from surveys.forms.xlsform.loops import one_round
 from surveys.forms.xlsform.names import Keys
 from surveys.forms.xlsform.problems import Report, XlsFormError, XlsProblem
+from surveys.forms.xlsform.show_if import relevant_to_show_if
 from surveys.forms.xlsform.texts import (
     FormLanguages,
     TextCollector,
@@ -42,7 +43,6 @@ from surveys.translations import survey_messages
 
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
-_SHOW_IF_TERM = re.compile(r"^selected\(\$\{(?P<q>[a-z][a-z0-9_]*)\}, '(?P<v>[^']*)'\)$")
 #: Survey columns whose behaviour Heard lacks: a filled cell is left out (or refused), one line each.
 _UNSUPPORTED_CELLS = {
     "default": "default answers are not supported",
@@ -238,7 +238,7 @@ class _Translator:
                 self.names.everything.add(copy)
                 self.names.keys[copy] = self.keys.key(copy)
             group = {"type": "group", "name": f"{loop_name}_{column_name}", "label": column.get("label"),
-                     "children": [_round(child, copies, column) for child in children]}
+                     "children": [one_round(child, copies, column) for child in children]}
             self.unrolled[group["name"]] = row or 0
             self.names.keys[group["name"]] = self.keys.key(group["name"])
             self.walk([group], stack)
@@ -498,7 +498,7 @@ class _Translator:
         if question["type"] == "note":
             question.pop("required", None)
         self.rows_of[key] = "!".join(self.where(row, "name"))
-        _relevant_to_show_if(question, self.questions)
+        relevant_to_show_if(question, self.questions)
         return question
 
     def _source_spelling(self) -> str | None:
@@ -700,36 +700,6 @@ class _Translator:
         return result
 
 
-def _round(element: dict[str, Any], copies: dict[str, str], column: dict[str, Any]) -> dict[str, Any]:
-    """One round of a loop: names and references to the block's rows renamed for this choice, `%(label)s` and
-    `%(name)s` in texts replaced by the choice's label and name (per language)."""
-    labels = column.get("label") or {}
-    if not isinstance(labels, dict):
-        labels = {"default": labels}
-
-    def texts(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {language: texts_in(text, language) for language, text in value.items()}
-        return texts_in(value, "default") if isinstance(value, str) else value
-
-    def texts_in(text: str, language: str) -> str:
-        label = str(labels.get(language) or labels.get("default") or next(iter(labels.values()), column["name"]))
-        return text.replace("%(label)s", label).replace("%(name)s", str(column["name"]))
-
-    def expression(text: str) -> str:
-        text = re.sub(r"\.\./([A-Za-z_][\w.-]*)", lambda m: "${" + copies.get(m.group(1), m.group(1)) + "}", text)
-        return xpath.rename_references(text, copies)
-
-    copied = {**element, "name": copies[str(element["name"])]}
-    for key in ("label", "hint"):
-        if key in copied:
-            copied[key] = texts(copied[key])
-    if "bind" in copied:
-        copied["bind"] = {key: expression(value) if key in ("relevant", "constraint", "calculate") and
-                          isinstance(value, str) else texts(value) for key, value in copied["bind"].items()}
-    return copied
-
-
 _CHOICE_KEYS = {"name", "label", "media", "list_name", "list name", "heard_exclusive", "heard_need", "__row_number"}
 
 
@@ -756,75 +726,3 @@ def _conjunction(parts: list[str]) -> str:
 
 def _bounds_constraint(minimum: int, maximum: int) -> str:
     return f". >= {minimum} and . <= {maximum}"
-
-
-def _relevant_to_show_if(question: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
-    """`selected(${q}, 'a') or selected(${q}, 'b')` over an earlier choice question is Heard's `show_if`: use
-    it, so paper questionnaires print the skip instruction and the round trip gives back the same survey."""
-    relevant = question.get("relevant")
-    if not relevant:
-        return
-    conditions: dict[str, list[str]] = {}
-    for conjunct in _split_top(relevant, " and "):
-        stripped = conjunct.strip()
-        terms = _split_top(stripped[1:-1] if _wrapped(stripped) else stripped, " or ")
-        names = set()
-        values = []
-        for term in terms:
-            match = _SHOW_IF_TERM.match(term.strip())
-            if match is None:
-                return
-            names.add(match["q"])
-            values.append(match["v"])
-        if len(names) != 1:
-            return
-        (name,) = names
-        source = next((q for q in earlier if q["name"] == name), None)
-        if source is None or source["type"] not in ("single", "multi", "scale") or name in conditions:
-            return
-        valid = {c["name"] for c in source.get("choices", []) if "source_name" not in c}  # expressions use
-        if source["type"] == "scale":  # the form's choice names, show_if the stored keys: same only then
-            valid |= {str(p) for p in range(source["min"], source["max"] + 1)}
-        if not set(values) <= valid:
-            return
-        conditions[name] = values
-    question["show_if"] = conditions
-    del question["relevant"]
-    choices = question.pop("choices", None)  # keep the key order of hand-written files: show_if before choices
-    if choices is not None:
-        question["choices"] = choices
-
-
-def _wrapped(text: str) -> bool:
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
-    depth = 0
-    for index, char in enumerate(text):
-        depth += char == "("
-        depth -= char == ")"
-        if depth == 0 and index < len(text) - 1:
-            return False
-    return True
-
-
-def _split_top(text: str, separator: str) -> list[str]:
-    """Split at `separator` outside parentheses and quotes."""
-    parts, depth, quote, start, index = [], 0, "", 0, 0
-    while index < len(text):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and text.startswith(separator, index):
-            parts.append(text[start:index])
-            index += len(separator)
-            start = index
-            continue
-        index += 1
-    parts.append(text[start:])
-    return parts
