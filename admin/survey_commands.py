@@ -15,6 +15,16 @@ from surveys.registry import SurveyRegistry
 app = typer.Typer(no_args_is_help=True, help="Survey definitions: check, list and show them.")
 
 
+def _registry() -> SurveyRegistry:
+    """The surveys Heard runs, imported ones included (they live in the database)."""
+
+    async def load() -> SurveyRegistry:
+        async with core(writes=False) as opened:
+            return opened.registry
+
+    return asyncio.run(load())
+
+
 @app.command()
 def validate(files: list[Path] = typer.Argument(..., help="Survey YAML files.")) -> None:
     """Check survey files; print every problem as file:line: what is wrong.
@@ -63,8 +73,7 @@ def show(survey_id: str = typer.Argument(None, help="Survey id; the default surv
 
     Example: heard-admin surveys show needs
     """
-    registry = SurveyRegistry(settings())
-    survey = chosen_survey(registry, survey_id)
+    survey = chosen_survey(_registry(), survey_id)
     console.print(f"[bold]{survey.title}[/bold]  ({survey.id} v{survey.version}, source language {survey.language})")
     table = Table("#", "name", "type", "field", "question", "choices", "shown if", show_lines=True)
     for number, question in enumerate(survey.questions, start=1):
@@ -107,9 +116,10 @@ def print_questionnaire(
     from surveys.printing import PrintingError, render_questionnaire
 
     configured = settings()
-    registry = SurveyRegistry(configured)
+    registry = _registry()
     survey = chosen_survey(registry, survey_id)
     catalogs = Catalogs()
+    registry.offer_imported_languages(catalogs)  # an imported survey's translations come from the database
     code = language or survey.language
     if code not in catalogs.languages:
         errors.print(f"No language '{code}'. Shipped: {', '.join(catalogs.languages)}")

@@ -1,26 +1,28 @@
 """`heard-admin surveys import-xlsform|export-xlsform`: surveys designed in Excel (KoboToolbox, ODK) in and out.
 
-An imported survey becomes a YAML file in the first folder of `[surveys] directories` (where the bot looks for
-surveys besides the bundled ones) and one catalog per language under locales/<code>/LC_MESSAGES/, exactly as
-if it had been written by hand; restart the bot to offer it.
+An imported survey and its translations go into the database, where every worker of the bot finds it within a
+second: nothing is written into folders, so it survives a rebuilt container image and the installed package
+stays as it was installed.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import tempfile
+import asyncio
+import datetime as dt
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from admin.context import console, errors, settings
+from admin.context import console, core, errors, settings
+from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from surveys.i18n import LOCALES_DIR, Catalogs
+from surveys.imported_surveys import store_import
 from surveys.loader import load_survey, parse_survey
-from surveys.model import Survey
 from surveys.registry import SurveyRegistry
-from surveys.xlsform import XlsFormError, catalog_texts, read_xlsform, write_catalogs, write_xlsform
+from surveys.store.database import connect, migrate, session_factory
+from surveys.store.schema import ImportedSurvey
+from surveys.wiring import secret_of
 
 
 def register(app: typer.Typer) -> None:
@@ -29,29 +31,23 @@ def register(app: typer.Typer) -> None:
 
 
 def import_xlsform(
-    file: Path = typer.Argument(..., help="The XLSForm workbook (.xlsx) with survey, choices and settings sheets."),
+    file: Path = typer.Argument(..., help="The XLSForm workbook (.xlsx, .xlsm or .xls)."),
     survey_id: str = typer.Option(None, "--id", help="Survey id to use instead of the form_id setting."),
     skip_unsupported: bool = typer.Option(
-        False, "--skip-unsupported", help="Leave out unsupported rows and cells (each is listed) instead of stopping."
+        False, "--skip-unsupported", help="Leave out what a chat cannot ask (each is listed) instead of stopping."
     ),
     language: str = typer.Option(None, "--language",
                                  help="Language code of plain 'label' columns when the settings name none."),
-    into: Path = typer.Option(None, "--into", help="Folder for the survey file (default: the first folder of "
-                                                   "[surveys] directories in heard.toml)."),
-    locales: Path = typer.Option(LOCALES_DIR, "--locales", help="Catalog folder (default: Heard's locales/)."),
-    replace: bool = typer.Option(False, "--replace", help="Overwrite a survey file of the same id."),
+    locales: Path = typer.Option(LOCALES_DIR, "--locales", help="The bot's catalogs (default: Heard's locales/)."),
 ) -> None:
-    """Import an XLSForm as a Heard survey plus one catalog per language; nothing is written unless all is valid.
+    """Import an XLSForm as a Heard survey with its translations; nothing is stored unless all is valid.
 
-    Every problem is printed as sheet!cell: why.
+    Every problem is printed as sheet!cell: why. Importing a changed form again adds a version.
 
-    Example: heard-admin surveys import-xlsform bedarfe.xlsx --id bedarfe_2027
+    Example: heard-admin surveys import-xlsform bedarfe.xlsx --id bedarfe_2027 --skip-unsupported
     """
-    configured = settings()
-    folder = into or (configured.surveys.directories[0] if configured.surveys.directories else None)
-    if folder is None:
-        errors.print("Where should the survey go? Add a folder to [surveys] directories in heard.toml "
-                     "(e.g. directories = [\"surveys/local\"]), or pass --into FOLDER.", highlight=False)
+    if not file.is_file():
+        errors.print(f"No file {escape(str(file))}.", highlight=False)
         raise typer.Exit(2)
     try:
         imported = read_xlsform(file, survey_id, skip_unsupported=skip_unsupported, catalogs=Catalogs(locales),
@@ -63,39 +59,42 @@ def import_xlsform(
                    + ("" if skip_unsupported else " Unsupported rows can be left out with --skip-unsupported."),
                    err=True)
         raise typer.Exit(1) from exc
-    survey = imported.survey
-    target = Path(folder) / f"{survey.id}.yaml"
-    clash = _clash(configured, survey.id, target)
-    if clash is not None and not replace:
-        errors.print(f"A survey with id '{survey.id}' exists already ({escape(str(clash))}). Choose another id with "
-                     "--id, or pass --replace (and raise the version if questions changed).", highlight=False)
-        raise typer.Exit(1)
-    if clash is not None and clash.stem != survey.id:
-        errors.print(f"'{survey.id}' is defined in {escape(str(clash))}: remove it there first, or choose another "
-                     "id with --id.", highlight=False)
-        raise typer.Exit(1)
-    if clash is not None and clash.is_file():
-        existing = load_survey(clash)
-        if existing.version == survey.version and _content(existing) != _content(survey):
-            errors.print(f"'{survey.id}' version {survey.version} is already in use with other content: raise the "
-                         "version in the settings sheet so that old answers stay with their questions.",
-                         highlight=False)
-            raise typer.Exit(1)
-    for skipped in imported.skipped:
-        typer.echo(f"skipped {skipped}", err=True)
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    written = write_catalogs(imported, locales)  # first: the survey file appears last, with its texts in place
-    _write_atomically(target, imported.yaml_text)
-    console.print(f"{target}: {survey.id} v{survey.version}, {len(survey.questions)} questions, source language "
-                  f"{survey.language}", highlight=False)
-    for path in written:
-        console.print(f"{path}", highlight=False)
-    for warning in imported.warnings:
-        errors.print(f"warning: {escape(warning)}", highlight=False)
-    if imported.skipped:
-        console.print(f"{len(imported.skipped)} unsupported row(s) or cell(s) skipped (listed above).",
-                      highlight=False)
-    console.print("Restart the bot to offer it.", highlight=False)
+
+    async def store() -> None:
+        configured = settings()
+        secret_of(configured)
+        engine = connect(configured.storage.database_url, writes=True)
+        try:
+            await migrate(engine)
+            sessions = session_factory(engine)
+            registry = SurveyRegistry(configured)  # not opened as the bot opens it: the default may be this one
+            async with sessions() as db, db.begin():
+                await registry.load_imported(db)
+                known = registry.current(imported.survey.id)
+                if known is not None and not registry.is_imported(known.id):
+                    errors.print(f"'{known.id}' is the survey file {escape(known.source)}: choose another id with "
+                                 "--id.", highlight=False)
+                    raise typer.Exit(1)
+                stored = await store_import(db, imported, file.name, dt.datetime.now(dt.UTC))
+        finally:
+            await engine.dispose()
+        for skipped in imported.skipped:
+            typer.echo(f"skipped {skipped}", err=True)
+        for warning in imported.warnings:
+            errors.print(f"warning: {escape(warning)}", highlight=False)
+        survey = stored.form.survey
+        languages = ", ".join([survey.language, *sorted(stored.form.translations)])
+        what = "unchanged" if not stored.changed else "new version" if stored.previous else "new survey"
+        console.print(f"{survey.id} v{survey.version} ({what}): {len(survey.questions)} questions, source language "
+                      f"{survey.language}, languages {languages}", highlight=False)
+        if imported.skipped:
+            console.print(f"{len(imported.skipped)} unsupported row(s) or cell(s) left out (listed above).",
+                          highlight=False)
+        if stored.changed:
+            console.print("Running bots offer it within a second; residents who started an earlier version finish "
+                          "that one.", highlight=False)
+
+    asyncio.run(store())
 
 
 def export_xlsform(
@@ -107,37 +106,31 @@ def export_xlsform(
 
     Example: heard-admin surveys export-xlsform needs -o needs.xlsx
     """
-    configured = settings()
-    paths = {load_survey(path).id: path for path in SurveyRegistry.survey_files(configured)}
-    if survey_id not in paths:
-        errors.print(f"No survey '{survey_id}'. Known: {', '.join(sorted(paths))}", highlight=False)
-        raise typer.Exit(1)
-    survey = load_survey(paths[survey_id])  # without areas: they come from heard.toml, not from the form
-    translations = catalog_texts(survey, locales)
+
+    async def load() -> tuple:  # type: ignore[type-arg]
+        async with core(writes=False) as opened:
+            survey = opened.registry.current(survey_id)
+            if survey is None:
+                known = ", ".join(sorted(s.id for s in opened.registry.all_current()))
+                errors.print(f"No survey '{survey_id}'. Known: {known}", highlight=False)
+                raise typer.Exit(1)
+            if opened.registry.is_imported(survey_id):
+                return await _imported(opened, survey_id)
+            paths = {load_survey(path).id: path for path in SurveyRegistry.survey_files(opened.settings)}
+            plain = load_survey(paths[survey_id])  # without areas: they come from heard.toml, not from the form
+            return plain, catalog_texts(plain, locales)
+
+    survey, translations = asyncio.run(load())
     write_xlsform(survey, translations, output)
     console.print(f"{output}: {survey.id} v{survey.version} in {1 + len(translations)} languages", highlight=False)
 
 
-def _content(survey: Survey) -> tuple:
-    """What residents answer, without where it was read from."""
-    return (survey.language, survey.title, survey.intro, survey.thanks, survey.groups,
-            tuple(dataclasses.replace(q, line=0) for q in survey.questions))
+async def _imported(opened, survey_id: str) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+    import json
 
+    from sqlalchemy import select
 
-def _clash(configured, survey_id: str, target: Path) -> Path | None:  # type: ignore[no-untyped-def]
-    if target.exists():
-        return target
-    for path in SurveyRegistry.survey_files(configured):
-        try:
-            if parse_survey(path.read_text(encoding="utf-8"), str(path)).id == survey_id:
-                return path
-        except Exception:  # an invalid other file is not this command's business
-            continue
-    return None
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, target)
+    async with opened.db() as db:
+        row = await db.scalar(select(ImportedSurvey).where(ImportedSurvey.survey_id == survey_id)
+                              .order_by(ImportedSurvey.version.desc()).limit(1))
+    return parse_survey(row.definition, row.source_file), json.loads(row.translations)

@@ -124,6 +124,7 @@ class Conversations:
     ) -> Reply:
         """Apply one event. `client_language` (e.g. Telegram's language_code) preselects the language when
         the event starts a new conversation."""
+        await self.registry.refresh(self._reads, self.catalogs)  # surveys imported since (by another process)
         survey = self.registry.current(survey_id or "") or await self._active_survey(respondent_for)
         respondent = respondent_for(survey.id)
         lock = self._locks.setdefault(respondent, asyncio.Lock())
@@ -388,7 +389,7 @@ def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answ
             rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
         elif isinstance(value, int):
             rows.append(Answer(question=name, number=value))
-        elif kind in (QuestionType.TEXT, QuestionType.DECIMAL):
+        elif kind in (QuestionType.TEXT, QuestionType.DECIMAL, QuestionType.DATE, QuestionType.TIME):
             rows.append(Answer(question=name, text=value))
         else:
             rows.append(Answer(question=name, choice=value))

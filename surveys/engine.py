@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from surveys.dates import read_date, read_time
 from surveys.free_text import scrub_free_text
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
@@ -154,6 +155,8 @@ class Problem(StrEnum):
     FIRST_QUESTION = "first_question"
     CONSTRAINT = "constraint"
     """The answer breaks the question's constraint (renderers show its constraint_message)."""
+    NOT_A_DATE = "not_a_date"
+    NOT_A_TIME = "not_a_time"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,8 @@ class Ask:
     """Only the selection changed (a toggle): channels may update the shown question in place."""
     options: tuple[str, ...] | None = None
     """The choices offered when a choice_filter narrows them under the earlier answers; None: all of them."""
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict, compare=False)
+    """The answers so far, for `${name}` piped into the question's texts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +192,8 @@ class Acknowledge:
 
     question: str
     value: AnswerValue
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict, compare=False)
+    """The answers so far, for `${name}` piped into the question's label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +339,7 @@ def final_answers(survey: Survey, state: SessionState) -> dict[str, AnswerValue]
     can hide a question that was answered earlier)."""
     kept: dict[str, AnswerValue] = {}
     for question in survey.questions:
-        if question.name in state.answers and question.is_shown(kept):
+        if question.name in state.answers and question.is_shown(survey.evaluated(kept)):
             kept[question.name] = state.answers[question.name]
     return kept
 
@@ -343,10 +350,11 @@ def progress(survey: Survey, state: SessionState) -> tuple[int, int]:
     A question whose condition depends on a question not yet answered counts as shown, so the total can
     only shrink as the resident goes on."""
     answered = set(state.answers)
+    values = survey.evaluated(state.answers)
     visible = [
         q for q in survey.answerable()
         if all(c.question not in answered or c.holds(state.answers) for c in q.show_if)
-        and _expressions_allow(q, state.answers)
+        and _expressions_allow(survey, q, values, answered)
     ]
     names = [q.name for q in visible]
     position = names.index(state.current) + 1 if state.current in names else len(state.history) + 1
@@ -361,15 +369,35 @@ def current_prompts(survey: Survey, state: SessionState) -> tuple[Prompt, ...]:
     return _resume(survey, state, greet=False)
 
 
-def _expressions_allow(question: Question, answers: Mapping[str, AnswerValue]) -> bool:
+def _expressions_allow(survey: Survey, question: Question, values: Mapping[str, object], answered: set[str]) -> bool:
     """For progress: a `relevant` that reads a question not yet answered counts as holding."""
     from surveys import xpath
 
     expressions = (*question.group_relevant, *((question.relevant,) if question.relevant else ()))
-    context = xpath.Context(answers)
+    context = xpath.Context(values)  # type: ignore[arg-type]
     return all(
-        not xpath.references(xpath.parse(e)) <= set(answers) or xpath.holds(e, context) for e in expressions
+        not _inputs(survey, xpath.parse(e)) <= answered or xpath.holds(e, context) for e in expressions
     )
+
+
+def _inputs(survey: Survey, node: object) -> set[str]:
+    """The questions an expression reads, directly or through calculations."""
+    from surveys import xpath
+
+    inputs: set[str] = set()
+    pending = list(xpath.references(node))  # type: ignore[arg-type]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        calculation = survey.calculation(name)
+        if calculation is None:
+            inputs.add(name)
+        else:
+            pending += xpath.references(xpath.parse(calculation.calculation))
+    return inputs
 
 
 def _begin(survey: Survey, state: SessionState, event: Event) -> Transition:
@@ -493,7 +521,7 @@ def _repeats_last_answer(state: SessionState, event: Event) -> bool:
 
 def _on_choose(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
     if question.type is QuestionType.SINGLE:
-        if question.choice(option) is None or not _offered(question, state, option):
+        if question.choice(option) is None or not _offered(survey, question, state, option):
             return _reask(survey, state, Problem.UNKNOWN_OPTION)
         return _record(survey, state, question, option)
     if question.type is QuestionType.SCALE:
@@ -508,7 +536,7 @@ def _on_choose(survey: Survey, state: SessionState, question: Question, option: 
 
 def _on_toggle(survey: Survey, state: SessionState, question: Question, option: str) -> Transition:
     choice = question.choice(option)
-    if question.type is not QuestionType.MULTI or choice is None or not _offered(question, state, option):
+    if question.type is not QuestionType.MULTI or choice is None or not _offered(survey, question, state, option):
         return _reask(survey, state, Problem.UNKNOWN_OPTION)
     if option in state.pending:
         pending = tuple(p for p in state.pending if p != option)
@@ -523,8 +551,10 @@ def _on_toggle(survey: Survey, state: SessionState, question: Question, option: 
     return Transition(state, (_ask(survey, state, refresh=True),))
 
 
-def _offered(question: Question, state: SessionState, option: str) -> bool:
-    return not question.choice_filter or any(c.name == option for c in question.offered_choices(state.answers))
+def _offered(survey: Survey, question: Question, state: SessionState, option: str) -> bool:
+    return not question.choice_filter or any(
+        c.name == option for c in question.offered_choices(survey.evaluated(state.answers))  # type: ignore[arg-type]
+    )
 
 
 def _on_done(survey: Survey, state: SessionState, question: Question) -> Transition:
@@ -544,7 +574,9 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
             return _reask(survey, state, Problem.EMPTY_TEXT)
         if len(cleaned) > question.max_length:
             return _reask(survey, state, Problem.TOO_LONG)
-        return _record(survey, state, question, scrub_free_text(cleaned))
+        # the form's constraint reads what the resident typed (a phone number matches a phone pattern); what is
+        # kept has contact details removed, as every free-text answer in Heard
+        return _record(survey, state, question, scrub_free_text(cleaned), checked_as=cleaned)
     if question.type is QuestionType.NUMBER:
         number = parse_int(text)
         if number is None:
@@ -563,6 +595,14 @@ def _on_text(survey: Survey, state: SessionState, question: Question, text: str)
         ):
             return _reask(survey, state, Problem.OUT_OF_RANGE)
         return _record(survey, state, question, decimal)
+    if question.type is QuestionType.DATE:
+        day = read_date(text, state.language or survey.language)
+        return _reask(survey, state, Problem.NOT_A_DATE) if day is None else _record(survey, state, question, day)
+    if question.type is QuestionType.TIME:
+        moment = read_time(text, state.language or survey.language)
+        if moment is None:
+            return _reask(survey, state, Problem.NOT_A_TIME)
+        return _record(survey, state, question, moment)
     return _reask(survey, state, Problem.USE_BUTTONS)
 
 
@@ -593,8 +633,12 @@ def parse_int(text: str) -> int | None:
         return None
 
 
-def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue) -> Transition:
-    if value != DECLINED and not question.accepts(_as_number(question, value), state.answers):
+def _record(survey: Survey, state: SessionState, question: Question, value: AnswerValue,
+            checked_as: AnswerValue | None = None) -> Transition:
+    checked = value if checked_as is None else checked_as
+    if value != DECLINED and not question.accepts(
+        _as_number(question, checked), survey.evaluated({**state.answers, question.name: checked})  # type: ignore[arg-type]
+    ):
         return _reask(survey, state, Problem.CONSTRAINT)
     answers = {**state.answers, question.name: value}
     return _move_on(survey, replace(state, answers=answers), question, acknowledged=value)
@@ -610,7 +654,8 @@ def _as_number(question: Question, value: AnswerValue) -> AnswerValue | float:
 def _move_on(
     survey: Survey, state: SessionState, question: Question, acknowledged: AnswerValue | None
 ) -> Transition:
-    ack: tuple[Prompt, ...] = () if acknowledged is None else (Acknowledge(question.name, acknowledged),)
+    ack: tuple[Prompt, ...] = () if acknowledged is None else (
+        Acknowledge(question.name, acknowledged, answers=state.answers),)
     following = _next_question(survey, state.answers, after=question.name)
     history = (*state.history, question.name)
     if following is None:
@@ -641,7 +686,8 @@ def _next_question(
     survey: Survey, answers: Mapping[str, AnswerValue], after: str | None
 ) -> Question | None:
     start = 0 if after is None else survey.position(after) + 1
-    return next((q for q in survey.questions[start:] if q.is_shown(answers)), None)
+    values = survey.evaluated(answers)
+    return next((q for q in survey.questions[start:] if q.is_shown(values)), None)  # type: ignore[arg-type]
 
 
 def _ask(survey: Survey, state: SessionState, problem: Problem | None = None, refresh: bool = False) -> Ask:
@@ -653,8 +699,10 @@ def _ask(survey: Survey, state: SessionState, problem: Problem | None = None, re
     else:
         earlier = state.answers.get(question.name)
         selected = () if earlier is None or isinstance(earlier, tuple) else (str(earlier),)
-    options = tuple(c.name for c in question.offered_choices(state.answers)) if question.choice_filter else None
-    return Ask(question.name, position, total, selected, problem, refresh, options)
+    options = tuple(
+        c.name for c in question.offered_choices(survey.evaluated(state.answers))  # type: ignore[arg-type]
+    ) if question.choice_filter else None
+    return Ask(question.name, position, total, selected, problem, refresh, options, answers=state.answers)
 
 
 def _reask(survey: Survey, state: SessionState, problem: Problem) -> Transition:

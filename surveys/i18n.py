@@ -12,7 +12,9 @@ msgctxt from stable names, e.g. `area.label`, `area.elsewhere`). A language is s
     X-Heard-Clients: fa-af fa prs   client language codes that preselect it (default: its code and base)
 
 Catalogs are read from the .po files with Babel and compiled in memory, so a fresh checkout works without a
-build step; `.mo` files, when present and newer, are used as they are.
+build step; `.mo` files, when present and newer, are used as they are. Surveys imported from XLSForms keep their
+translations in the database; the registry hands them to `Catalogs.set_survey_texts`, and they take the place of
+.po files for that survey.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import datetime as dt
 import gettext
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -100,6 +103,21 @@ def _language_from(folder: Path) -> Language:
     )
 
 
+class ContextTranslations(gettext.NullTranslations):
+    """Survey texts by msgctxt alone (imported surveys' translations come from the database with their
+    definition, so there is no stale msgid to guard against)."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        super().__init__()
+        self._texts = texts
+
+    def pgettext(self, context: str, message: str) -> str:
+        text = self._texts.get(context)
+        if text:
+            return text
+        return self._fallback.pgettext(context, message) if self._fallback else message
+
+
 class Catalogs:
     """The shipped languages and their translations, read from one locales folder."""
 
@@ -109,6 +127,14 @@ class Catalogs:
         self.languages: dict[str, Language] = {f.name: _language_from(f) for f in folders}
         self._survey_withheld: dict[str, frozenset[str]] = {}
         self._narrowed: dict[str, Catalogs] = {}
+        self._survey_texts: dict[str, Mapping[str, Mapping[str, str]]] = {}
+        """domain -> language -> msgctxt -> text, for surveys whose texts are not in .po files."""
+
+    def set_survey_texts(self, survey_id: str, texts: Mapping[str, Mapping[str, str]], withheld: set[str]) -> None:
+        """An imported survey's translations, and the languages its residents may not choose (incomplete)."""
+        self._survey_texts[survey_domain(survey_id)] = texts
+        self._survey_withheld[survey_id] = frozenset(withheld)
+        self._narrowed.pop(survey_id, None)
 
     def without(self, codes: set[str], per_survey: dict[str, set[str]] | None = None) -> Catalogs:
         """The same catalogs with some languages withheld (e.g. those failing `translations check`): `codes`
@@ -119,6 +145,7 @@ class Catalogs:
         narrowed.languages = {code: lang for code, lang in self.languages.items() if code not in codes}
         narrowed._survey_withheld = {survey: frozenset(withheld) for survey, withheld in (per_survey or {}).items()}
         narrowed._narrowed = {}
+        narrowed._survey_texts = self._survey_texts  # shared: an import seen later reaches every narrowing
         return narrowed
 
     def for_survey(self, survey_id: str) -> Catalogs:
@@ -149,10 +176,15 @@ class Catalogs:
         source language (`en` for the bot, the survey's language for survey content), whose text is the msgid."""
         chain = [code, *self.languages[code].fallback] if code in self.languages else [code]
         head: gettext.NullTranslations | None = None
+        imported = self._survey_texts.get(domain)
         for link in dict.fromkeys(chain):
             if link == source:
                 break
-            loaded = _load(self.locales_dir / link / "LC_MESSAGES", domain)
+            if imported is not None:
+                loaded: gettext.NullTranslations | None = (
+                    ContextTranslations(imported[link]) if link in imported else None)
+            else:
+                loaded = _load(self.locales_dir / link / "LC_MESSAGES", domain)
             if loaded is None:
                 continue
             if head is None:

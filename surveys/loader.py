@@ -17,21 +17,35 @@ import yaml
 
 from surveys import xpath
 from surveys.config import Area
-from surveys.model import DECLINED, THEMATIC_FIELDS, Choice, Condition, Group, Question, QuestionType, Survey
+from surveys.model import (
+    DECLINED,
+    THEMATIC_FIELDS,
+    Calculation,
+    Choice,
+    Condition,
+    Group,
+    Question,
+    QuestionType,
+    Survey,
+)
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Choice names may also start with a digit, as XLSForm choice lists often do (`1`, `2`, `3`).
 CHOICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 
-_SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions", "groups"}
-_GROUP_KEYS = {"name", "label", "relevant"}
+_SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions", "groups", "calculations",
+                "source_name"}
+_GROUP_KEYS = {"name", "label", "relevant", "source_name"}
 _QUESTION_KEYS = {
     "name", "type", "label", "hint", "field", "required", "sensitive", "choices", "choices_from",
     "min", "max", "max_length", "low_label", "high_label", "show_if",
-    "relevant", "constraint", "constraint_message", "required_message", "choice_filter", "group",
+    "relevant", "constraint", "constraint_message", "required_message", "choice_filter", "group", "source_name",
 }
-_CHOICE_KEYS = {"name", "label", "exclusive", "need", "attributes"}
+_CHOICE_KEYS = {"name", "label", "exclusive", "need", "attributes", "source_name"}
+_CALCULATION_KEYS = {"name", "calculation", "source_name"}
+"""`source_name`: the name an imported XLSForm gave the survey, question, choice, group or calculation, kept for
+exports where it differs from the safe name answers are stored under."""
 _CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTI}
 _CONDITION_SOURCES = {QuestionType.SINGLE, QuestionType.MULTI, QuestionType.SCALE}
 
@@ -192,6 +206,7 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
     intro = checker.text(data, "intro", "the survey", required=False) or ""
     thanks = checker.text(data, "thanks", "the survey", required=False) or ""
     groups = _parse_groups(checker, data)
+    calculations = _parse_calculations(checker, data)
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
@@ -204,7 +219,8 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
                 questions.append(question)
         questions = _with_groups(checker, questions, groups)
         _check_names_and_logic(checker, questions, areas is None)
-        _check_expressions(checker, questions, groups)
+        _check_calculations(checker, calculations, questions, data.key_lines.get("calculations", 1))
+        _check_expressions(checker, questions, groups, {c.name for c in calculations})
 
     if checker.problems:
         raise SurveyValidationError(sorted(checker.problems, key=lambda p: p.line))
@@ -219,6 +235,8 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
         questions=tuple(questions),
         source=source,
         groups=tuple(groups),
+        calculations=tuple(calculations),
+        source_name=checker.text(data, "source_name", "the survey", required=False),
     )
 
 
@@ -242,8 +260,72 @@ def _parse_groups(checker: _Checker, data: _Mapping) -> list[Group]:
         if name and label:
             if any(g.name == name for g in groups):
                 checker.report(group.line, f"group name '{name}' is used twice")
-            groups.append(Group(name, label, relevant))
+            groups.append(Group(name, label, relevant,
+                                checker.text(group, "source_name", f"group '{name}'", required=False)))
     return groups
+
+
+def _parse_calculations(checker: _Checker, data: _Mapping) -> list[Calculation]:
+    raw = data.get("calculations")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        checker.report(data.key_lines["calculations"], "'calculations' must be a list")
+        return []
+    calculations: list[Calculation] = []
+    for item in raw:
+        entry = checker.mapping(item, getattr(item, "line", data.key_lines["calculations"]), "a calculation",
+                                _CALCULATION_KEYS)
+        if entry is None:
+            continue
+        name = checker.name(entry, "a calculation")
+        what = f"calculation '{name}'"
+        expression = checker.text(entry, "calculation", what)
+        if expression:
+            _check_syntax(checker, entry.key_lines["calculation"], what, "calculation", expression)
+        if name and expression:
+            calculations.append(Calculation(name, expression, checker.text(entry, "source_name", what,
+                                                                           required=False)))
+    return calculations
+
+
+def _check_calculations(checker: _Checker, calculations: list[Calculation], questions: list[Question],
+                        line: int) -> None:
+    """Calculations read questions and other calculations, never themselves (through others either)."""
+    questions_named = {q.name for q in questions}
+    reads: dict[str, set[str]] = {}
+    for calculation in calculations:
+        what = f"calculation '{calculation.name}'"
+        if calculation.name in questions_named or calculation.name in reads:
+            checker.report(line, f"{what}: the name is used twice")
+            continue
+        try:
+            node = xpath.parse(calculation.calculation)
+        except xpath.ExpressionError:
+            reads[calculation.name] = set()
+            continue  # reported by _parse_calculations
+        if xpath.uses_current(node) or xpath.columns(node):
+            checker.report(line, f"{what}: a calculation reads answers as ${{name}}, not '.' or bare names")
+        reads[calculation.name] = xpath.references(node)
+    known = questions_named | set(reads)
+    for name, names in reads.items():
+        for unknown in sorted(names - known):
+            checker.report(line, f"calculation '{name}' refers to unknown question '{unknown}'")
+    for name in reads:
+        if _reaches_itself(name, reads):
+            checker.report(line, f"calculation '{name}' reads itself (through other calculations)")
+
+
+def _reaches_itself(start: str, reads: dict[str, set[str]]) -> bool:
+    pending, seen = list(reads[start]), set()
+    while pending:
+        name = pending.pop()
+        if name == start:
+            return True
+        if name not in seen and name in reads:
+            seen.add(name)
+            pending += reads[name]
+    return False
 
 
 def _with_groups(checker: _Checker, questions: list[Question], groups: list[Group]) -> list[Question]:
@@ -273,11 +355,12 @@ def _check_syntax(checker: _Checker, line: int, what: str, key: str, text: str) 
         return None
 
 
-def _check_expressions(checker: _Checker, questions: list[Question], groups: list[Group]) -> None:
-    """Expressions may only read earlier questions (later ones are unanswered: the question would never show),
-    constraints may read `.`, and choice filters only columns their choices have."""
-    seen: set[str] = set()
-    everything = {q.name for q in questions}
+def _check_expressions(checker: _Checker, questions: list[Question], groups: list[Group],
+                       calculations: set[str] | None = None) -> None:
+    """Expressions may only read earlier questions (later ones are unanswered: the question would never show)
+    and calculations, constraints may read `.`, and choice filters only columns their choices have."""
+    seen: set[str] = set(calculations or ())
+    everything = {q.name for q in questions} | seen
     group_of = {g.name: g for g in groups}
     for question in questions:
         what = f"question '{question.name}'"
@@ -392,6 +475,7 @@ def _parse_question(
         required_message=checker.text(data, "required_message", what, required=False),
         choice_filter=checker.text(data, "choice_filter", what, required=False),
         group=checker.text(data, "group", what, required=False),
+        source_name=checker.text(data, "source_name", what, required=False),
         line=data.line,
     )
 
@@ -439,7 +523,9 @@ def _parse_choices(
             if any(c.name == name for c in choices):
                 checker.report(line, f"{what}: choice name '{name}' is used twice")
             else:
-                choices.append(Choice(name, label, exclusive, need, attributes))
+                choices.append(Choice(name, label, exclusive, need, attributes,
+                                      checker.text(choice_data, "source_name", f"choice '{name}' of {what}",
+                                                   required=False)))
     return choices
 
 

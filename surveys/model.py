@@ -6,9 +6,14 @@ replace. Nothing here knows how a survey is shown or stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from surveys.xpath import Value
 
 #: The value recorded when a resident presses "prefer not to say"; reserved, no choice may be named so.
 DECLINED = "prefer_not_to_say"
@@ -22,6 +27,10 @@ class QuestionType(StrEnum):
     DECIMAL = "decimal"
     TEXT = "text"
     NOTE = "note"
+    DATE = "date"
+    """A calendar day, stored as ISO text (2024-05-03); residents type it as their language writes dates."""
+    TIME = "time"
+    """A time of day, stored as ISO text (14:30)."""
 
 
 #: Thematic fields (Handlungsfelder) a question can belong to; reports group by them.
@@ -40,7 +49,7 @@ THEMATIC_FIELDS = (
 
 AnswerValue = str | int | tuple[str, ...]
 """A recorded answer: a choice name (single, or a scale's extra choice), an int (scale, number),
-free text, a tuple of choice names (multi), or DECLINED."""
+free text (text, decimal, date, time), a tuple of choice names (multi), or DECLINED."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,9 @@ class Choice:
     question that is not exclusive counts; of single questions, only options marked `need: true`."""
     attributes: tuple[tuple[str, str], ...] = ()
     """Further columns of the choice (from an XLSForm choices sheet), read by `choice_filter` expressions."""
+    source_name: str | None = None
+    """The name the imported form gave the choice (`Ja, gerne`), when it differs from `name`, the safe key
+    answers are stored under; exports write it back."""
 
     def reports_need(self, question_type: QuestionType) -> bool:
         if self.need is not None:
@@ -107,6 +119,8 @@ class Question:
     """The name of the section (Survey.groups) the question belongs to; its label is shown as a heading."""
     group_relevant: tuple[str, ...] = ()
     """The `relevant` expressions of the question's section (and the sections around it)."""
+    source_name: str | None = None
+    """The name the imported form gave the question (`Q1.Age`), when it differs from `name`."""
     line: int = 0
 
     @property
@@ -140,16 +154,33 @@ class Question:
 
         return tuple(
             c for c in self.choices
-            if xpath.holds(self.choice_filter, xpath.Context(answers, columns={**dict(c.attributes), "name": c.name}))
+            if xpath.holds(self.choice_filter,
+                           xpath.Context(answers, columns={**dict(c.attributes), "name": c.source_name or c.name}))
         )
 
     def accepts(self, value: AnswerValue | float, answers: Mapping[str, AnswerValue]) -> bool:
-        """Whether an answer satisfies the question's `constraint` (always, without one)."""
+        """Whether an answer satisfies the question's `constraint` (always, without one). As in ODK, the
+        constraint reads the answer being checked both as `.` and under the question's own name."""
         if not self.constraint:
             return True
         from surveys import xpath
 
-        return xpath.holds(self.constraint, xpath.Context(answers, current=value))
+        value = self.form_value(value)  # type: ignore[arg-type]
+        with_value = ChainMap({self.name: value}, answers)  # type: ignore[arg-type]
+        return xpath.holds(self.constraint, xpath.Context(with_value, current=value))
+
+    def form_value(self, value: AnswerValue) -> AnswerValue:
+        """An answer as the form's expressions read it: choices under the names the form gave them."""
+        renamed = {c.name: c.source_name for c in self.choices if c.source_name}
+        if not renamed:
+            return value
+        if isinstance(value, tuple):
+            return tuple(renamed.get(v, v) for v in value)
+        return renamed.get(value, value) if isinstance(value, str) else value
+
+    @property
+    def display_name(self) -> str:
+        return self.source_name or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +190,57 @@ class Group:
     name: str
     label: str
     relevant: str | None = None
+    source_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Calculation:
+    """An XLSForm `calculate`: a value derived from answers, never asked and never stored. Expressions and
+    labels read it as `${name}`; it is evaluated from the answers of the moment, so it follows their changes."""
+
+    name: str
+    calculation: str
+    source_name: str | None = None
+
+
+class Evaluated(Mapping[str, "AnswerValue | Value"]):
+    """Answers plus the survey's calculations, as the form's expressions read them: imported choices under the
+    names the form gave them (answers are stored under safe keys), calculations evaluated when read and
+    remembered for this set of answers; a calculation that reads itself (through others) reads empty."""
+
+    def __init__(self, answers: Mapping[str, AnswerValue], calculations: Mapping[str, Calculation],
+                 questions: Mapping[str, Question]) -> None:
+        self._answers = answers
+        self._calculations = calculations
+        self._questions = questions
+        self._values: dict[str, Value] = {}
+        self._evaluating: set[str] = set()
+
+    def __getitem__(self, name: str) -> AnswerValue | Value:
+        if name in self._answers:
+            question = self._questions.get(name)
+            return question.form_value(self._answers[name]) if question else self._answers[name]
+        calculation = self._calculations.get(name)
+        if calculation is None:
+            raise KeyError(name)
+        if name not in self._values:
+            if name in self._evaluating:
+                return ""
+            from surveys import xpath
+
+            self._evaluating.add(name)
+            try:
+                self._values[name] = xpath.value_of(calculation.calculation, xpath.Context(self))
+            finally:
+                self._evaluating.discard(name)
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._answers
+        yield from (name for name in self._calculations if name not in self._answers)
+
+    def __len__(self) -> int:
+        return len(self._answers) + sum(1 for name in self._calculations if name not in self._answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +254,27 @@ class Survey:
     questions: tuple[Question, ...]
     source: str = "<memory>"
     groups: tuple[Group, ...] = ()
+    calculations: tuple[Calculation, ...] = ()
+    source_name: str | None = None
+    """The form_id of the imported form, when it differs from `id`."""
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _calculations: dict[str, Calculation] = field(default_factory=dict, compare=False, repr=False)
+    _renamed_choices: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({q.name: i for i, q in enumerate(self.questions)})
+        self._calculations.update({c.name: c for c in self.calculations})
+        self._renamed_choices.update({q.name: q for q in self.questions if any(c.source_name for c in q.choices)})
+
+    def evaluated(self, answers: Mapping[str, AnswerValue]) -> Mapping[str, AnswerValue | Value]:
+        """The answers as the survey's expressions read them (see Evaluated); plain answers for surveys
+        without calculations or renamed choices."""
+        if not self._calculations and not self._renamed_choices:
+            return answers
+        return Evaluated(answers, self._calculations, self._renamed_choices)
+
+    def calculation(self, name: str) -> Calculation | None:
+        return self._calculations.get(name)
 
     def question(self, name: str) -> Question:
         return self.questions[self._index[name]]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from gettext import NullTranslations
 
 from surveys import actions
 from surveys.bidi import for_direction
+from surveys.dates import date_example, show_date, show_time, time_example
 from surveys.engine import (
     Acknowledge,
     Ask,
@@ -42,6 +45,8 @@ from surveys.engine import (
 )
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, format_day, format_share, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+
+_PIPED = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 
 CHECKED = "✅"
 UNCHECKED = "▫️"
@@ -97,13 +102,13 @@ class Renderer:
     def content(self, context: str, source: str) -> str:
         return self._content.pgettext(context, source)
 
-    def question_label(self, question: Question) -> str:
-        return self.content(f"{question.name}.label", question.label)
+    def question_label(self, question: Question, answers: Mapping[str, AnswerValue] | None = None) -> str:
+        return self.piped(self.content(f"{question.name}.label", question.label), answers)
 
-    def option_label(self, question: Question, option: str) -> str:
+    def option_label(self, question: Question, option: str, answers: Mapping[str, AnswerValue] | None = None) -> str:
         choice = question.choice(option)
         if choice is not None:
-            return self.content(f"{question.name}.{choice.name}", choice.label)
+            return self.piped(self.content(f"{question.name}.{choice.name}", choice.label), answers)
         return option
 
     def answer_text(self, question: Question, value: AnswerValue) -> str:
@@ -113,7 +118,30 @@ class Renderer:
             return ", ".join(self.option_label(question, v) for v in value) if value else self._("None")
         if question.type in (QuestionType.SINGLE, QuestionType.SCALE) and isinstance(value, str):
             return self.option_label(question, value)
+        if question.type is QuestionType.DATE and isinstance(value, str):
+            return show_date(value, self.language)
+        if question.type is QuestionType.TIME and isinstance(value, str):
+            return show_time(value, self.language)
         return str(value)
+
+    def piped(self, text: str, answers: Mapping[str, AnswerValue] | None) -> str:
+        """`text` with each `${name}` replaced by that answer (or calculation) as this resident reads it; an
+        unanswered one reads empty, as in ODK."""
+        if "${" not in text:
+            return text
+        stored = answers or {}
+        values = self.survey.evaluated(stored)
+        return _PIPED.sub(lambda match: self._piped_value(match.group(1), stored, values), text)
+
+    def _piped_value(self, name: str, stored: Mapping[str, AnswerValue], values: Mapping[str, object]) -> str:
+        from surveys import xpath
+
+        value = stored[name] if name in stored else values.get(name)
+        if value is None or value == DECLINED:
+            return ""
+        if self.survey.has_question(name) and isinstance(value, str | int | tuple):
+            return self.answer_text(self.survey.question(name), value)
+        return xpath.string(xpath.answer_value(value))  # type: ignore[arg-type]
 
     # -- rendering ----------------------------------------------------------------------------------------
 
@@ -125,10 +153,11 @@ class Renderer:
                 message = self._intro(problem, offer_reminder)
             case Ask():
                 message = self._ask(prompt)
-            case Acknowledge(question=name, value=value):
+            case Acknowledge(question=name, value=value, answers=answers):
                 question = self.survey.question(name)
                 message = Message(
-                    f"{self.question_label(question)}\n→ {self.answer_text(question, value)}", replaces_question=True
+                    f"{self.question_label(question, answers)}\n→ {self.answer_text(question, value)}",
+                    replaces_question=True,
                 )
             case Finished(offer_results=offer_results):
                 closing = self._("You can delete your answers at any time with /delete.")
@@ -259,15 +288,15 @@ class Renderer:
         question = self.survey.question(ask.question)
         lines = []
         if ask.problem is not None:
-            lines += [self._problem(ask.problem, question), ""]
+            lines += [self._problem(ask.problem, question, ask.answers), ""]
         group = self.survey.group(question.group) if question.group else None
         if group is not None:
-            lines.append("▸ " + self.content(f"{group.name}.label", group.label))
+            lines.append("▸ " + self.piped(self.content(f"{group.name}.label", group.label), ask.answers))
         if question.type is not QuestionType.NOTE:
             lines.append(f"{ask.position}/{ask.total}")
-        lines.append(self.question_label(question))
+        lines.append(self.question_label(question, ask.answers))
         if question.hint:
-            lines.append(self.content(f"{question.name}.hint", question.hint))
+            lines.append(self.piped(self.content(f"{question.name}.hint", question.hint), ask.answers))
         if question.type is QuestionType.SCALE and question.low_label and question.high_label:
             low = self.content(f"{question.name}.low_label", question.low_label)
             high = self.content(f"{question.name}.high_label", question.high_label)
@@ -282,6 +311,10 @@ class Renderer:
                     minimum=question.minimum, maximum=question.maximum
                 )
             )
+        if question.type is QuestionType.DATE:
+            lines.append(self._date_instruction())
+        if question.type is QuestionType.TIME:
+            lines.append(self._time_instruction())
         return Message("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
 
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
@@ -292,7 +325,7 @@ class Renderer:
             choices = tuple(c for c in question.choices if c.name in ask.options)
         if question.type is QuestionType.SINGLE:
             rows += [
-                (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name),
+                (self._button(mark[c.name in ask.selected] + self.option_label(question, c.name, ask.answers),
                               Choose(question.name, c.name)),)
                 for c in choices
             ]
@@ -311,7 +344,7 @@ class Renderer:
         elif question.type is QuestionType.MULTI:
             rows += [
                 (self._button(f"{CHECKED if c.name in ask.selected else UNCHECKED} "
-                              + self.option_label(question, c.name), Toggle(question.name, c.name)),)
+                              + self.option_label(question, c.name, ask.answers), Toggle(question.name, c.name)),)
                 for c in choices
             ]
             rows.append((self._button(self._done_label(len(ask.selected)) + " ✔", Done(question.name)),))
@@ -331,14 +364,23 @@ class Renderer:
             return self._("Done")
         return self._bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", chosen).format(count=chosen)
 
-    def _problem(self, problem: Problem, question: Question | None) -> str:
+    def _date_instruction(self) -> str:
+        return self._("Please send a date, for example {example}.").format(example=date_example(self.language))
+
+    def _time_instruction(self) -> str:
+        return self._("Please send a time, for example {example}.").format(example=time_example(self.language))
+
+    def _problem(self, problem: Problem, question: Question | None,
+                 answers: Mapping[str, AnswerValue] | None = None) -> str:
         _ = self._
         if question is not None:
             # the form's own words first: an XLSForm's constraint_message and required_message
             if problem is Problem.CONSTRAINT and question.constraint_message:
-                return "⚠️ " + self.content(f"{question.name}.constraint_message", question.constraint_message)
+                message = self.content(f"{question.name}.constraint_message", question.constraint_message)
+                return "⚠️ " + self.piped(message, answers)
             if problem in (Problem.REQUIRED, Problem.NOTHING_CHOSEN, Problem.EMPTY_TEXT) and question.required_message:
-                return "⚠️ " + self.content(f"{question.name}.required_message", question.required_message)
+                message = self.content(f"{question.name}.required_message", question.required_message)
+                return "⚠️ " + self.piped(message, answers)
             if problem is Problem.CONSTRAINT and question.type in (QuestionType.NUMBER, QuestionType.DECIMAL):
                 problem = Problem.OUT_OF_RANGE
         texts = {
@@ -356,6 +398,8 @@ class Renderer:
             Problem.UNSUPPORTED_CONTENT: _("I can only read text messages and button presses."),
             Problem.FIRST_QUESTION: _("This is the first question."),
             Problem.CONSTRAINT: _("This answer is not possible here. Please check it and answer again."),
+            Problem.NOT_A_DATE: self._date_instruction(),
+            Problem.NOT_A_TIME: self._time_instruction(),
         }
         return "⚠️ " + texts[problem]
 
@@ -375,7 +419,8 @@ class Renderer:
         for question in self.survey.answerable():
             if question.name in answers:  # type: ignore[operator]
                 value = answers[question.name]  # type: ignore[index]
-                lines.append(f"• {self.question_label(question)} → {self.answer_text(question, value)}")
+                lines.append(f"• {self.question_label(question, answers)} → "  # type: ignore[arg-type]
+                             f"{self.answer_text(question, value)}")
         return "\n".join(lines)
 
     def _notice(self, notice: Notice) -> str:

@@ -94,6 +94,8 @@ async def open_core(
     registry = SurveyRegistry(settings)
     db = session_factory(engine)
     async with db() as session, session.begin():
+        await registry.load_imported(session)
+        registry.require_default()
         await registry.record_versions(session)
         await forget_old_update_ids(session)
     if not writes:
@@ -101,6 +103,7 @@ async def open_core(
         engine = connect(settings.storage.database_url, writes=False)
         db = session_factory(engine)
     catalogs = offered_languages(catalogs or Catalogs(), registry)
+    registry.offer_imported_languages(catalogs)
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
     reads_engine = connect(settings.storage.database_url, writes=False) if writes else None
     reads = session_factory(reads_engine) if reads_engine is not None else db

@@ -1,17 +1,21 @@
-"""The XPath subset XLSForms use in `relevant`, `constraint` and `choice_filter`, parsed and evaluated purely.
+"""The XPath subset XLSForms use in `relevant`, `constraint`, `choice_filter` and `calculation`, parsed and
+evaluated purely.
 
-Supported: `${name}` references to earlier answers, `.` (the answer being checked, in constraints), bare names
-(choice columns, in choice filters), string and number literals, `= != < <= > >=`, `and`, `or`, `not()`,
-`selected()`, `count-selected()`, `string-length()`, `true()`, `false()` and parentheses. Anything else is a
-`ExpressionError` naming the position and what was found, so an officer can fix the cell.
+Supported: `${name}` references to answers and calculations, `.` (the answer being checked, in constraints),
+bare names (choice columns, in choice filters), string and number literals, `= != < <= > >=`, `+ - * div mod`,
+`and`, `or`, parentheses and the functions in FUNCTIONS (those ODK forms use without a device: no `today()`,
+no `pulldata()`). Anything else is an `ExpressionError` naming the position and what was found, so an officer
+can fix the cell.
 
-Values follow XPath 1.0: a missing or declined answer is the empty string, a multi answer is its choice names
-separated by spaces, comparisons are numeric when either side is a number (an empty or non-numeric string is
-NaN, which compares false).
+Values follow XPath 1.0 as ODK Collect evaluates it: a missing or declined answer is the empty string, a multi
+answer is its choice names separated by spaces, comparisons are numeric when either side is a number (an empty
+or non-numeric string is NaN, which compares false), and a date (`2024-05-03`) read as a number is its count of
+days since 1970-01-01, so dates compare and subtract as ODK's do. Evaluation never raises.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -37,7 +41,7 @@ class Literal:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """`${name}`: the answer to another question."""
+    """`${name}`: the answer to another question, or the value of a calculation."""
 
     name: str
 
@@ -67,15 +71,48 @@ class Binary:
     right: Node
 
 
-Node = Literal | Reference | Current | Column | Call | Binary
+@dataclass(frozen=True, slots=True)
+class Negative:
+    operand: Node
 
-FUNCTIONS: dict[str, tuple[int, int]] = {
+
+Node = Literal | Reference | Current | Column | Call | Binary | Negative
+
+#: function -> (least, most arguments; None: any number)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2),
     "count-selected": (1, 1),
+    "selected-at": (2, 2),
     "not": (1, 1),
-    "string-length": (1, 1),
     "true": (0, 0),
     "false": (0, 0),
+    "boolean": (1, 1),
+    "boolean-from-string": (1, 1),
+    "if": (3, 3),
+    "coalesce": (2, 2),
+    "once": (1, 1),
+    "string": (1, 1),
+    "string-length": (1, 1),
+    "concat": (0, None),
+    "contains": (2, 2),
+    "starts-with": (2, 2),
+    "ends-with": (2, 2),
+    "substr": (2, 3),
+    "substring-before": (2, 2),
+    "substring-after": (2, 2),
+    "normalize-space": (1, 1),
+    "regex": (2, 2),
+    "number": (1, 1),
+    "int": (1, 1),
+    "round": (1, 2),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "pow": (2, 2),
+    "sqrt": (1, 1),
+    "min": (1, None),
+    "max": (1, None),
+    "date": (1, 1),
 }
 
 _TOKEN = re.compile(
@@ -83,13 +120,14 @@ _TOKEN = re.compile(
     (?P<ref>\$\{(?P<refname>[^}]*)\})
     |(?P<number>\d+(?:\.\d+)?|\.\d+)
     |(?P<string>'[^']*'|"[^"]*")
-    |(?P<op><=|>=|!=|=|<|>|\(|\)|,)
+    |(?P<op><=|>=|!=|=|<|>|\(|\)|,|\+|-|\*)
     |(?P<name>[A-Za-z_][A-Za-z0-9_.:-]*)
     |(?P<dot>\.)
     |(?P<bad>\S)
     )""",
     re.VERBOSE,
 )
+_REFERENCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +155,8 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 class _Parser:
-    """Recursive descent: or → and → comparison → unary/primary."""
+    """Recursive descent in XPath's precedence: or → and → equality → relational → additive → multiplicative →
+    unary → primary."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -137,8 +176,14 @@ class _Parser:
         self.index += 1
         return token
 
+    def at_operator(self, *operators: str) -> bool:
+        token = self.token
+        if token.kind == "op":
+            return token.text in operators
+        return token.kind == "name" and token.text in operators and token.text in ("and", "or", "div", "mod")
+
     def expect(self, text: str) -> None:
-        if self.token.text != text or self.token.kind not in ("op",):
+        if self.token.text != text or self.token.kind != "op":
             raise self.fail(f"expected {text!r}")
         self.take()
 
@@ -150,33 +195,43 @@ class _Parser:
             raise self.fail("unexpected text")
         return node
 
-    def or_expr(self) -> Node:
-        node = self.and_expr()
-        while self.token.kind == "name" and self.token.text == "or":
-            self.take()
-            node = Binary("or", node, self.and_expr())
+    def binary_level(self, operators: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        node = operand()
+        while self.at_operator(*operators):
+            operator = self.take().text
+            node = Binary(operator, node, operand())
         return node
+
+    def or_expr(self) -> Node:
+        return self.binary_level(("or",), self.and_expr)
 
     def and_expr(self) -> Node:
-        node = self.comparison()
-        while self.token.kind == "name" and self.token.text == "and":
-            self.take()
-            node = Binary("and", node, self.comparison())
-        return node
+        return self.binary_level(("and",), self.equality)
 
-    def comparison(self) -> Node:
-        node = self.primary()
-        while self.token.kind == "op" and self.token.text in ("=", "!=", "<", "<=", ">", ">="):
-            operator = self.take().text
-            node = Binary(operator, node, self.primary())
-        return node
+    def equality(self) -> Node:
+        return self.binary_level(("=", "!="), self.relational)
+
+    def relational(self) -> Node:
+        return self.binary_level(("<", "<=", ">", ">="), self.additive)
+
+    def additive(self) -> Node:
+        return self.binary_level(("+", "-"), self.multiplicative)
+
+    def multiplicative(self) -> Node:
+        return self.binary_level(("*", "div", "mod"), self.unary)
+
+    def unary(self) -> Node:
+        if self.token.kind == "op" and self.token.text == "-":
+            self.take()
+            return Negative(self.unary())
+        return self.primary()
 
     def primary(self) -> Node:
         token = self.token
         if token.kind == "ref":
             self.take()
             name = token.text[2:-1].strip()
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
+            if not _REFERENCE_NAME.fullmatch(name):
                 raise ExpressionError(f"{token.text} at position {token.position + 1} is not a question reference")
             return Reference(name)
         if token.kind == "number":
@@ -202,8 +257,6 @@ class _Parser:
             if "/" in token.text or ":" in token.text:
                 raise ExpressionError(f"path {token.text!r} at position {token.position + 1} is not supported")
             return Column(token.text)
-        if token.kind == "op" and token.text in ("-",):
-            raise self.fail("arithmetic is not supported")
         raise self.fail("expected a value")
 
     def call(self, name: _Token) -> Node:
@@ -221,59 +274,73 @@ class _Parser:
                 arguments.append(self.or_expr())
         self.expect(")")
         low, high = FUNCTIONS[name.text]
-        if not low <= len(arguments) <= high:
+        if len(arguments) < low or (high is not None and len(arguments) > high):
+            wanted = f"{low}" if low == high else f"{low} to {high}" if high is not None else f"at least {low}"
             raise ExpressionError(
-                f"{name.text}() at position {name.position + 1} takes {low} argument{'s' if low != 1 else ''}, "
+                f"{name.text}() at position {name.position + 1} takes {wanted} argument{'s' if wanted != '1' else ''}, "
                 f"got {len(arguments)}"
             )
+        if name.text == "regex" and isinstance(arguments[1], Literal):
+            try:
+                re.compile(java_pattern(str(arguments[1].value)))
+            except re.error as exc:
+                raise ExpressionError(f"regex() at position {name.position + 1}: the pattern is not valid "
+                                      f"({exc})") from exc
         return Call(name.text, tuple(arguments))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
     """Parse an expression; raises ExpressionError with the position of the first problem."""
     return _Parser(text).parse()
 
 
-def references(node: Node) -> set[str]:
-    """The question names an expression reads through `${...}`."""
+def _children(node: Node) -> tuple[Node, ...]:
     match node:
-        case Reference(name=name):
-            return {name}
         case Call(arguments=arguments):
-            return set().union(*(references(a) for a in arguments)) if arguments else set()
+            return arguments
         case Binary(left=left, right=right):
-            return references(left) | references(right)
-    return set()
+            return (left, right)
+        case Negative(operand=operand):
+            return (operand,)
+    return ()
+
+
+def references(node: Node) -> set[str]:
+    """The names an expression reads through `${...}`."""
+    if isinstance(node, Reference):
+        return {node.name}
+    return set().union(*(references(child) for child in _children(node)))
 
 
 def columns(node: Node) -> set[str]:
     """The bare names (choice columns) an expression reads."""
-    match node:
-        case Column(name=name):
-            return {name}
-        case Call(arguments=arguments):
-            return set().union(*(columns(a) for a in arguments)) if arguments else set()
-        case Binary(left=left, right=right):
-            return columns(left) | columns(right)
-    return set()
+    if isinstance(node, Column):
+        return {node.name}
+    return set().union(*(columns(child) for child in _children(node)))
 
 
 def uses_current(node: Node) -> bool:
-    match node:
-        case Current():
-            return True
-        case Call(arguments=arguments):
-            return any(uses_current(a) for a in arguments)
-        case Binary(left=left, right=right):
-            return uses_current(left) or uses_current(right)
-    return False
+    return isinstance(node, Current) or any(uses_current(child) for child in _children(node))
+
+
+_REFERENCE_IN_TEXT = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+
+
+def text_references(text: str) -> list[str]:
+    """The `${name}`s a label or hint pipes in, in order."""
+    return _REFERENCE_IN_TEXT.findall(text)
+
+
+def rename_references(text: str, renamed: Mapping[str, str]) -> str:
+    """`text` with every `${old}` written `${new}` (expressions and piped labels alike); others stay."""
+    return _REFERENCE_IN_TEXT.sub(lambda m: "${" + renamed.get(m.group(1), m.group(1)) + "}", text)
 
 
 # ------------------------------------------------------------------------------------------- evaluation
 
 
-def answer_value(value: AnswerValue | float | None) -> Value:
+def answer_value(value: AnswerValue | float | bool | None) -> Value:
     """An answer as XPath sees it."""
     if value is None or value == DECLINED:
         return ""
@@ -288,7 +355,8 @@ def answer_value(value: AnswerValue | float | None) -> Value:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    answers: Mapping[str, AnswerValue]
+    answers: Mapping[str, AnswerValue | Value]
+    """Answers by question name; a survey's `evaluated()` view also yields its calculations."""
     current: AnswerValue | float | None = None
     columns: Mapping[str, str] | None = None
 
@@ -303,19 +371,29 @@ def evaluate(node: Node, context: Context) -> Value:
             return answer_value(context.current)
         case Column(name=name):
             return (context.columns or {}).get(name, "")
+        case Call(function="if", arguments=(condition, then, otherwise)):
+            return evaluate(then if truth(evaluate(condition, context)) else otherwise, context)
         case Call(function=function, arguments=arguments):
             return _call(function, [evaluate(a, context) for a in arguments])
         case Binary(operator="and", left=left, right=right):
             return truth(evaluate(left, context)) and truth(evaluate(right, context))
         case Binary(operator="or", left=left, right=right):
             return truth(evaluate(left, context)) or truth(evaluate(right, context))
+        case Binary(operator=operator, left=left, right=right) if operator in _ARITHMETIC:
+            return _ARITHMETIC[operator](number(evaluate(left, context)), number(evaluate(right, context)))
         case Binary(operator=operator, left=left, right=right):
             return _compare(operator, evaluate(left, context), evaluate(right, context))
+        case Negative(operand=operand):
+            return -number(evaluate(operand, context))
     raise ExpressionError(f"cannot evaluate {node!r}")  # pragma: no cover - the parser builds only the above
 
 
 def holds(text: str, context: Context) -> bool:
     return truth(evaluate(parse(text), context))
+
+
+def value_of(text: str, context: Context) -> Value:
+    return evaluate(parse(text), context)
 
 
 def truth(value: Value) -> bool:
@@ -326,13 +404,23 @@ def truth(value: Value) -> bool:
     return value != ""
 
 
+_EPOCH = dt.date(1970, 1, 1)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def number(value: Value) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, float):
         return value
+    text = value.strip()
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return float((dt.date.fromisoformat(text) - _EPOCH).days)
+        except ValueError:
+            return math.nan
     try:
-        return float(value.strip())
+        return float(text)
     except ValueError:
         return math.nan
 
@@ -341,17 +429,140 @@ def string(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
         return str(int(value)) if value.is_integer() else repr(value)
     return value
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
+    return a / b
+
+
+def _modulo(a: float, b: float) -> float:
+    if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b):
+        return math.nan
+    return math.fmod(a, b)
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "div": _divide,
+    "mod": _modulo,
+}
+
+
+def _whole(value: float) -> float:
+    return float(math.trunc(value)) if math.isfinite(value) else value
+
+
+def _round(value: float, digits: float = 0.0) -> float:
+    if not math.isfinite(value) or not math.isfinite(digits):
+        return value
+    factor = 10.0 ** max(-15, min(15, int(digits)))
+    scaled = value * factor + 0.5
+    if not math.isfinite(scaled):
+        return value
+    return math.floor(scaled) / factor  # XPath rounds halves up, not to even
+
+
+_SHORTHAND_BEFORE_HYPHEN = re.compile(r"(?<!\\)(\\[wdsWDS])-")
+
+
+def java_pattern(pattern: str) -> str:
+    r"""A pattern as ODK (Java) reads it, for Python: `[\w-\.]` takes the hyphen after `\w` literally."""
+    return _SHORTHAND_BEFORE_HYPHEN.sub(lambda m: m.group(1) + "\\-", pattern)
+
+
+def _regex(text: str, pattern: str) -> bool:
+    """ODK's regex(): does the pattern occur in the text (Java's find, not a whole match)."""
+    try:
+        return re.search(java_pattern(pattern), text) is not None
+    except re.error:
+        return False
+
+
+def _substr(text: str, start: float, end: float | None = None) -> str:
+    if math.isnan(start) or (end is not None and math.isnan(end)):
+        return ""
+    begin = max(int(start), 0) if math.isfinite(start) else (0 if start < 0 else len(text))
+    stop = len(text) if end is None or end == math.inf else int(end) if math.isfinite(end) else 0
+    return text[begin:stop]
+
+
+def _selected_at(selection: str, index: float) -> str:
+    parts = selection.split()
+    return parts[int(index)] if math.isfinite(index) and 0 <= index < len(parts) else ""
+
+
+def _sqrt(value: float) -> float:
+    return math.sqrt(value) if value >= 0 else math.nan
+
+
+def _pow(base: float, exponent: float) -> float:
+    try:
+        result = math.pow(base, exponent)
+    except (OverflowError, ValueError):
+        return math.nan
+    return result
+
+
+def _date(value: Value) -> Value:
+    days = number(value)
+    if not math.isfinite(days):
+        return ""
+    try:
+        return (_EPOCH + dt.timedelta(days=int(days))).isoformat()
+    except OverflowError:
+        return ""
+
+
+def _extreme(pick: Callable[..., float], values: list[Value]) -> float:
+    numbers = [number(v) for v in values]
+    return math.nan if any(math.isnan(n) for n in numbers) else pick(numbers)
 
 
 _FUNCTION_IMPLEMENTATIONS: dict[str, Callable[[list[Value]], Value]] = {
     "selected": lambda args: string(args[1]).strip() in string(args[0]).split(),
     "count-selected": lambda args: float(len(string(args[0]).split())),
+    "selected-at": lambda args: _selected_at(string(args[0]), number(args[1])),
     "not": lambda args: not truth(args[0]),
-    "string-length": lambda args: float(len(string(args[0]))),
     "true": lambda args: True,
     "false": lambda args: False,
+    "boolean": lambda args: truth(args[0]),
+    "boolean-from-string": lambda args: string(args[0]).strip().lower() in ("true", "1"),
+    "coalesce": lambda args: args[0] if string(args[0]) != "" else args[1],
+    "once": lambda args: args[0],
+    "string": lambda args: string(args[0]),
+    "string-length": lambda args: float(len(string(args[0]))),
+    "concat": lambda args: "".join(string(a) for a in args),
+    "contains": lambda args: string(args[1]) in string(args[0]),
+    "starts-with": lambda args: string(args[0]).startswith(string(args[1])),
+    "ends-with": lambda args: string(args[0]).endswith(string(args[1])),
+    "substr": lambda args: _substr(string(args[0]), number(args[1]), number(args[2]) if len(args) > 2 else None),
+    "substring-before": lambda args: string(args[0]).partition(string(args[1]))[0] if string(args[1]) in string(
+        args[0]) else "",
+    "substring-after": lambda args: string(args[0]).partition(string(args[1]))[2] if string(args[1]) in string(
+        args[0]) else "",
+    "normalize-space": lambda args: " ".join(string(args[0]).split()),
+    "regex": lambda args: _regex(string(args[0]), string(args[1])),
+    "number": lambda args: number(args[0]),
+    "int": lambda args: _whole(number(args[0])),
+    "round": lambda args: _round(number(args[0]), number(args[1]) if len(args) > 1 else 0.0),
+    "floor": lambda args: float(math.floor(number(args[0]))) if math.isfinite(number(args[0])) else number(args[0]),
+    "ceiling": lambda args: float(math.ceil(number(args[0]))) if math.isfinite(number(args[0])) else number(args[0]),
+    "abs": lambda args: abs(number(args[0])),
+    "pow": lambda args: _pow(number(args[0]), number(args[1])),
+    "sqrt": lambda args: _sqrt(number(args[0])),
+    "min": lambda args: _extreme(min, args),
+    "max": lambda args: _extreme(max, args),
+    "date": lambda args: _date(args[0]),
 }
 
 

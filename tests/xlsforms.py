@@ -109,3 +109,77 @@ HOUSEHOLD_SETTINGS = [
 
 def household_form(path: Path) -> Path:
     return write_workbook(path, HOUSEHOLD_SURVEY, HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS)
+
+
+# A form as KoboToolbox exports it and officers bring it: no form_title or form_id, a version stamp, languages
+# named without codes (one column with a single colon), names with dots, capitals, hyphens and a leading
+# underscore, `bind::` columns, the older `select one from` syntax, or_other, a calculation, a regex, a date,
+# and what a chat does not collect (device metadata, a location, a photo, a repeat).
+KOBO_HEADER = ["type", "name", "label::English", "label::Français", "label:العربية", "hint::English", "required",
+               "bind::relevant", "bind::constraint", "constraint_message::English", "calculation", "$kuid"]
+LONG_GROUP = "Household-Details_for_the_people_living_in_your_home"
+
+
+def _kobo(kind: str, name: str = "", en: str = "", fr: str = "", ar: str = "", *, hint: str = "",
+          required: str = "", relevant: str = "", constraint: str = "", message: str = "",
+          calculation: str = "") -> list[object]:
+    return [kind, name, en, fr, ar, hint, required, relevant, constraint, message, calculation, "k" + name[:6]]
+
+
+KOBO_SURVEY = [
+    KOBO_HEADER,
+    _kobo("start", "start"),
+    _kobo("end", "end"),
+    _kobo("deviceid", "deviceid"),
+    _kobo("select_one yes_no", "_consent", "Do you agree to take part?", "Acceptez-vous de participer ?",
+          "هل توافق على المشاركة؟", required="yes"),
+    _kobo("text", "First.Name", "Your first name?", "Votre prénom ?", "ما اسمك الأول؟", required="yes",
+          relevant="${_consent} = 'yes'"),
+    _kobo("integer", "Q1.Age", "How old are you, ${First.Name}?", "Quel âge avez-vous, ${First.Name} ?",
+          "كم عمرك يا ${First.Name}؟", required="yes", relevant="${_consent} = 'yes'",
+          constraint="${Q1.Age} > 0 and ${Q1.Age} < 120", message="Please give an age from 1 to 119."),
+    _kobo("geopoint", "where_are_you", "Where are you?", "Où êtes-vous ?", "أين أنت؟"),
+    _kobo("begin_group", LONG_GROUP, "Your household", "Votre ménage", "أسرتك"),
+    _kobo("integer", "Household-Size", "How many people live with you?", "Combien de personnes vivent avec vous ?",
+          "كم شخصًا يعيش معك؟", required="yes", constraint=". >= 1"),
+    _kobo("calculate", "others", calculation="${Household-Size} - 1"),
+    _kobo("note", "others_note", "So ${others} others live with you.",
+          "Donc ${others} autres personnes vivent avec vous.", "إذن يعيش معك ${others} آخرون."),
+    _kobo("end_group"),
+    _kobo("select_multiple needs or_other", "Needs", "What do you need?", "De quoi avez-vous besoin ?",
+          "ماذا تحتاج؟"),
+    _kobo("select one from doctors", "doctor", "Whom would you see?", "Qui consulteriez-vous ?", "من ستراجع؟"),
+    _kobo("text", "phone", "A phone number for a call back?", "Un numéro pour vous rappeler ?",
+          "رقم هاتف لنعاود الاتصال بك؟", constraint="regex(., '^\\+?[0-9 ]{6,}$')", message="Digits only, please."),
+    _kobo("date", "arrived", "When did you arrive?", "Quand êtes-vous arrivé ?", "متى وصلت؟"),
+    _kobo("image", "photo", "A photo of your street?", "Une photo de votre rue ?", "صورة لشارعك؟"),
+    _kobo("begin repeat", "children", "Each child", "Chaque enfant", "كل طفل"),
+    _kobo("integer", "child_age", "Age of the child?", "Âge de l'enfant ?", "عمر الطفل؟"),
+    _kobo("end repeat"),
+    _kobo("text", "why_here", "Why did you come here?", "Pourquoi êtes-vous venu ici ?", "لماذا أتيت إلى هنا؟",
+          relevant="${where_are_you} != ''"),
+]
+KOBO_CHOICES = [
+    ["list_name", "name", "label::English", "label::Français", "label:العربية"],
+    ["yes_no", "yes", "Yes", "Oui", "نعم"],
+    ["yes_no", "no", "No", "Non", "لا"],
+    ["needs", "Wohnung", "Housing", "Logement", "سكن"],
+    ["needs", "Ausbildung", "Work and training", "Travail et formation", "عمل وتدريب"],
+    ["doctors", "Ärztin", "A doctor", "Une médecin", "طبيبة"],
+    ["doctors", "Zahnärztin", "A dentist", "Une dentiste", "طبيبة أسنان"],
+    ["doctors", "Hausarzt Praxis", "A family practice", "Un cabinet", "عيادة عائلية"],
+]
+KOBO_SETTINGS = [["version"], ["vw6VTbhmVCMEtuN7LhcmjP"]]
+KOBO_SKIPPED = [
+    "survey!A2: 'start' (start): device and time stamps are not collected (residents are anonymous)",
+    "survey!A3: 'end' (end): device and time stamps are not collected (residents are anonymous)",
+    "survey!A4: 'deviceid' (deviceid): device and time stamps are not collected (residents are anonymous)",
+    "survey!A8: 'where_are_you' (geopoint): locations are not collected (residents are anonymous)",
+    "survey!A18: 'photo' (image): photos, recordings and files are not collected in the chat",
+    "survey!A19: 'children': repeat with 1 row left out: repeats (asking a block several times) are not supported",
+    "survey!H22: 'why_here': relevant reads ${where_are_you}, which is left out (survey!A8): left out with it",
+]
+
+
+def kobo_export(folder: Path) -> Path:
+    return write_workbook(folder / "kobo_export (3).xlsx", KOBO_SURVEY, KOBO_CHOICES, KOBO_SETTINGS)

@@ -54,6 +54,26 @@ class SurveyVersion(Base):
     registered_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class ImportedSurvey(Base):
+    """A survey imported from an XLSForm, one row per version: its definition (Heard's YAML) and its
+    translations (JSON: language -> msgctxt -> text). Kept in the database, not in files, so that an import
+    reaches every worker of a deployment (each notices a row newer than the newest it has read), survives a
+    rebuilt container image, and never writes into the installed package's folders."""
+
+    __tablename__ = "imported_surveys"
+    __table_args__ = (UniqueConstraint("survey_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)
+    translations: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(255))
+    source_version: Mapped[str | None] = mapped_column(String(255))
+    """The form's own version setting, whatever it is (Heard numbers its versions itself)."""
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Session(Base):
     """A conversation in progress; deleted when it ends. `revision` guards against lost updates when two
     events of the same resident are handled at once."""

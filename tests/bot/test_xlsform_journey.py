@@ -1,11 +1,13 @@
 """An officer imports a form written as the XLSForm specification documents it (three languages, Arabic among
 them, a section, chains of `relevant`, `choice_filter`, constraints with messages) with the real `heard-admin`,
 and residents complete it over the fake Telegram Bot API: skip logic and constraints are honoured in their
-language, and the answers land in the database under the form's names."""
+language, and the answers land in the database under the form's names. The import lives in the database: a bot
+that is already running offers a new version within a second, without a restart, while a resident who started
+the old version finishes it."""
 
 from __future__ import annotations
 
-import shutil
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -17,52 +19,47 @@ from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.store.schema import Answer, Response
 from tests.conftest import RunningBot, write_config
 from tests.residents import Resident, new_user, plain
-from tests.xlsforms import household_form
+from tests.xlsforms import HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS, HOUSEHOLD_SURVEY, household_form, write_workbook
 
 HEARD_ADMIN = str(Path(sys.executable).parent / "heard-admin")
 
 
-@pytest.fixture
-def imported(tmp_path: Path) -> tuple[Path, Path]:
-    """The household form imported with the real command into a survey folder and a copy of locales/."""
-    locales = tmp_path / "locales"
-    shutil.copytree("locales", locales)
-    folder = tmp_path / "surveys"
-    config = write_config(tmp_path, extra=f'[surveys]\ndefault = "household_needs"\ndirectories = ["{folder}"]\n')
-    workbook = household_form(tmp_path / "household.xlsx")
+def import_form(config: Path, workbook: Path) -> subprocess.CompletedProcess[str]:
     env = {"HEARD_CONFIG": str(config), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([HEARD_ADMIN, "surveys", "import-xlsform", str(workbook), "--locales", str(locales)],
-                            capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([HEARD_ADMIN, "surveys", "import-xlsform", str(workbook)], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    """The household form imported with the real command into the test's database."""
+    config = write_config(tmp_path, extra='[surveys]\ndefault = "household_needs"\n')
+    result = import_form(config, household_form(tmp_path / "household.xlsx"))
     assert result.returncode == 0, result.stderr
-    assert (folder / "household_needs.yaml").is_file()
-    assert (locales / "ar" / "LC_MESSAGES" / "survey-household_needs.po").is_file()
     assert "warning" not in result.stderr, result.stderr
-    return config, locales
+    return config
 
 
 @pytest.fixture
 async def household_bot(imported, telegram):
     from surveys.config import load_settings
 
-    config, locales = imported
-    bot = RunningBot(load_settings(config, environ={}), telegram, Catalogs(locales))
+    bot = RunningBot(load_settings(imported, environ={}), telegram)
     await bot.start()
     yield bot
     await bot.stop()
 
 
-def bot_texts(locales: Path, code: str):
-    return Catalogs(locales).translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE)
+def bot_texts(code: str):
+    return Catalogs().translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE)
 
 
 def shown(resident: Resident) -> list[str]:
     return [plain(b["text"]) for b in resident.last_with_buttons().buttons]
 
 
-async def test_arabic_resident_completes_imported_form_with_skip_logic_and_constraints(household_bot, telegram,
-                                                                                       imported):
-    _, locales = imported
-    bot = bot_texts(locales, "ar")
+async def test_arabic_resident_completes_imported_form_with_skip_logic_and_constraints(household_bot, telegram):
+    bot = bot_texts("ar")
     resident = Resident(telegram, new_user(language_code="ar"))
     await resident.send("/start")
     assert "احتياجات الأسرة" in plain(resident.last.text), "the title in Arabic"
@@ -108,7 +105,7 @@ async def test_arabic_resident_completes_imported_form_with_skip_logic_and_const
 
     async with household_bot.core.db() as db:
         response = (await db.scalars(select(Response))).one()
-        assert (response.survey_id, response.survey_version, response.language) == ("household_needs", 2027031501,
+        assert (response.survey_id, response.survey_version, response.language) == ("household_needs", 1,
                                                                                      "ar")
         rows = (await db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
         stored = {(a.question, a.choice, a.number, a.text) for a in rows}
@@ -121,9 +118,8 @@ async def test_arabic_resident_completes_imported_form_with_skip_logic_and_const
     assert not any(a.question in ("rent", "welcome") for a in rows)
 
 
-async def test_english_resident_skips_the_children_chain_and_gives_a_decimal_rent(household_bot, telegram, imported):
-    _, locales = imported
-    bot = bot_texts(locales, "en")
+async def test_english_resident_skips_the_children_chain_and_gives_a_decimal_rent(household_bot, telegram):
+    bot = bot_texts("en")
     resident = Resident(telegram, new_user(language_code="en"))
     await resident.send("/start")
     await resident.tap(bot.gettext("Yes, let's start"))
@@ -165,3 +161,41 @@ async def test_languages_the_imported_form_lacks_stay_offered_in_the_needs_surve
     await turkish.send("/cancel")
     await turkish.send("/start")  # the default survey here is the household form: no Turkish, so the picker
     assert "Türkçe" not in shown(turkish) and "العربية" in shown(turkish)
+
+
+async def test_a_running_bot_offers_a_new_import_at_once_and_an_earlier_start_finishes_its_version(
+        household_bot, telegram, imported, tmp_path):
+    bot = bot_texts("en")
+    early = Resident(telegram, new_user(language_code="en"))
+    await early.send("/start")
+    await early.tap(bot.gettext("Yes, let's start"))
+    await early.tap(bot.gettext("Continue"))
+    assert "How many people live in your household?" in plain(early.last.text)
+
+    changed = [list(row) for row in HOUSEHOLD_SURVEY]
+    changed[3][2] = "How many people share your home?"
+    edited = write_workbook(tmp_path / "edited.xlsx", changed, HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS)
+    result = await asyncio.to_thread(import_form, imported, edited)  # another process, as an officer would
+    assert result.returncode == 0 and "household_needs v2 (new version)" in result.stdout, result.stderr
+
+    late = Resident(telegram, new_user(language_code="en", name="Lina"))
+    for _ in range(40):  # the bot looks for new imports once a second: wait for it, not for the clock
+        await late.send("/start")
+        if "Yes, let's start" in [plain(b["text"]) for b in late.last_with_buttons().buttons]:
+            await late.tap(bot.gettext("Yes, let's start"))
+            await late.tap(bot.gettext("Continue"))
+            if "How many people share your home?" in plain(late.last.text):
+                break
+        await late.send("/cancel")
+        await asyncio.sleep(0.25)
+    assert "How many people share your home?" in plain(late.last.text), "the running bot offers version 2"
+
+    await early.send("1")
+    assert "Which region do you live in?" in plain(early.last.text), "the early resident goes on in version 1"
+    await early.tap("North")
+    await early.tap("Harbour")
+    await early.tap(bot.gettext("Done") + " ✔")
+    await early.tap(bot.gettext("Prefer not to say"))
+    async with household_bot.core.db() as db:
+        versions = (await db.scalars(select(Response.survey_version))).all()
+    assert versions == [1]
