@@ -39,6 +39,9 @@ ANSWERED = "answered"
 ASKED = "asked"
 ALL = "all"
 META_DIMENSIONS = ("language", "channel", "distributor", "wave")
+TEXT_LIKE = (QuestionType.MULTI, QuestionType.TEXT, QuestionType.DECIMAL, QuestionType.DATE, QuestionType.TIME)
+"""Answers counted only as "answered": decimals, dates and times are stored as text, multi-choice answers have
+a row that marks them answered."""
 QUESTION_ALIASES = {"age": "age_band", "years": "years_here"}
 PROFILE_DIMENSIONS = ("language", "area", "age", "years", "gender", "channel", "distributor")
 
@@ -375,7 +378,7 @@ def _table(
     numbers: dict[tuple[str, str], Tally] = {key: t for key, t in raw.items() if key[0].startswith("#")}
     for group in groups or [ALL]:
         declined = raw.get((DECLINED, group), EMPTY)
-        if question.type in (QuestionType.MULTI, QuestionType.TEXT, QuestionType.DECIMAL):  # decimals are text
+        if question.type in TEXT_LIKE:
             answered = raw.get((ANSWERED, group), EMPTY)
         else:  # one row per answer: choices, scale points, numbers
             answered = sum((t for (key, grp), t in raw.items() if grp == group and key not in (ANSWERED, DECLINED)),

@@ -238,3 +238,39 @@ def test_waves_compare_like_with_like_across_survey_versions(tmp_path):
     assert spring.responses.value == published(spring_nord, spring_sued)
     spring_area = next(t for t in spring.tables if t.question.name == "area")
     assert spring_area.cell("nord").value == area.cell("nord", "2027-spring").value
+
+
+def test_dates_and_times_count_as_answered(tmp_path):
+    """Imported Kobo forms ask dates and times; summaries count them like free text, as "answered"."""
+    from surveys.loader import parse_survey
+
+    survey = parse_survey(
+        "id: visit\nversion: 1\nlanguage: de\ntitle: Besuch\nintro: I\nthanks: D\nquestions:\n"
+        "  - {name: day, type: date, field: core, label: Wann}\n"
+        "  - {name: hour, type: time, field: core, label: Uhrzeit}\n", "visit.yaml")
+    keys = [(index * 2654435761) % KEY_MODULUS for index in range(12)]
+
+    async def run():
+        engine = connect(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+        await migrate(engine)
+        async with session_factory(engine)() as db, db.begin():
+            for index, record_key in enumerate(keys):
+                response = Response(id=secrets.token_hex(16), survey_id="visit", survey_version=1,
+                                    respondent=secrets.token_hex(8), language="de", channel="paper",
+                                    submitted_on=dt.date.today(), record_key=record_key)
+                answers = {"day": "2026-11-03"} if index < 9 else {"day": DECLINED, "hour": "14:30"}
+                response.answers = answer_rows(survey, answers)
+                db.add(response)
+        async with session_factory(engine)() as db:
+            result = await summarize(db, survey, 5)
+        await engine.dispose()
+        return result
+
+    def published(indexes) -> int:
+        return disclose(sum((Tally(1, keys[i]) for i in indexes), EMPTY), 5).value
+
+    summary = asyncio.run(run())
+    day, hour = summary.tables
+    assert day.cell(ANSWERED).value == published(range(9)) and day.cell(DECLINED).value == published(range(9, 12))
+    assert hour.cell(ANSWERED).value == published(range(9, 12))
+    assert hour.cell(NO_ANSWER).value == published(range(9))

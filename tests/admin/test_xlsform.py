@@ -332,16 +332,16 @@ def test_a_language_heard_cannot_identify_is_one_line_however_many_rows_it_has(t
 
 
 def test_a_language_the_bot_cannot_speak_is_reported(tmp_path):
-    survey = [["type", "name", "label::English (en)", "label::French (fr)"],
-              ["select_one yes_no", "works", "Do you work?", "Travaillez-vous ?"]]
-    choices = [["list_name", "name", "label::English (en)", "label::French (fr)"],
-               ["yes_no", "yes", "Yes", "Oui"], ["yes_no", "no", "No", "Non"]]
-    settings = [["form_id", "form_title", "heard_title::French (fr)"], ["work", "Work", "Travail"]]
-    imported = read_xlsform(write_workbook(tmp_path / "fr.xlsx", survey, choices, settings), catalogs=Catalogs())
+    survey = [["type", "name", "label::English (en)", "label::Italian (it)"],
+              ["select_one yes_no", "works", "Do you work?", "Lavora?"]]
+    choices = [["list_name", "name", "label::English (en)", "label::Italian (it)"],
+               ["yes_no", "yes", "Yes", "Sì"], ["yes_no", "no", "No", "No"]]
+    settings = [["form_id", "form_title", "heard_title::Italian (it)"], ["work", "Work", "Lavoro"]]
+    imported = read_xlsform(write_workbook(tmp_path / "it.xlsx", survey, choices, settings), catalogs=Catalogs())
     assert imported.warnings == [
-        "fr: Heard's bot has no catalog for this language, so residents cannot choose it yet: the bot's own buttons "
-        "and messages need translating first (heard-admin translations update fr)"]
-    assert imported.translations["fr"]["survey.title"] == "Travail"
+        "it: Heard's bot has no catalog for this language, so residents cannot choose it yet: the bot's own buttons "
+        "and messages need translating first (heard-admin translations update it)"]
+    assert imported.translations["it"]["survey.title"] == "Lavoro"
 
 
 # --------------------------------------------------------------------------------------- what is refused
