@@ -28,9 +28,9 @@ from surveys.disclosure import (
     min_cell_for,
     share,
 )
+from surveys.free_text import scrub_free_text
 from surveys.loader import parse_survey
 from surveys.model import DECLINED, Question, QuestionType, Survey
-from surveys.free_text import scrub_free_text
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Distributor, Response, SurveyVersion
 
