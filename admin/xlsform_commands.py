@@ -8,14 +8,13 @@ if it had been written by hand; restart the bot to offer it.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
 from admin.context import console, errors, settings
+from admin.output import METAVAR, check_target, replacing, write_text
 from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.loader import load_survey, parse_survey
 from surveys.model import Survey
@@ -85,7 +84,7 @@ def import_xlsform(
         typer.echo(f"skipped {skipped}", err=True)
     Path(folder).mkdir(parents=True, exist_ok=True)
     written = write_catalogs(imported, locales)  # first: the survey file appears last, with its texts in place
-    _write_atomically(target, imported.yaml_text)
+    write_text(target, imported.yaml_text)
     console.print(f"{target}: {survey.id} v{survey.version}, {len(survey.questions)} questions, source language "
                   f"{survey.language}", highlight=False)
     for path in written:
@@ -100,13 +99,14 @@ def import_xlsform(
 
 def export_xlsform(
     survey_id: str = typer.Argument(..., help="Survey id (see `heard-admin surveys list`)."),
-    output: Path = typer.Option(..., "--output", "-o", help="The .xlsx file to write."),
+    output: Path = typer.Option(..., "--output", "-o", metavar=METAVAR, help="The .xlsx file to write."),
     locales: Path = typer.Option(LOCALES_DIR, "--locales", help="Catalog folder (default: Heard's locales/)."),
 ) -> None:
     """Write a survey and all its translations as an XLSForm (KoboToolbox, ODK, pyxform can read it).
 
     Example: heard-admin surveys export-xlsform needs -o needs.xlsx
     """
+    check_target(output, suffixes=(".xlsx",))
     configured = settings()
     paths = {load_survey(path).id: path for path in SurveyRegistry.survey_files(configured)}
     if survey_id not in paths:
@@ -114,7 +114,8 @@ def export_xlsform(
         raise typer.Exit(1)
     survey = load_survey(paths[survey_id])  # without areas: they come from heard.toml, not from the form
     translations = catalog_texts(survey, locales)
-    write_xlsform(survey, translations, output)
+    with replacing(output) as partial:
+        write_xlsform(survey, translations, partial)
     console.print(f"{output}: {survey.id} v{survey.version} in {1 + len(translations)} languages", highlight=False)
 
 
@@ -135,9 +136,3 @@ def _clash(configured, survey_id: str, target: Path) -> Path | None:  # type: ig
             continue
     return None
 
-
-def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, target)

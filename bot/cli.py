@@ -10,6 +10,7 @@ import sys
 import typer
 
 from bot.logs import configure_logging
+from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=False,
     help="Heard's resident-facing channels. Without a command: run the Telegram bot (long polling).\n\n"
     "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot",
+    context_settings=command_line.CONTEXT_SETTINGS,
 )
 
 NO_TOKEN = """\
@@ -39,7 +41,11 @@ def _settings() -> Settings:
 
 
 @app.callback(invoke_without_command=True)
-def main_command(ctx: typer.Context) -> None:
+def main_command(
+    ctx: typer.Context,
+    version: bool = command_line.version_option(),
+    debug: bool = command_line.debug_option(),
+) -> None:
     """Run the Telegram bot (long polling). Without a token, explain how to get one.
 
     Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot
@@ -184,4 +190,4 @@ def scheduler() -> None:
 
 
 def main() -> None:
-    app()
+    command_line.run(app, "heard-bot")
