@@ -13,6 +13,7 @@ import secrets
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -377,21 +378,32 @@ class Conversations:
 
 def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answer]:
     """Answers as rows keyed by names: one per selected option of a multi question."""
-    rows: list[Answer] = []
+    return [Answer(**values) for values in answer_values(survey, answers)]
+
+
+def answer_values(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[dict[str, Any]]:
+    """The column values of `answer_rows` (every column but the response), for bulk inserts that need no ORM
+    objects (paper import)."""
+    rows: list[dict[str, Any]] = []
+
+    def row(name: str, *, choice: str | None = None, number: int | None = None, text: str | None = None,
+            declined: bool = False) -> dict[str, Any]:
+        return {"question": name, "choice": choice, "number": number, "text": text, "declined": declined}
+
     for name, value in answers.items():
         kind = survey.question(name).type
         if value == DECLINED:
-            rows.append(Answer(question=name, declined=True))
+            rows.append(row(name, declined=True))
         elif isinstance(value, tuple):
             # one row without a choice says "answered" (also when nothing was chosen), so that summaries count
             # respondents per question in one pass, without COUNT(DISTINCT)
-            rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
+            rows += [row(name), *(row(name, choice=choice) for choice in value)]
         elif isinstance(value, int):
-            rows.append(Answer(question=name, number=value))
+            rows.append(row(name, number=value))
         elif kind in (QuestionType.TEXT, QuestionType.DECIMAL):
-            rows.append(Answer(question=name, text=value))
+            rows.append(row(name, text=value))
         else:
-            rows.append(Answer(question=name, choice=value))
+            rows.append(row(name, choice=value))
     return rows
 
 

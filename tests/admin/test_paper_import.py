@@ -5,6 +5,7 @@ for the happy path and a rejected file; the checks themselves are pure and teste
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -25,8 +26,8 @@ from admin.paper_import import (
     check_sheet,
     import_paper,
     parse_csv,
-    read_sheet,
 )
+from admin.paper_sheets import open_sheet, scan
 from surveys import distribution
 from surveys.i18n import Catalogs
 from surveys.loader import parse_survey
@@ -73,6 +74,11 @@ def vocabulary(survey):
     return Vocabulary.of(survey, Catalogs())
 
 
+def read_whole(path: Path) -> tuple[tuple[str, ...], list]:
+    with open_sheet(scan(path)) as sheet:
+        return sheet.header, list(sheet.rows)
+
+
 def check(text: str, survey, vocabulary, distributors=None, default=None):
     return check_sheet(parse_csv(text.encode(), "paper.csv"), survey, vocabulary, distributors or {}, default)
 
@@ -111,10 +117,11 @@ async def test_csv_import_with_the_command_counts_in_summary_and_export(core, cl
 
     first = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
     assert first.returncode == 0, first.stderr
-    assert "5 imported, 0 already imported" in first.stdout
+    assert f"{path}: 5 questionnaires imported" in first.stdout
     again = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
     assert again.returncode == 0, again.stderr
-    assert "0 imported, 5 already imported" in again.stdout
+    assert f"{path}: already imported on {dt.date.today().isoformat()} (5 questionnaires); nothing was stored " \
+        "again" in again.stdout
     assert await response_count(core) == 5
 
     async with core.db() as db:
@@ -179,8 +186,8 @@ async def test_xlsx_import_reads_numbers_blank_rows_and_labels(core, tmp_path):
         ["suedstadt", None, "Möchte ich nicht sagen", None, None, None],
     ])
     result = await import_paper(core, path)
-    assert (result.imported, result.already) == (3, 0)
-    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+    assert str(result) == "3 questionnaires imported"
+    assert (await import_paper(core, path)).earlier == 3
 
     async with core.db() as db:
         records = [record async for record in export.records(db, core.registry.default)]
@@ -202,21 +209,34 @@ async def test_xlsx_import_reads_numbers_blank_rows_and_labels(core, tmp_path):
     assert await response_count(core) == 3
 
 
-async def test_reimport_and_identical_rows(core, tmp_path):
-    same = ["Nordstadt", "Frau"]
-    path = tmp_path / "zwei.csv"
-    path.write_text(csv_text(["area", "gender"], [same, same]), encoding="utf-8")
-    assert str(await import_paper(core, path)) == "2 imported, 0 already imported"
+async def test_the_same_file_stores_nothing_again_but_another_batch_with_the_same_answers_imports(core, tmp_path):
+    """Issue 13.9: a file is recognised by its bytes, not by what its rows say, so a second batch of
+    questionnaires that happen to be answered alike is not dropped as "already imported"."""
+    first = tmp_path / "stapel-1.csv"
+    first.write_text(csv_text(["area", "gender"], [["Nordstadt", "Frau"]] * 2), encoding="utf-8")
+    assert str(await import_paper(core, first)) == "2 questionnaires imported"
 
-    # the same content as names, one more copy: the first two are known, the third is new
-    path.write_text(csv_text(["gender", "area"], [["woman", "nordstadt"]] * 3), encoding="utf-8")
-    assert str(await import_paper(core, path)) == "1 imported, 2 already imported"
-    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+    # another stack of forms, typed in by a colleague: the same answers (as names), three of them
+    second = tmp_path / "stapel-2.csv"
+    second.write_text(csv_text(["gender", "area"], [["woman", "nordstadt"]] * 3), encoding="utf-8")
+    assert str(await import_paper(core, second)) == "3 questionnaires imported"
+
+    # each file again, and a copy of the first under another name: recognised, nothing stored
+    copy = tmp_path / "kopie.csv"
+    copy.write_bytes(first.read_bytes())
+    for path, earlier in ((first, 2), (second, 3), (copy, 2)):
+        result = await import_paper(core, path)
+        assert (result.imported, result.earlier, result.earlier_on) == (0, earlier, dt.date.today())
+    assert await response_count(core) == 5
+
+    # identical bytes that are other questionnaires: imported when the officer says so
+    assert str(await import_paper(core, first, again=True)) == "2 questionnaires imported"
+    assert (await import_paper(core, first)).imported == 0
 
     async with core.db() as db:
         respondents = (await db.scalars(select(Response.respondent))).all()
         answers = (await db.scalars(select(func.count()).select_from(Answer))).one()
-    assert len(set(respondents)) == 3 and answers == 6
+    assert len(respondents) == len(set(respondents)) == 7 and answers == 14
     assert all(r.startswith("paper-") and len(r) == 64 for r in respondents)
 
 
@@ -372,11 +392,11 @@ def test_malformed_files_are_explained(tmp_path):
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(PaperFileError) as raised:
-            read_sheet(path)
+            read_whole(path)
         assert message in str(raised.value), name
         assert str(path) in str(raised.value), name
     with pytest.raises(PaperFileError, match="cannot read the file"):
-        read_sheet(tmp_path / "fehlt.csv")
+        read_whole(tmp_path / "fehlt.csv")
 
 
 def test_the_command_never_shows_a_traceback(config_path, tmp_path):
