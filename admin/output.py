@@ -42,8 +42,6 @@ def check_target(path: Path, *, text: bool = False, suffixes: tuple[str, ...] = 
         if not text:
             raise OutputError("-o - (standard output) works only for text formats; give a file name")
         return path
-    if suffixes and Path(path).suffix.lower() not in suffixes:
-        raise OutputError(f"{path}: unknown format '{Path(path).suffix}'; use {_or(suffixes)}")
     target = Path(os.path.realpath(path))
     try:
         status = os.stat(target)
@@ -55,11 +53,17 @@ def check_target(path: Path, *, text: bool = False, suffixes: tuple[str, ...] = 
         raise OutputError(f"{path} is a folder; give the name of a file in it")
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise OutputError(f"{path} is not a regular file (a device, pipe or socket); give the name of a file")
+    if suffixes and Path(path).suffix.lower() not in suffixes:
+        raise OutputError(f"{path}: unknown format '{Path(path).suffix}'; use {_or(suffixes)}")
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"the folder {Path(path).parent} does not exist; create it first or choose another one")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write into the folder {folder} (permission denied); choose another one")
+    try:  # a real try, not os.access: root may "access" /proc or a read-only file system and still fail
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}.")
+    except OSError as exc:
+        raise OutputError(f"cannot write into the folder {folder} ({exc.strerror}); choose another one") from exc
+    os.close(handle)
+    os.unlink(probe)
     return target
 
 
@@ -88,7 +92,11 @@ def replacing(path: Path) -> Iterator[Path]:
     os.close(handle)
     partial = Path(name)
     try:
-        yield partial
+        try:
+            yield partial
+        except OSError as exc:  # e.g. the disk filled up halfway: name the file the officer asked for
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}; nothing was written (free space, "
+                              "or choose another place)") from exc
         with partial.open("rb") as written:
             os.fsync(written.fileno())  # on disk before the rename makes it the file: no empty file after a crash
         os.chmod(partial, _mode_for(target))

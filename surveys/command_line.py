@@ -15,6 +15,7 @@ import errno
 import inspect
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ _ERRNO_ADVICE = {
     errno.ENAMETOOLONG: "the name is too long; choose a shorter one",
     errno.ELOOP: "too many symbolic links; check the path",
     errno.EMFILE: "too many open files; raise the limit (ulimit -n) and run again",
+    errno.EFBIG: "the file would be larger than this system allows (ulimit -f); choose another place",
 }
 
 
@@ -200,6 +202,8 @@ def _paragraphs_unwrapped(text: str) -> str:
 
 
 def _metavar(param: Any) -> str | None:
+    if isinstance(param, TyperArgument):  # an argument is shown by its name, as in `heard-admin surveys show SURVEY_ID`
+        return param.name.upper() if param.name else None
     if isinstance(param, TyperOption) and (param.is_flag or param.count):
         return ""
     descriptor = getattr(param, "type_descriptor", None)
@@ -210,6 +214,10 @@ def _metavar(param: Any) -> str | None:
         return "PATH"
     names = {int: "INTEGER", float: "NUMBER", str: "TEXT", bool: ""}
     return names.get(annotation)
+
+
+def _no_type(ctx: Any) -> None:
+    return None
 
 
 class _HelpContext:
@@ -227,6 +235,9 @@ def follow_conventions(command: Any) -> None:
             shown = _metavar(param)
             if shown is not None:
                 param.metavar = shown
+        if isinstance(param, TyperArgument):
+            # typer shows an argument's Python type beside its name (`SURVEY_ID <str>`); the name says enough
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
     help_option = command.get_help_option(_HelpContext()) if hasattr(command, "get_help_option") else None
     if help_option is not None:
         help_option.metavar = ""
@@ -235,6 +246,19 @@ def follow_conventions(command: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- running
+
+
+_thread_hook = threading.excepthook
+
+
+def _without_closed_loop_noise(args: threading.ExceptHookArgs) -> None:
+    """aiosqlite stops a connection that failed to open by queueing a close whose result its worker thread
+    reports to the event loop; when the command has already ended, that loop is closed and the thread prints a
+    traceback about it after the command's own line. Nothing is lost there: leave it out unless --debug."""
+    closed_loop = isinstance(args.exc_value, RuntimeError) and str(args.exc_value) == "Event loop is closed"
+    if closed_loop and not _debug:
+        return
+    _thread_hook(args)
 
 
 def fail(failure: Failure, exc: BaseException | None = None) -> NoReturn:
@@ -251,6 +275,7 @@ def run(app: typer.Typer, prog_name: str, args: Sequence[str] | None = None) -> 
     """Run a typer app as a command line; exits with its status. The only place a failure is printed."""
     command = typer.main.get_command(app)
     follow_conventions(command)
+    threading.excepthook = _without_closed_loop_noise
     try:
         status = command.main(list(args) if args is not None else sys.argv[1:], prog_name=prog_name,
                               standalone_mode=False)
