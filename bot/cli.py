@@ -57,7 +57,7 @@ def main_command(
         typer.echo(NO_TOKEN)
         if sys.stdin.isatty():
             typer.echo("Starting the console survey now.\n")
-            ctx.invoke(console)
+            ctx.invoke(console, language=None)
             return
         raise typer.Exit(2)
     configure_logging()
@@ -67,10 +67,16 @@ def main_command(
 
 
 @app.command()
-def console() -> None:
+def console(
+    language: str = typer.Option(None, "--language", metavar="CODE",
+                                 help="Language of the console's own words between interviews (default: the "
+                                 "survey's); each interview speaks the language chosen in it."),
+) -> None:
     """Answer the survey in this terminal (channel "assisted"), e.g. for interviews at an info stand.
 
-    Example: heard-bot console
+    Stop an interview with /cancel; stop the console with Ctrl-C (an unfinished interview is then deleted).
+
+    Example: heard-bot console --language de
     """
     settings = _settings()
 
@@ -80,11 +86,12 @@ def console() -> None:
 
         core = await open_core(settings)
         try:
-            await run_console(core.conversations)
+            await run_console(core.conversations, language=language)
         finally:
             await core.close()
 
-    asyncio.run(run())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an interviewer stops; the console said so
+        asyncio.run(run())
 
 
 def _token_or_exit(settings: Settings) -> None:

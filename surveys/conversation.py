@@ -41,7 +41,7 @@ from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
 from surveys.outreach import outbox
 from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
-from surveys.render import Municipality, Renderer
+from surveys.render import Municipality, Renderer, Wording, wording_for
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import (
     Answer,
@@ -108,8 +108,9 @@ class Conversations:
         self.municipality = municipality
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def renderer(self, survey: Survey, language: str | None) -> Renderer:
-        return Renderer(self.catalogs.for_survey(survey.id), survey, language or survey.language, self.municipality)
+    def renderer(self, survey: Survey, language: str | None, wording: Wording = Wording.CHAT) -> Renderer:
+        return Renderer(self.catalogs.for_survey(survey.id), survey, language or survey.language, self.municipality,
+                        wording)
 
     async def handle(
         self,
@@ -242,7 +243,7 @@ class Conversations:
             await outbox.withdraw(db, survey.id, respondent, outbox.REMINDER)
             return
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
-            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT)
+            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT, platform)
             distributor_id = await distribution.active_id(db, after.payload)
             if distributor_id is not None and before.stage is Stage.CONSENT:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
@@ -290,9 +291,10 @@ class Conversations:
         return Reply(survey, state, (Say(Notice.RESULTS_PROMISED),))
 
     async def _record_consent(
-        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool
+        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool, platform: str
     ) -> None:
-        text_hash = self.renderer(survey, state.language).consent_hash()
+        # the text this channel showed (a terminal interview's speaks of no account and no /delete)
+        text_hash = self.renderer(survey, state.language, wording_for(platform)).consent_hash()
         exists = await db.scalar(
             select(ConsentRecord.id).where(
                 ConsentRecord.survey_id == survey.id,
