@@ -13,11 +13,16 @@ from bot.logs import configure_logging
 from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
 
+NO_TOKEN_STATUS = 3
+"""The exit status when there is no Telegram token (after explaining how to get one), apart from 2 for other
+configuration problems, so that `make run` without a terminal can tell "explained" from "failed"."""
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     help="Heard's resident-facing channels. Without a command: run the Telegram bot (long polling).\n\n"
-    "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot",
+    "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot\n\n"
+    f"Exit status: 1 on a failure, 2 on a configuration problem, {NO_TOKEN_STATUS} without a Telegram token.",
     context_settings=command_line.CONTEXT_SETTINGS,
 )
 
@@ -59,7 +64,7 @@ def main_command(
             typer.echo("Starting the console survey now.\n")
             ctx.invoke(console, language=None)
             return
-        raise typer.Exit(2)
+        raise typer.Exit(NO_TOKEN_STATUS)
     configure_logging()
     from bot.app import run_polling
 
@@ -97,7 +102,7 @@ def console(
 def _token_or_exit(settings: Settings) -> None:
     if not settings.telegram.token:
         typer.echo(NO_TOKEN, err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(NO_TOKEN_STATUS)
 
 
 @app.command()
