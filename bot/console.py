@@ -134,6 +134,8 @@ class Screen:
         """The action is "Done" on a multiple-choice question with nothing chosen."""
         if self.ask is None or self.ask.selected:
             return False
+        if self.reply.survey.question(self.ask.question).type is not QuestionType.MULTI:
+            return False  # a note's "Continue" is a Done too
         return isinstance(actions.decode(self.reply.survey, action), Done)
 
 

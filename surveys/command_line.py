@@ -93,6 +93,9 @@ _ERRNO_ADVICE = {
     errno.ELOOP: "too many symbolic links; check the path",
     errno.EMFILE: "too many open files; raise the limit (ulimit -n) and run again",
     errno.EFBIG: "the file would be larger than this system allows (ulimit -f); choose another place",
+    errno.ECONNREFUSED: "connection refused; check that the server runs and the address is right",
+    errno.EHOSTUNREACH: "host unreachable; check the network and the address",
+    errno.ENETUNREACH: "network unreachable; check the network and run again",
 }
 
 
@@ -127,6 +130,7 @@ def _os_error(exc: OSError) -> str:
 def describe(exc: BaseException) -> Failure:
     """The line (and status) for an exception that escaped a command."""
     from surveys.config import ConfigError
+    from surveys.loader import SurveyValidationError
     from surveys.privacy import SecretKeyError
 
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
@@ -138,7 +142,8 @@ def describe(exc: BaseException) -> Failure:
     details = _problems(exc)
     if _is_own(exc):
         if details:
-            return Failure(f"{len(details)} problem{'s' if len(details) != 1 else ''}, listed above; fix "
+            what = "a survey file is invalid: " if isinstance(exc, SurveyValidationError) else ""
+            return Failure(f"{what}{len(details)} problem{'s' if len(details) != 1 else ''}, listed above; fix "
                            f"{'them' if len(details) != 1 else 'it'} and run again", 1, details)
         return Failure(one_line(str(exc)) or type(exc).__name__)
     if isinstance(exc, UnicodeDecodeError):
@@ -280,6 +285,10 @@ def run(app: typer.Typer, prog_name: str, args: Sequence[str] | None = None) -> 
         status = command.main(list(args) if args is not None else sys.argv[1:], prog_name=prog_name,
                               standalone_mode=False)
     except typer.TyperException as exc:  # a usage error: unknown option, missing argument, bad value
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its command: its help is the answer
+            if exc.format_message():
+                print(exc.format_message())
+            sys.exit(0)
         context = getattr(exc, "ctx", None)
         where = f" (see `{context.command_path} --help`)" if context is not None else ""
         fail(Failure(f"{one_line(exc.format_message()).rstrip('.')}{where}", exc.exit_code))

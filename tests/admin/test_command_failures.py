@@ -146,7 +146,7 @@ def test_survey_yaml_nested_too_deeply_or_not_utf8_is_reported_by_line(cli_env, 
     assert bot.returncode == 1 and "Traceback" not in bot.stderr
     assert bot.stderr.splitlines() == [
         f"{folder / 'deep.yaml'}:2: not valid YAML: nested more than 64 levels deep",
-        "Error: 1 problem, listed above; fix it and run again",
+        "Error: a survey file is invalid: 1 problem, listed above; fix it and run again",
     ]
 
 
@@ -174,6 +174,10 @@ def test_help_and_version_as_in_pip_or_alembic(cli_env):
     for ugly in ("<str>", "<bool>", "<path>", "<int>"):
         assert ugly not in export_help, ugly
     assert "occurs at least k times (k = privacy.min_cell in heard.toml, default 5)" in export_help
+
+    group = run("heard-admin", "results", env=env)  # a group without its command shows its help
+    assert group.returncode == 0 and "Usage: heard-admin results" in group.stdout + group.stderr
+    assert "Error" not in group.stderr
 
     unknown = run("heard-admin", "results", "summary", "--nope", env=env)
     assert one_line_failure(unknown, 2) == "Error: No such option: --nope (see `heard-admin results summary --help`)"
