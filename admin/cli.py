@@ -1,4 +1,5 @@
-"""`heard-admin`: the officers' command line. Each command group lives in its own module."""
+"""`heard-admin`: the officers' command line. Each command group lives in its own module; how failures, help
+and --version look is shared with `heard-bot` (surveys/command_line.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,23 @@ from admin import (
     wave_commands,
     xlsform_commands,
 )
+from surveys import command_line
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Heard for officers: surveys, waves, distributors, results, reports and translations. "
     "Reads heard.toml (or $HEARD_CONFIG).",
+    context_settings=command_line.CONTEXT_SETTINGS,
 )
+
+
+@app.callback()
+def _options(
+    version: bool = command_line.version_option(),
+    debug: bool = command_line.debug_option(),
+) -> None:
+    """Heard for officers: surveys, waves, distributors, results, reports and translations."""
 xlsform_commands.register(survey_commands.app)
 app.add_typer(survey_commands.app, name="surveys")
 export_commands.register(result_commands.app)
@@ -37,4 +48,4 @@ report_commands.register(app)
 
 
 def main() -> None:
-    app()
+    command_line.run(app, "heard-admin")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from admin.bot_identity import UnknownBotUsername, bot_username
 from admin.context import console, core, errors
+from admin.output import METAVAR, check_target, replacing
 from surveys import distribution
 from surveys.distribution import DistributorError
 from surveys.store.schema import Distributor
@@ -153,14 +154,16 @@ def flyer(
     code: str,
     languages: list[str] = typer.Option(..., "--language", help="One or more languages, e.g. --language ar "
                                         "--language de."),
-    output: Path = typer.Option(..., "-o", "--output", help="flyer.pdf, flyer.svg or flyer.png"),
+    output: Path = typer.Option(..., "-o", "--output", metavar=METAVAR, help="flyer.pdf, flyer.svg or flyer.png"),
     survey: str = typer.Option(None, "--survey", help="Survey id (default: the default survey)."),
 ) -> None:
     """A printable flyer: QR code, link, invitation and privacy promise in the chosen languages.
 
     Example: heard-admin distributors flyer Xk29fQ7pAb --language ar --language de -o flyer.pdf
     """
-    from surveys.printing import render_flyer
+    from surveys.printing import SUFFIXES, render_flyer
+
+    check_target(output, suffixes=SUFFIXES)
 
     async def run():  # type: ignore[no-untyped-def]
         async with core() as opened, opened.db() as db:
@@ -172,5 +175,6 @@ def flyer(
             return url, opened.catalogs, opened.settings.municipality.name, distributor
 
     url, catalogs, municipality, _ = _run(run())
-    render_flyer(url, languages, catalogs, municipality, output)
+    with replacing(output) as partial:
+        render_flyer(url, languages, catalogs, municipality, partial)
     console.print(f"Wrote {output} ({', '.join(languages)}) for {url}")

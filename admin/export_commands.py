@@ -17,6 +17,7 @@ from admin import export as exporting
 from admin.anonymity import Mode, Refused
 from admin.context import chosen_survey, core, errors
 from admin.export import ExportFormat
+from admin.output import METAVAR, check_target, is_stdout, replacing, text_stream
 
 PROGRESS_FROM = 1000
 """Show a progress bar from this many records on (and only when writing a file with stderr on a terminal)."""
@@ -77,8 +78,8 @@ def export(
         "them occurs at least k times, then withhold the few still below k; sensitive answers are blanked in "
         "groups below 10 or whose answers are all alike. refuse: refuse instead of changing anything.",
     ),
-    output: Path = typer.Option(None, "-o", "--output", help="File to write (default: standard output; "
-                                "xlsx and sav need a file)."),
+    output: Path = typer.Option(None, "-o", "--output", metavar=METAVAR,
+                                help="File to write (default or -: standard output; xlsx and sav need a file)."),
 ) -> None:
     """One record per completed response of the survey's current version: answers keyed by question and choice
     names, response id, survey id and version, wave, language, channel and the month of submission.
@@ -93,10 +94,14 @@ def export(
 
     Example: heard-admin results export --format xlsx -o responses.xlsx
     """
+    if is_stdout(output):
+        output = None
     chosen = format_for(output_format, output)
     if chosen in (ExportFormat.xlsx, ExportFormat.sav) and output is None:
         _say(f"--format {chosen} writes a file: add -o FILE, e.g. -o responses.{chosen}")
         raise typer.Exit(2)
+    if output is not None:
+        check_target(output)
 
     async def run() -> int:
         async with core(writes=False) as opened, opened.db() as db:
@@ -141,16 +146,13 @@ async def write(
 ) -> int:
     """Write the records to `output` (replaced only when complete) or, for json and csv, to standard output."""
     survey = plan.survey
-    if output is None:
-        if chosen is ExportFormat.json:
-            return await exporting.write_json(rows, sys.stdout)
-        return await exporting.write_csv(rows, survey, sys.stdout)
-    with exporting.replacing(output) as partial:
-        if chosen is ExportFormat.xlsx:
-            return await exporting.write_xlsx(rows, survey, labels, partial)
-        if chosen is ExportFormat.sav:
+    if chosen in (ExportFormat.xlsx, ExportFormat.sav):
+        assert output is not None
+        with replacing(output) as partial:
+            if chosen is ExportFormat.xlsx:
+                return await exporting.write_xlsx(rows, survey, labels, partial)
             return await exporting.write_sav(rows, survey, labels, partial, plan.total)
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            if chosen is ExportFormat.json:
-                return await exporting.write_json(rows, handle)
-            return await exporting.write_csv(rows, survey, handle)
+    with text_stream(output, newline="") as handle:
+        if chosen is ExportFormat.json:
+            return await exporting.write_json(rows, handle)
+        return await exporting.write_csv(rows, survey, handle)

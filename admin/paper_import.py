@@ -1,48 +1,60 @@
-"""Paper questionnaires typed into a spreadsheet: read the file, check every cell, store all or nothing.
+"""Paper questionnaires typed into a spreadsheet: read the file as a stream, check every cell, store all or nothing.
 
 Three steps, kept apart:
 
-- `read_sheet` turns a .csv or .xlsx file into a header and rows of text, or raises `PaperFileError` with a
-  message an officer can act on (empty, no header, duplicate columns, binary content, not a workbook).
-- `check_sheet` is pure: given the survey, the labels of every shipped language (`Vocabulary`) and the
-  distributors the file names, it returns the responses to store or every problem found, each as
+- `admin.paper_sheets` reads a .csv or .xlsx file as a header and a stream of rows of text, refusing a hostile
+  or mistaken file (empty, binary, a zip bomb, too many rows or columns) with a message an officer can act on.
+- `Checker` is pure: given the survey, the labels of every shipped language (`Vocabulary`) and the known
+  distributors, it turns one row at a time into a response to store, or into problems, each as
   `row R, column C: why` (row numbers as the spreadsheet shows them, the header is row 1).
-- `store` writes the responses in the caller's transaction, skipping those already imported: each row's
-  respondent is a pseudonym derived from the survey version, the row's normalised content and how often the
-  same content came before it in the file, so importing a file twice stores nothing new.
+- `import_paper` stores the responses in batches inside one transaction while the rows stream by, and rolls it
+  back if any row had a problem: memory stays bounded however long the file, and a file is imported whole or
+  not at all. Each file is recorded by the SHA-256 of its bytes (`PaperImport`): importing the same file again
+  stores nothing new, while another file whose rows happen to say the same is imported as the new
+  questionnaires it holds.
 
-Answers go through `surveys.conversation.answer_rows`, so a paper response looks exactly like a chat response
+Answers go through `surveys.conversation.answer_values`, so a paper response looks exactly like a chat response
 (channel "paper") and counts in the same summaries.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
 import io
-import json
 import secrets
-import unicodedata
-import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from surveys.conversation import answer_rows
+from admin.paper_sheets import (
+    FileScan,
+    PaperFileError,
+    PaperImportError,
+    Sheet,
+    column_letter,
+    csv_sheet,
+    normalise,
+    open_sheet,
+    scan,
+)
+from surveys.conversation import answer_values as answers_as_values
 from surveys.engine import parse_decimal, parse_int
 from surveys.free_text import scrub_free_text
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 from surveys.store.database import DbSession
-from surveys.store.schema import Distributor, Response
+from surveys.store.schema import Answer, Distributor, PaperImport, Response
 from surveys.waves import open_wave
 from surveys.wiring import Core
+
+__all__ = [
+    "Checker", "ImportRejected", "ImportResult", "PaperFileError", "PaperImportError", "Problem", "Vocabulary",
+    "check_sheet", "import_paper", "parse_csv",
+]
 
 CHANNEL = "paper"
 LANGUAGE_COLUMN = "_language"
@@ -53,21 +65,17 @@ SEPARATOR = ";"
 export writes them)."""
 PSEUDONYM_PREFIX = "paper-"
 PSEUDONYM_LENGTH = 64  # the width of the respondent column
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _DECLINED_MSGID = "Prefer not to say"
-_QUERY_CHUNK = 500  # respondents per IN (...) query, well below any database's parameter limit
+BATCH = 1000
+"""Questionnaires per multi-row INSERT: few round trips, little memory."""
+SQLITE_CACHE_KIB = 32 * 1024
+PARSED_REMEMBERED = 20_000
+"""Distinct (question, cell text, language) whose parsed value the checker keeps."""
+LISTED_PROBLEMS = 200
+"""Problems kept to be listed; a file with more is counted, not listed in full (fix the first ones first)."""
 
 
 # ------------------------------------------------------------------------------------------------ errors
-
-
-class PaperImportError(Exception):
-    """Nothing was imported; the message says why."""
-
-
-class PaperFileError(PaperImportError):
-    """The file cannot be read as one table of questionnaires."""
 
 
 @dataclass(frozen=True, order=True)
@@ -89,162 +97,16 @@ class Problem:
 
 
 class ImportRejected(PaperImportError):
-    """The file was read but has problems; `problems` holds every one of them."""
+    """The file was read but has problems: `problems` lists the first ones (all of them, unless there are more
+    than LISTED_PROBLEMS), `count` says how many there are."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], count: int | None = None) -> None:
         self.problems = list(problems)
+        self.count = count if count is not None else len(self.problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-# --------------------------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A table as text: the header's cells and the rows below it with their numbers as the spreadsheet shows
-    them (the header is row 1). Rows may be shorter or longer than the header."""
-
-    source: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[int, tuple[str, ...]], ...]
-
-
-def read_sheet(path: Path) -> Sheet:
-    """Read a .csv (UTF-8, comma, semicolon or tab separated) or the first worksheet of an .xlsx file."""
-    suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
-        raise PaperFileError(
-            f"{path}: expected a .csv or .xlsx file (in the spreadsheet program: save as \"CSV UTF-8\" or "
-            "\"Excel workbook (.xlsx)\")"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PaperFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise PaperFileError(f"{path}: the file is empty")
-    if suffix in XLSX_SUFFIXES:
-        return parse_xlsx(data, str(path))
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise PaperFileError(
-            f"{path}: this is a spreadsheet workbook, not CSV text; name it .xlsx (Excel 2007 or later) or save "
-            "it as \"CSV UTF-8\""
-        )
-    return parse_csv(data, str(path))
-
-
-def parse_csv(data: bytes, source: str) -> Sheet:
-    text = _decode(data, source)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-    try:
-        records = [list(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise PaperFileError(f"{source}: not a well-formed CSV file ({exc})") from exc
-    return _sheet(records, source)
-
-
-def _decode(data: bytes, source: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        encoding = "utf-16"
-    elif b"\x00" in data:
-        raise PaperFileError(f"{source}: this is not a CSV file (it holds binary data)")
-    else:
-        encoding = "utf-8-sig"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise PaperFileError(
-            f"{source}: this is not UTF-8 text (a byte at position {exc.start} cannot be read); save it as "
-            "\"CSV UTF-8\" or as .xlsx"
-        ) from exc
-    for number, line in enumerate(text.splitlines(), start=1):
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in line):
-            raise PaperFileError(f"{source}: line {number} holds control characters: is this really a CSV file?")
-    return text
-
-
-def parse_xlsx(data: bytes, source: str) -> Sheet:
-    import openpyxl  # only needed for workbooks
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-        if not workbook.worksheets:
-            raise PaperFileError(f"{source}: the workbook has no worksheet")
-        sheet = workbook.worksheets[0]
-        records = [
-            [_cell_text(value) for value in row]
-            for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)
-        ]
-    except PaperFileError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged or foreign file
-        raise PaperFileError(
-            f"{source}: not a readable .xlsx workbook ({type(exc).__name__}); save it again as "
-            "\"Excel workbook (.xlsx)\" or as \"CSV UTF-8\""
-        ) from exc
-    return _sheet(records, source)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _sheet(records: list[list[str]], source: str) -> Sheet:
-    if not records or not any(cell.strip() for record in records for cell in record):
-        raise PaperFileError(f"{source}: the file has no rows")
-    header = tuple(cell.strip() for cell in records[0])
-    if not any(header):
-        raise PaperFileError(
-            f"{source}: row 1 is empty; the first row must name the columns (the questions' names, e.g. area)"
-        )
-    seen: dict[str, int] = {}
-    for index, name in enumerate(header):
-        if not name:
-            continue
-        key = _normalise(name)
-        if key in seen:
-            raise PaperFileError(
-                f"{source}: column {name!r} appears twice in the header (columns {column_letter(seen[key])} "
-                f"and {column_letter(index)})"
-            )
-        seen[key] = index
-    rows = tuple((number, tuple(record)) for number, record in enumerate(records[1:], start=2))
-    if not any(cell.strip() for _, cells in rows for cell in cells):
-        raise PaperFileError(f"{source}: no questionnaires: only the header row has values")
-    return Sheet(source, header, rows)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA, as spreadsheets name columns."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 # ---------------------------------------------------------------------------------------------- checking
-
-
-def _normalise(text: str) -> str:
-    """For comparing what an officer typed with names and labels: Unicode-normalised (NFKC), without
-    invisible format characters (direction marks, zero-width joiners), whitespace collapsed, case folded."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -262,19 +124,19 @@ class Vocabulary:
     @classmethod
     def of(cls, survey: Survey, catalogs: Catalogs) -> Vocabulary:
         codes = sorted({*catalogs.languages, survey.language})
-        languages = {_normalise(code): code for code in codes} | {
-            _normalise(code.replace("_", "-")): code for code in codes
+        languages = {normalise(code): code for code in codes} | {
+            normalise(code.replace("_", "-")): code for code in codes
         }
-        declined = {_normalise(DECLINED), _normalise(_DECLINED_MSGID)}
+        declined = {normalise(DECLINED), normalise(_DECLINED_MSGID)}
         labels: dict[str, dict[str, dict[str, set[str]]]] = {}
         for code in codes:
-            declined.add(_normalise(catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE).gettext(
+            declined.add(normalise(catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE).gettext(
                 _DECLINED_MSGID)))
             content = catalogs.translations(survey_domain(survey.id), code, survey.language)
             for question in survey.answerable():
                 for choice in question.choices:
                     label = content.pgettext(f"{question.name}.{choice.name}", choice.label)
-                    by_label = labels.setdefault(question.name, {}).setdefault(_normalise(label), {})
+                    by_label = labels.setdefault(question.name, {}).setdefault(normalise(label), {})
                     by_label.setdefault(code, set()).add(choice.name)
         frozen = {
             question: {label: {code: frozenset(names) for code, names in by_code.items()}
@@ -285,7 +147,7 @@ class Vocabulary:
 
     def choice(self, question: Question, text: str, language: str) -> str | frozenset[str] | None:
         """The choice `text` names or labels: its name; several names if the label is ambiguous; or None."""
-        key = _normalise(text)
+        key = normalise(text)
         if question.choice(key) is not None:
             return key
         by_language = self.labels.get(question.name, {}).get(key)
@@ -312,26 +174,147 @@ class PaperResponse:
     language: str
     distributor_id: int | None
     answers: Mapping[str, AnswerValue]
-    respondent: str
-
-
-@dataclass
-class Checked:
-    responses: list[PaperResponse] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 class _Bad(Exception):
     """A cell's value is not acceptable; the message says why."""
 
 
-def distributor_codes(sheet: Sheet, default: str | None) -> set[str]:
-    """The distributor codes a file refers to (its _distributor column and the --distributor option)."""
-    codes = {default} if default else set()
-    index = next((i for i, name in enumerate(sheet.header) if _normalise(name) == DISTRIBUTOR_COLUMN), None)
-    if index is not None:
-        codes |= {cells[index].strip() for _, cells in sheet.rows if index < len(cells) and cells[index].strip()}
-    return codes
+class Checker:
+    """Checks a sheet one row at a time against the survey; pure (no database), and bounded in memory: it keeps
+    the problems it lists (at most LISTED_PROBLEMS of the rows') and counts the rest. `distributors` maps
+    every code the database knows to what it knows of it; a code missing there is unknown."""
+
+    def __init__(
+        self,
+        header: Sequence[str],
+        survey: Survey,
+        vocabulary: Vocabulary,
+        distributors: Mapping[str, KnownDistributor],
+        default_distributor: str | None = None,
+    ) -> None:
+        self.survey = survey
+        self.vocabulary = vocabulary
+        self.distributors = distributors
+        self.default_distributor = default_distributor
+        self.count = 0
+        """Every problem found so far, listed or not."""
+        self._preamble: list[Problem] = []
+        self._header: list[Problem] = []
+        self._rows: list[Problem] = []
+        self._stray: dict[int, int] = {}  # unnamed column index -> the first row with a value in it
+        self._questions = tuple(survey.answerable())
+        self._numbers = {q.name: n for n, q in enumerate(self._questions, start=1)}
+        self._width = len(header)
+        self._unnamed = [index for index, name in enumerate(header) if not name]
+        self._parsed: dict[tuple[str, str, str], tuple[AnswerValue | None, str | None]] = {}
+        self.columns = self._columns(header)
+        if default_distributor:
+            problem = _distributor_problem(default_distributor, distributors)
+            if problem:
+                self._preamble.append(Problem(None, None, f"--distributor: {problem}"))
+        self.count = len(self._preamble) + len(self._header)
+
+    @property
+    def clean(self) -> bool:
+        """No problem so far: what was checked may be stored."""
+        return self.count == 0
+
+    def _columns(self, header: Sequence[str]) -> dict[str, int]:
+        """Question name or special column -> its index in the rows; reports unknown columns and notes."""
+        columns: dict[str, int] = {}
+        answerable = [q.name for q in self.survey.answerable()]
+        for index, name in enumerate(header):
+            key = normalise(name)
+            if key in SPECIAL_COLUMNS or key in answerable:
+                columns[key] = index
+            elif key and self.survey.has_question(key):
+                self._header.append(Problem(1, name, f"question {key!r} is a note: it takes no answers"))
+            elif key:
+                self._header.append(Problem(
+                    1, name,
+                    f"not a question of survey {self.survey.id!r} (questions: {', '.join(answerable)}; "
+                    f"optional: {', '.join(SPECIAL_COLUMNS)})",
+                ))
+        return columns
+
+    def check(self, row: int, cells: Sequence[str]) -> PaperResponse | None:
+        """The row's questionnaire, or None: a blank row, or one with problems (recorded here)."""
+        self._note_stray_values(row, cells)
+        columns = self.columns
+
+        def cell(name: str) -> str:
+            index = columns.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        if not any(c.strip() for c in cells):
+            return None  # a blank line between questionnaires
+        problems: list[Problem] = []
+        language = _row_language(cell(LANGUAGE_COLUMN), self.vocabulary, row, problems) or self.survey.language
+        code = cell(DISTRIBUTOR_COLUMN)
+        if code:
+            problem = _distributor_problem(code, self.distributors)
+            if problem:
+                problems.append(Problem(row, DISTRIBUTOR_COLUMN, problem))
+        else:
+            code = self.default_distributor or ""
+        answers = _row_answers(self.survey, self._questions, self._parse, self._numbers, row, language, cell,
+                               name_in_file=columns, out=problems)
+        if not problems and not answers:
+            problems.append(Problem(row, None, "no answers in this row (a questionnaire needs at least one)"))
+        if problems:
+            problems.sort(key=lambda p: columns.get(p.column or "", -1))
+            self.count += len(problems)
+            self._rows += problems[: max(LISTED_PROBLEMS - len(self._rows), 0)]
+            return None
+        known = self.distributors.get(code) if code else None
+        return PaperResponse(row=row, language=language, distributor_id=known.id if known else None, answers=answers)
+
+    def _parse(self, question: Question, text: str, language: str) -> AnswerValue:
+        """`parse_value`, remembered: a file repeats the same few labels in every row, and normalising and
+        looking them up is most of the time an import takes. Free text is parsed each time (it rarely repeats);
+        the memory is bounded by emptying it when full."""
+        if question.type is QuestionType.TEXT:
+            return parse_value(question, text, self.vocabulary, language)
+        key = (question.name, text, language)
+        found = self._parsed.get(key)
+        if found is None:
+            try:
+                found = (parse_value(question, text, self.vocabulary, language), None)
+            except _Bad as exc:
+                found = (None, str(exc))
+            if len(self._parsed) >= PARSED_REMEMBERED:
+                self._parsed.clear()
+            self._parsed[key] = found
+        value, bad = found
+        if bad is not None:
+            raise _Bad(bad)
+        return value  # type: ignore[return-value]
+
+    def _note_stray_values(self, row: int, cells: Sequence[str]) -> None:
+        """A value in a column without a name in the header is reported once, naming the first row."""
+        for index in (*self._unnamed, *range(self._width, len(cells))):
+            if index < len(cells) and index not in self._stray and cells[index].strip():
+                self._stray[index] = row
+                self.count += 1
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The listed problems: --distributor, the header, then the rows in order."""
+        stray = [
+            Problem(1, column_letter(index), f"no name in the header, but row {row} has a value in this column")
+            for index, row in sorted(self._stray.items())
+        ]
+        return [*self._preamble, *self._header, *stray, *self._rows]
+
+    def rejection(self) -> ImportRejected | None:
+        return ImportRejected(self.problems, self.count) if self.count else None
+
+
+@dataclass
+class Checked:
+    responses: list[PaperResponse] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def check_sheet(
@@ -341,78 +324,20 @@ def check_sheet(
     distributors: Mapping[str, KnownDistributor],
     default_distributor: str | None = None,
 ) -> Checked:
-    """Check every cell against the survey; pure (no database). `distributors` maps the codes the file refers
-    to (see `distributor_codes`) to what the database knows of them; a code missing there is unknown."""
+    """Every row of a (small) sheet checked, in memory: the responses and the problems."""
+    checker = Checker(sheet.header, survey, vocabulary, distributors, default_distributor)
     checked = Checked()
-    columns = _columns(sheet, survey, checked.problems)
-    if default_distributor:
-        problem = _distributor_problem(default_distributor, distributors)
-        if problem:
-            checked.problems.append(Problem(None, None, f"--distributor: {problem}"))
-    numbers = {q.name: n for n, q in enumerate(survey.answerable(), start=1)}
-    occurrences: Counter[str] = Counter()
     for row, cells in sheet.rows:
-        def cell(name: str, cells: tuple[str, ...] = cells) -> str:
-            index = columns.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
-        if not any(c.strip() for c in cells):
-            continue  # a blank line between questionnaires
-        problems: list[Problem] = []
-        language = _row_language(cell(LANGUAGE_COLUMN), vocabulary, row, problems) or survey.language
-        code = cell(DISTRIBUTOR_COLUMN)
-        if code:
-            problem = _distributor_problem(code, distributors)
-            if problem:
-                problems.append(Problem(row, DISTRIBUTOR_COLUMN, problem))
-        else:
-            code = default_distributor or ""
-        answers = _row_answers(survey, vocabulary, numbers, row, language, cell, name_in_file=columns, out=problems)
-        if not problems and not answers:
-            problems.append(Problem(row, None, "no answers in this row (a questionnaire needs at least one)"))
-        checked.problems += problems
-        if problems:
-            continue
-        known = distributors.get(code) if code else None
-        content = _canonical(survey, language, answers)
-        occurrences[content] += 1
-        checked.responses.append(PaperResponse(
-            row=row,
-            language=language,
-            distributor_id=known.id if known else None,
-            answers=answers,
-            respondent=pseudonym(content, occurrences[content] - 1),
-        ))
-    checked.problems.sort(key=lambda p: (p.row or 0, columns.get(p.column or "", -1)))
+        response = checker.check(row, cells)
+        if response is not None:
+            checked.responses.append(response)
+    checked.problems = checker.problems
     return checked
 
 
-def _columns(sheet: Sheet, survey: Survey, problems: list[Problem]) -> dict[str, int]:
-    """Question name or special column -> its index in the rows; reports unknown and unnamed columns."""
-    columns: dict[str, int] = {}
-    answerable = [q.name for q in survey.answerable()]
-    for index, name in enumerate(sheet.header):
-        key = _normalise(name)
-        if key in SPECIAL_COLUMNS or key in answerable:
-            columns[key] = index
-        elif key and survey.has_question(key):
-            problems.append(Problem(1, name, f"question {key!r} is a note: it takes no answers"))
-        elif key:
-            problems.append(Problem(
-                1, name,
-                f"not a question of survey {survey.id!r} (questions: {', '.join(answerable)}; "
-                f"optional: {', '.join(SPECIAL_COLUMNS)})",
-            ))
-    width = max([len(sheet.header), *(len(cells) for _, cells in sheet.rows)])
-    for index in range(width):
-        if index < len(sheet.header) and sheet.header[index]:
-            continue
-        filled = next((row for row, cells in sheet.rows if index < len(cells) and cells[index].strip()), None)
-        if filled is not None:
-            problems.append(Problem(
-                1, column_letter(index), f"no name in the header, but row {filled} has a value in this column"
-            ))
-    return columns
+def parse_csv(data: bytes, source: str) -> Sheet:
+    """A CSV table held in memory (for checks of a few rows; files are streamed by `open_sheet`)."""
+    return csv_sheet(io.BytesIO(data), source)
 
 
 def _distributor_problem(code: str, distributors: Mapping[str, KnownDistributor]) -> str | None:
@@ -427,7 +352,7 @@ def _distributor_problem(code: str, distributors: Mapping[str, KnownDistributor]
 def _row_language(text: str, vocabulary: Vocabulary, row: int, problems: list[Problem]) -> str | None:
     if not text:
         return None
-    code = vocabulary.languages.get(_normalise(text))
+    code = vocabulary.languages.get(normalise(text))
     if code is None:
         known = ", ".join(sorted(set(vocabulary.languages.values())))
         problems.append(Problem(row, LANGUAGE_COLUMN, f"{_shown(text)} is not a shipped language (codes: {known})"))
@@ -436,7 +361,8 @@ def _row_language(text: str, vocabulary: Vocabulary, row: int, problems: list[Pr
 
 def _row_answers(
     survey: Survey,
-    vocabulary: Vocabulary,
+    questions: Sequence[Question],
+    parse: Callable[[Question, str, str], AnswerValue],
     numbers: Mapping[str, int],
     row: int,
     language: str,
@@ -448,8 +374,10 @@ def _row_answers(
     """The row's answers in survey order, with skip logic applied as the engine applies it."""
     answers: dict[str, AnswerValue] = {}
     unsure: set[str] = set()  # questions whose cell was wrong: what depends on them cannot be judged
-    for question in survey.answerable():
+    for question in questions:
         text = cell(question.name)
+        if not text and not question.required:
+            continue  # nothing to store and nothing to miss: no need to evaluate whether it was shown
         depends_on_unsure = any(c.question in unsure for c in question.show_if)
         shown = question.is_shown(answers)
         if not text:
@@ -458,7 +386,7 @@ def _row_answers(
                 out.append(Problem(row, question.name, f"required, but left empty{missing}"))
             continue
         try:
-            value = parse_value(question, text, vocabulary, language)
+            value = parse(question, text, language)
         except _Bad as exc:
             out.append(Problem(row, question.name, str(exc)))
             unsure.add(question.name)
@@ -492,7 +420,7 @@ def _skipped(survey: Survey, question: Question, numbers: Mapping[str, int], ans
 
 def parse_value(question: Question, text: str, vocabulary: Vocabulary, language: str) -> AnswerValue:
     """One non-empty cell as the engine would record it; raises _Bad with the reason otherwise."""
-    if _normalise(text) in vocabulary.declined:
+    if normalise(text) in vocabulary.declined:
         if not question.offers_decline:
             raise _Bad("\"prefer not to say\" is not possible: this question is required")
         return DECLINED
@@ -543,7 +471,7 @@ def _several_choices(question: Question, text: str, vocabulary: Vocabulary, lang
     for part in (p.strip() for p in text.split(SEPARATOR)):
         if not part:
             continue
-        if _normalise(part) in vocabulary.declined:
+        if normalise(part) in vocabulary.declined:
             raise _Bad("\"prefer not to say\" cannot be combined with choices")
         found = vocabulary.choice(question, part, language)
         if isinstance(found, frozenset):
@@ -551,7 +479,7 @@ def _several_choices(question: Question, text: str, vocabulary: Vocabulary, lang
         if found is not None:
             chosen.append(found)
             continue
-        words = [_normalise(word) for word in part.split()]
+        words = [normalise(word) for word in part.split()]
         if len(words) > 1 and all(question.choice(word) is not None for word in words):
             chosen += words  # names separated by spaces, as `results export --format csv` writes them
         else:
@@ -586,108 +514,152 @@ def _shown(text: str, limit: int = 40) -> str:
     return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
 
 
-# -------------------------------------------------------------------------------------------- identity
-
-
-def _canonical(survey: Survey, language: str, answers: Mapping[str, AnswerValue]) -> str:
-    """A row's normalised content: what it records, not how it was written (labels, case, spacing)."""
-    return json.dumps(
-        {
-            "survey": survey.id,
-            "version": survey.version,
-            "language": language,
-            "answers": {name: list(v) if isinstance(v, tuple) else v for name, v in sorted(answers.items())},
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-
-
-def pseudonym(content: str, occurrence: int) -> str:
-    """The respondent of the `occurrence`-th (from 0) row with this normalised content in a file: the same
-    file gives the same pseudonyms, so the unique (survey, version, respondent) keeps it from counting twice.
-    It is derived from the answers alone and links to no one."""
-    digest = hashlib.sha256(f"{content}\n{occurrence}".encode()).hexdigest()
-    return (PSEUDONYM_PREFIX + digest)[:PSEUDONYM_LENGTH]
-
-
 # ------------------------------------------------------------------------------------------------ writing
 
 
 @dataclass(frozen=True)
 class ImportResult:
     imported: int
-    already: int
+    """Questionnaires stored now."""
+    earlier_on: dt.date | None = None
+    """Set when this very file was imported before (on that day): nothing was stored again."""
+    earlier: int = 0
+    """The questionnaires that earlier import stored."""
 
     def __str__(self) -> str:
-        return f"{self.imported} imported, {self.already} already imported"
+        if self.earlier_on is not None:
+            return (f"already imported on {self.earlier_on.isoformat()} ({_questionnaires(self.earlier)}); nothing "
+                    "was stored again")
+        return f"{_questionnaires(self.imported)} imported"
 
 
-async def known_distributors(db: DbSession, codes: Iterable[str]) -> dict[str, KnownDistributor]:
-    wanted = sorted(set(codes))
-    if not wanted:
-        return {}
-    rows = await db.execute(select(Distributor.code, Distributor.id, Distributor.active).where(
-        Distributor.code.in_(wanted)))
+def _questionnaires(count: int) -> str:
+    return f"{count:,} questionnaire{'s' if count != 1 else ''}"
+
+
+Progress = Callable[[int, int | None], None]
+"""Told (rows read, rows expected if known) while a file is imported."""
+
+
+async def known_distributors(db: DbSession) -> dict[str, KnownDistributor]:
+    """Every distributor by code (a town has hundreds at most; a file may name any of them)."""
+    rows = await db.execute(select(Distributor.code, Distributor.id, Distributor.active))
     return {code: KnownDistributor(id_, bool(active)) for code, id_, active in rows}
 
 
-async def store(
-    db: DbSession, survey: Survey, responses: Sequence[PaperResponse], today: dt.date | None = None
-) -> ImportResult:
-    """Add the responses not imported before, in the caller's transaction."""
-    respondents = [r.respondent for r in responses]
-    existing: set[str] = set()
-    for start in range(0, len(respondents), _QUERY_CHUNK):
-        existing |= set((await db.scalars(select(Response.respondent).where(
-            Response.survey_id == survey.id,
-            Response.survey_version == survey.version,
-            Response.respondent.in_(respondents[start:start + _QUERY_CHUNK]),
-        ))).all())
-    wave = await open_wave(db, survey.id)  # as for a chat response: the wave open when it is stored
-    imported = 0
+def new_respondent() -> str:
+    """A paper questionnaire's respondent: random, derived from nothing, linked to no one."""
+    return (PSEUDONYM_PREFIX + secrets.token_hex(PSEUDONYM_LENGTH))[:PSEUDONYM_LENGTH]
+
+
+async def _insert(
+    db: DbSession, survey: Survey, responses: Sequence[PaperResponse], wave: str | None, today: dt.date
+) -> None:
+    """One multi-row INSERT for the responses and one for their answers (no ORM objects kept in the session)."""
+    response_values: list[dict[str, Any]] = []
+    answer_values: list[dict[str, Any]] = []
     for paper in responses:
-        if paper.respondent in existing:
-            continue
-        response = Response(
-            id=secrets.token_hex(16),
-            survey_id=survey.id,
-            survey_version=survey.version,
-            respondent=paper.respondent,
-            language=paper.language,
-            channel=CHANNEL,
-            submitted_on=today or dt.date.today(),
-            distributor_id=paper.distributor_id,
-            wave=wave.name if wave else None,
-        )
-        response.answers = answer_rows(survey, paper.answers)
-        db.add(response)
-        imported += 1
-    await db.flush()
-    return ImportResult(imported, len(responses) - imported)
+        response_id = secrets.token_hex(16)
+        response_values.append({
+            "id": response_id, "survey_id": survey.id, "survey_version": survey.version,
+            "respondent": new_respondent(), "language": paper.language, "channel": CHANNEL, "submitted_on": today,
+            "distributor_id": paper.distributor_id, "wave": wave,
+        })
+        answer_values += [{"response_id": response_id, **values} for values in answers_as_values(survey, paper.answers)]
+    if response_values:
+        await db.execute(insert(Response.__table__), response_values)
+    if answer_values:
+        await db.execute(insert(Answer.__table__), answer_values)
 
 
 async def import_paper(
-    core: Core, path: Path, survey_id: str | None = None, distributor: str | None = None
+    core: Core,
+    path: Path,
+    survey_id: str | None = None,
+    distributor: str | None = None,
+    *,
+    again: bool = False,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+    scanned: FileScan | None = None,
 ) -> ImportResult:
-    """Read, check and store a file in one transaction; raises PaperImportError (nothing stored) otherwise."""
+    """Read, check and store a file in one transaction; raises PaperImportError (nothing stored) otherwise.
+    A file imported before (the same bytes) stores nothing, unless `again` says it holds other questionnaires
+    that were typed in identically. `scanned`: the file's `scan`, if the caller made it already (to refuse a
+    hostile file before opening the database)."""
     survey = core.registry.current(survey_id) if survey_id else core.registry.default
     if survey is None:
         known = ", ".join(s.id for s in core.registry.all_current())
         raise PaperImportError(f"no survey {survey_id!r} (known: {known})")
-    sheet = read_sheet(path)
+    day = today or dt.date.today()
+    scanned = scanned or scan(path)
     # every shipped language, also one withheld from the bot for missing texts: forms may be printed in it
     vocabulary = Vocabulary.of(survey, Catalogs(core.catalogs.locales_dir))
     try:
         async with core.db() as db, db.begin():
-            distributors = await known_distributors(db, distributor_codes(sheet, distributor))
-            checked = check_sheet(sheet, survey, vocabulary, distributors, distributor)
-            if checked.problems:
-                raise ImportRejected(checked.problems)
-            return await store(db, survey, checked.responses)
+            earlier = await db.scalar(
+                select(PaperImport).where(
+                    PaperImport.survey_id == survey.id,
+                    PaperImport.survey_version == survey.version,
+                    PaperImport.file_sha256 == scanned.sha256,
+                ).order_by(PaperImport.copy.desc()).limit(1)
+            )
+            if earlier is not None and not again:
+                return ImportResult(0, earlier.imported_on, earlier.questionnaires)
+            # first: a second import of the same file at the same moment waits for this one, then fails
+            batch = PaperImport(survey_id=survey.id, survey_version=survey.version, file_sha256=scanned.sha256,
+                                copy=earlier.copy + 1 if earlier else 0, questionnaires=0, imported_on=day)
+            db.add(batch)
+            await db.flush()
+            imported = await _store_rows(db, scanned, survey, vocabulary, distributor, progress, day)
+            if scan(path).sha256 != scanned.sha256:
+                raise PaperImportError(f"{path} changed while it was imported; run the command again")
+            batch.questionnaires = imported
+            return ImportResult(imported)
     except IntegrityError as exc:
         raise PaperImportError(
-            "another import of the same questionnaires was stored at the same moment; run the command again "
-            "(what is already stored is recognised)"
+            "another import of the same file was stored at the same moment; run the command again (the file "
+            "will be recognised)"
         ) from exc
+
+
+async def _store_rows(
+    db: DbSession,
+    scanned: FileScan,
+    survey: Survey,
+    vocabulary: Vocabulary,
+    distributor: str | None,
+    progress: Progress | None,
+    day: dt.date,
+) -> int:
+    """Check the rows as they stream and insert them in batches while the file is clean; raises ImportRejected
+    (the caller's transaction then rolls back what was inserted) when any row has a problem."""
+    if db.bind.dialect.name == "sqlite":
+        # a big file inserts rows at random places of the id indexes: with SQLite's default 2 MB page cache
+        # every batch spills pages to the WAL and reads them back (measured on SQLite alone: a 64 MB cache nearly
+        # halved the time of 200,000 rows; 32 MB keeps most of that and the import's memory small)
+        await db.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+    wave = await open_wave(db, survey.id)  # as for a chat response: the wave open when it is stored
+    distributors = await known_distributors(db)
+    imported = 0
+    pending: list[PaperResponse] = []
+    with open_sheet(scanned) as sheet:
+        checker = Checker(sheet.header, survey, vocabulary, distributors, distributor)
+        for row, cells in sheet.rows:
+            response = checker.check(row, cells)
+            if response is not None and checker.clean:
+                pending.append(response)
+                if len(pending) == BATCH:
+                    await _insert(db, survey, pending, wave.name if wave else None, day)
+                    imported += len(pending)
+                    pending.clear()
+            if progress is not None and row % BATCH == 0:
+                progress(row - 1, sheet.expected_rows)
+        rejection = checker.rejection()
+        if rejection is not None:
+            raise rejection
+        await _insert(db, survey, pending, wave.name if wave else None, day)
+        imported += len(pending)
+        if progress is not None:
+            progress(imported, imported)
+    return imported

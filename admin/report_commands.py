@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from admin import report as reporting
 from admin.context import chosen_survey, console, core, errors
+from admin.output import METAVAR, check_target, is_stdout, write_text
 from admin.result_commands import read_population
 
 
@@ -33,13 +34,15 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    output: Path = typer.Option(..., "-o", "--output", help="File to write, e.g. bedarfsanalyse.html."),
+    output: Path = typer.Option(..., "-o", "--output", metavar=METAVAR,
+                                help="File to write, e.g. bedarfsanalyse.html; - for standard output."),
     output_format: ReportFormat = typer.Option(None, "--format",
                                                help="html or md (default: from the file's suffix, else html)."),
     survey_id: str = typer.Option(None, "--survey", help="Survey id (default: the configured default)."),
     wave: str = typer.Option(None, "--wave", help="Only this wave, e.g. 2027-spring."),
     lang: ReportLanguage = typer.Option(ReportLanguage.de, "--lang", help="Language of the report: de or en."),
-    population: Path = typer.Option(None, "--population", help="CSV area,population: adds response rates."),
+    population: Path = typer.Option(None, "--population", metavar="FILE",
+                                    help="CSV area,population: adds response rates."),
 ) -> None:
     """The needs-analysis report (Bestandsaufnahme): one HTML file with charts, or Markdown.
 
@@ -51,6 +54,7 @@ def report(
 
     Example: heard-admin report --wave 2027-spring --lang de --population einwohner.csv -o bedarfsanalyse.html
     """
+    check_target(output, text=True)
     chosen = output_format or (ReportFormat.md if output.suffix.lower() in (".md", ".markdown") else ReportFormat.html)
     figures = read_population(population)
     progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), TimeElapsedColumn(), console=errors,
@@ -73,10 +77,8 @@ def report(
         step("writing")
         text = reporting.render(data, chosen.value, lang.value)
         progress.update(task, completed=len(STEPS))
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        errors.print(f"Cannot write {output}: {exc.strerror or exc}", highlight=False)
-        raise typer.Exit(1) from exc
+    write_text(output, text)
     responses = data.overall.responses.display(data.k)
-    console.print(f"Wrote {output} ({chosen.value}, {lang.value}; {responses} completed responses).", highlight=False)
+    shown_as = "standard output" if is_stdout(output) else str(output)
+    (errors if is_stdout(output) else console).print(
+        f"Wrote {shown_as} ({chosen.value}, {lang.value}; {responses} completed responses).", highlight=False)

@@ -30,12 +30,19 @@ def read_population(path: Path | None) -> dict[str, int] | None:
     """A small CSV with columns area,population (area names as in heard.toml)."""
     if path is None:
         return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        try:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             return {row["area"].strip(): int(row["population"]) for row in csv.DictReader(handle)}
-        except (KeyError, ValueError) as exc:
-            errors.print(f"{path}: needs the columns area,population with whole numbers ({exc})")
-            raise typer.Exit(1) from exc
+    except OSError as exc:
+        errors.print(f"--population {path}: {exc.strerror}; give a CSV file with the columns area,population",
+                     highlight=False)
+        raise typer.Exit(1) from exc
+    except UnicodeDecodeError as exc:
+        errors.print(f"--population {path}: not UTF-8 text; save it as \"CSV UTF-8\"", highlight=False)
+        raise typer.Exit(1) from exc
+    except (KeyError, ValueError) as exc:
+        errors.print(f"{path}: needs the columns area,population with whole numbers ({exc})", highlight=False)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -46,7 +53,8 @@ def summary(
                            "distributor, wave, or any single-choice question."),
     questions: list[str] = typer.Option(None, "--question", help="Only these questions (repeatable)."),
     output_format: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="table, md, csv or json."),
-    population: Path = typer.Option(None, "--population", help="CSV area,population: adds response rates."),
+    population: Path = typer.Option(None, "--population", metavar="FILE",
+                                    help="CSV area,population: adds response rates."),
 ) -> None:
     """Counts and shares per question and answer over completed responses; "prefer not to say" and "not asked
     or no answer" apart; means of scales; the most reported needs; who answered. Every count is protected by

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from admin.context import chosen_survey, console, core, errors, settings
+from admin.output import METAVAR, check_target, replacing
 from surveys.loader import SurveyValidationError, load_survey
 from surveys.registry import SurveyRegistry
 
@@ -31,17 +32,19 @@ def validate(files: list[Path] = typer.Argument(..., help="Survey YAML files."))
 
     Example: heard-admin surveys validate surveys/bundled/needs.yaml
     """
-    failed = False
+    failed = 0
     for path in files:
         try:
             survey = load_survey(path)
         except SurveyValidationError as exc:
-            failed = True
+            failed += 1
             for problem in exc.problems:
                 typer.echo(str(problem), err=True)  # one line each, unwrapped, for editors and grep
             continue
         typer.echo(f"{path}: ok ({survey.id} v{survey.version}, {len(survey.questions)} questions)")
     if failed:
+        typer.echo(f"{failed} of {len(files)} survey file{'s' if len(files) != 1 else ''} with problems (listed "
+                   "above); fix them and run again.", err=True)
         raise typer.Exit(1)
 
 
@@ -100,8 +103,8 @@ def print_questionnaire(
     language: str = typer.Option(None, "--language", "-l",
                                  help="Language code (see `heard-admin translations status`); "
                                       "the survey's source language if omitted."),
-    output: Path = typer.Option(None, "--output", "-o",
-                                help="File to write: .pdf, .svg or .png (default: <survey>-<language>.pdf)."),
+    output: Path = typer.Option(None, "--output", "-o", metavar=METAVAR,
+                                help="File to write: .pdf, .svg or .png (default: SURVEY-LANGUAGE.pdf)."),
     paper: str = typer.Option("A4", "--paper", help="Paper size: A4 or A5."),
 ) -> None:
     """Write a survey as a paper questionnaire in one language; question and choice names are printed small.
@@ -113,7 +116,7 @@ def print_questionnaire(
     from rich.markup import escape
 
     from surveys.i18n import Catalogs
-    from surveys.printing import PrintingError, render_questionnaire
+    from surveys.printing import SUFFIXES, PrintingError, render_questionnaire
 
     configured = settings()
     registry = _registry()
@@ -124,15 +127,13 @@ def print_questionnaire(
     if code not in catalogs.languages:
         errors.print(f"No language '{code}'. Shipped: {', '.join(catalogs.languages)}")
         raise typer.Exit(1)
-    target = output or Path(f"{survey.id}-{code}.pdf")
+    written = output or Path(f"{survey.id}-{code}.pdf")
+    check_target(written, suffixes=SUFFIXES)
     try:
-        written = render_questionnaire(survey, code, catalogs, configured.municipality.name, target, paper=paper)
+        with replacing(written) as partial:
+            render_questionnaire(survey, code, catalogs, configured.municipality.name, partial, paper=paper)
     except PrintingError as exc:
         errors.print(f"[red]Cannot print:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
-    except OSError as exc:  # e.g. the output folder is not writable
-        errors.print(f"[red]Cannot write {escape(str(target))}:[/red] {escape(str(exc.strerror or exc))}",
-                     highlight=False)
         raise typer.Exit(1) from exc
     status = catalogs.languages[code].status
     note = "" if status == "reviewed" else f" (translation status: {status}; have it reviewed before a large print run)"

@@ -15,6 +15,7 @@ import typer
 from rich.markup import escape
 
 from admin.context import console, core, errors, settings
+from admin.output import METAVAR, check_target, replacing
 from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
 from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.imported_surveys import store_import
@@ -99,13 +100,14 @@ def import_xlsform(
 
 def export_xlsform(
     survey_id: str = typer.Argument(..., help="Survey id (see `heard-admin surveys list`)."),
-    output: Path = typer.Option(..., "--output", "-o", help="The .xlsx file to write."),
+    output: Path = typer.Option(..., "--output", "-o", metavar=METAVAR, help="The .xlsx file to write."),
     locales: Path = typer.Option(LOCALES_DIR, "--locales", help="Catalog folder (default: Heard's locales/)."),
 ) -> None:
     """Write a survey and all its translations as an XLSForm (KoboToolbox, ODK, pyxform can read it).
 
     Example: heard-admin surveys export-xlsform needs -o needs.xlsx
     """
+    check_target(output, suffixes=(".xlsx",))
 
     async def load() -> tuple:  # type: ignore[type-arg]
         async with core(writes=False) as opened:
@@ -121,7 +123,8 @@ def export_xlsform(
             return plain, catalog_texts(plain, locales)
 
     survey, translations = asyncio.run(load())
-    write_xlsform(survey, translations, output)
+    with replacing(output) as partial:
+        write_xlsform(survey, translations, partial)
     console.print(f"{output}: {survey.id} v{survey.version} in {1 + len(translations)} languages", highlight=False)
 
 

@@ -10,13 +10,20 @@ import sys
 import typer
 
 from bot.logs import configure_logging
+from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
+
+NO_TOKEN_STATUS = 3
+"""The exit status when there is no Telegram token (after explaining how to get one), apart from 2 for other
+configuration problems, so that `make run` without a terminal can tell "explained" from "failed"."""
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     help="Heard's resident-facing channels. Without a command: run the Telegram bot (long polling).\n\n"
-    "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot",
+    "Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot\n\n"
+    f"Exit status: 1 on a failure, 2 on a configuration problem, {NO_TOKEN_STATUS} without a Telegram token.",
+    context_settings=command_line.CONTEXT_SETTINGS,
 )
 
 NO_TOKEN = """\
@@ -39,7 +46,11 @@ def _settings() -> Settings:
 
 
 @app.callback(invoke_without_command=True)
-def main_command(ctx: typer.Context) -> None:
+def main_command(
+    ctx: typer.Context,
+    version: bool = command_line.version_option(),
+    debug: bool = command_line.debug_option(),
+) -> None:
     """Run the Telegram bot (long polling). Without a token, explain how to get one.
 
     Example: TELEGRAM_BOT_TOKEN=123456:AA... heard-bot
@@ -51,9 +62,9 @@ def main_command(ctx: typer.Context) -> None:
         typer.echo(NO_TOKEN)
         if sys.stdin.isatty():
             typer.echo("Starting the console survey now.\n")
-            ctx.invoke(console)
+            ctx.invoke(console, language=None)
             return
-        raise typer.Exit(2)
+        raise typer.Exit(NO_TOKEN_STATUS)
     configure_logging()
     from bot.app import run_polling
 
@@ -61,10 +72,16 @@ def main_command(ctx: typer.Context) -> None:
 
 
 @app.command()
-def console() -> None:
+def console(
+    language: str = typer.Option(None, "--language", metavar="CODE",
+                                 help="Language of the console's own words between interviews (default: the "
+                                 "survey's); each interview speaks the language chosen in it."),
+) -> None:
     """Answer the survey in this terminal (channel "assisted"), e.g. for interviews at an info stand.
 
-    Example: heard-bot console
+    Stop an interview with /cancel; stop the console with Ctrl-C (an unfinished interview is then deleted).
+
+    Example: heard-bot console --language de
     """
     settings = _settings()
 
@@ -74,17 +91,18 @@ def console() -> None:
 
         core = await open_core(settings)
         try:
-            await run_console(core.conversations)
+            await run_console(core.conversations, language=language)
         finally:
             await core.close()
 
-    asyncio.run(run())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an interviewer stops; the console said so
+        asyncio.run(run())
 
 
 def _token_or_exit(settings: Settings) -> None:
     if not settings.telegram.token:
         typer.echo(NO_TOKEN, err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(NO_TOKEN_STATUS)
 
 
 @app.command()
@@ -184,4 +202,4 @@ def scheduler() -> None:
 
 
 def main() -> None:
-    app()
+    command_line.run(app, "heard-bot")

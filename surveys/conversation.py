@@ -13,6 +13,7 @@ import secrets
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,7 @@ from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
 from surveys.outreach import outbox
 from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
-from surveys.render import Municipality, Renderer
+from surveys.render import Municipality, Renderer, Wording, wording_for
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import (
     Answer,
@@ -107,8 +108,9 @@ class Conversations:
         self.municipality = municipality
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def renderer(self, survey: Survey, language: str | None) -> Renderer:
-        return Renderer(self.catalogs.for_survey(survey.id), survey, language or survey.language, self.municipality)
+    def renderer(self, survey: Survey, language: str | None, wording: Wording = Wording.CHAT) -> Renderer:
+        return Renderer(self.catalogs.for_survey(survey.id), survey, language or survey.language, self.municipality,
+                        wording)
 
     async def handle(
         self,
@@ -242,7 +244,7 @@ class Conversations:
             await outbox.withdraw(db, survey.id, respondent, outbox.REMINDER)
             return
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
-            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT)
+            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT, platform)
             distributor_id = await distribution.active_id(db, after.payload)
             if distributor_id is not None and before.stage is Stage.CONSENT:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
@@ -290,9 +292,10 @@ class Conversations:
         return Reply(survey, state, (Say(Notice.RESULTS_PROMISED),))
 
     async def _record_consent(
-        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool
+        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool, platform: str
     ) -> None:
-        text_hash = self.renderer(survey, state.language).consent_hash()
+        # the text this channel showed (a terminal interview's speaks of no account and no /delete)
+        text_hash = self.renderer(survey, state.language, wording_for(platform)).consent_hash()
         exists = await db.scalar(
             select(ConsentRecord.id).where(
                 ConsentRecord.survey_id == survey.id,
@@ -378,21 +381,32 @@ class Conversations:
 
 def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answer]:
     """Answers as rows keyed by names: one per selected option of a multi question."""
-    rows: list[Answer] = []
+    return [Answer(**values) for values in answer_values(survey, answers)]
+
+
+def answer_values(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[dict[str, Any]]:
+    """The column values of `answer_rows` (every column but the response), for bulk inserts that need no ORM
+    objects (paper import)."""
+    rows: list[dict[str, Any]] = []
+
+    def row(name: str, *, choice: str | None = None, number: int | None = None, text: str | None = None,
+            declined: bool = False) -> dict[str, Any]:
+        return {"question": name, "choice": choice, "number": number, "text": text, "declined": declined}
+
     for name, value in answers.items():
         kind = survey.question(name).type
         if value == DECLINED:
-            rows.append(Answer(question=name, declined=True))
+            rows.append(row(name, declined=True))
         elif isinstance(value, tuple):
             # one row without a choice says "answered" (also when nothing was chosen), so that summaries count
             # respondents per question in one pass, without COUNT(DISTINCT)
-            rows += [Answer(question=name), *(Answer(question=name, choice=choice) for choice in value)]
+            rows += [row(name), *(row(name, choice=choice) for choice in value)]
         elif isinstance(value, int):
-            rows.append(Answer(question=name, number=value))
+            rows.append(row(name, number=value))
         elif kind in (QuestionType.TEXT, QuestionType.DECIMAL, QuestionType.DATE, QuestionType.TIME):
-            rows.append(Answer(question=name, text=value))
+            rows.append(row(name, text=value))
         else:
-            rows.append(Answer(question=name, choice=value))
+            rows.append(row(name, choice=value))
     return rows
 
 

@@ -75,8 +75,28 @@ class _Mapping(dict):
     key_lines: dict[str, int]
 
 
+MAX_DEPTH = 64
+"""How deeply a survey file may nest (a real one needs fewer than 10 levels). PyYAML composes nodes recursively,
+so a file of thousands of `[` would otherwise end in a RecursionError instead of a line number."""
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that keeps `yes`/`no`/`on`/`off` as text and records line numbers."""
+    """SafeLoader that keeps `yes`/`no`/`on`/`off` as text, records line numbers and refuses deep nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _StrictLoader.yaml_implicit_resolvers = {
@@ -178,9 +198,16 @@ class _Checker:
 def load_survey(path: Path, areas: Sequence[Area] | None = None) -> Survey:
     """Load and validate one survey file. `areas` fill questions with `choices_from: areas`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise SurveyValidationError([SurveyProblem(str(path), 0, f"cannot read file: {exc.strerror}")]) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SurveyValidationError([SurveyProblem(
+            str(path), line, f"not UTF-8 text (byte {exc.start} cannot be read); save the file as UTF-8"
+        )]) from exc
     return parse_survey(text, str(path), areas)
 
 
@@ -192,6 +219,11 @@ def parse_survey(text: str, source: str, areas: Sequence[Area] | None = None) ->
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise SurveyValidationError([SurveyProblem(source, line, f"not valid YAML: {exc.problem}")]) from exc
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses before any line is parsed
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise SurveyValidationError([SurveyProblem(source, line, f"not valid YAML: {reason}")]) from exc
     data = checker.mapping(raw, 1, "the survey", _SURVEY_KEYS)
     if data is None:
         raise SurveyValidationError(checker.problems)

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from gettext import NullTranslations
 
 from surveys import actions
@@ -74,6 +75,19 @@ class Message:
         return [button for row in self.rows for button in row]
 
 
+class Wording(StrEnum):
+    """How the texts speak of the channel: a messenger chat (the resident's account there, /start again, /delete
+    afterwards), or an assisted interview in a terminal (nobody's account, and nothing to delete afterwards:
+    each interview is a new anonymous respondent that nobody can find again)."""
+
+    CHAT = "chat"
+    INTERVIEW = "interview"
+
+
+def wording_for(platform: str) -> Wording:
+    return Wording.INTERVIEW if platform == "console" else Wording.CHAT
+
+
 @dataclass(frozen=True, slots=True)
 class Municipality:
     """What the renderer needs to say who is asking."""
@@ -85,8 +99,12 @@ class Municipality:
 class Renderer:
     """Renders prompts of one survey in one language."""
 
-    def __init__(self, catalogs: Catalogs, survey: Survey, language: str, municipality: Municipality) -> None:
+    def __init__(
+        self, catalogs: Catalogs, survey: Survey, language: str, municipality: Municipality,
+        wording: Wording = Wording.CHAT,
+    ) -> None:
         self.survey = survey
+        self.wording = wording
         self.language = language
         self.rtl = catalogs.languages[language].rtl if language in catalogs.languages else False
         self.municipality = municipality
@@ -161,6 +179,8 @@ class Renderer:
                 )
             case Finished(offer_results=offer_results):
                 closing = self._("You can delete your answers at any time with /delete.")
+                if self.wording is Wording.INTERVIEW:
+                    closing = self._("Your answers are stored anonymously: nobody can trace them back to you.")
                 thanks = self.content("survey.thanks", self.survey.thanks) if self.survey.thanks else ""
                 rows: tuple[tuple[Button, ...], ...] = ()
                 if offer_results:
@@ -204,6 +224,15 @@ class Renderer:
     def consent_text(self) -> str:
         """The text a resident consents to; its hash is stored with the consent record."""
         _ = self._
+        if self.wording is Wording.INTERVIEW:
+            return "\n\n".join((
+                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("Your answers are anonymous. We do not store your name or your phone number. Answering changes "
+                  "nothing about your benefits or your residence status."),
+                _("You can skip any question. You can stop at any time with /cancel; then your answers are "
+                  "deleted. Questions about data protection: {contact}").format(
+                    contact=self.municipality.privacy_contact),
+            ))
         return "\n\n".join(
             (
                 _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
@@ -301,7 +330,9 @@ class Renderer:
             low = self.content(f"{question.name}.low_label", question.low_label)
             high = self.content(f"{question.name}.high_label", question.high_label)
             lines.append(f"{question.minimum} = {low} … {question.maximum} = {high}")
-        if question.type is QuestionType.TEXT:
+        if question.type is QuestionType.TEXT and self.wording is Wording.INTERVIEW:
+            lines.append(self._("Please type your answer."))
+        elif question.type is QuestionType.TEXT:
             lines.append(self._("Please write your answer as a message."))
         if question.type in (QuestionType.NUMBER, QuestionType.DECIMAL) and question.minimum is None:
             lines.append(self._("Please send a number, using digits."))
@@ -425,6 +456,8 @@ class Renderer:
 
     def _notice(self, notice: Notice) -> str:
         _ = self._
+        if notice is Notice.DECLINED_CONSENT and self.wording is Wording.INTERVIEW:
+            return _("No problem. Nothing has been stored.")
         return {
             Notice.WELCOME_BACK: _("Welcome back! Let's continue where you left off."),
             Notice.RESTARTED: _("Starting again from the first question."),
@@ -441,4 +474,4 @@ class Renderer:
         }[notice]
 
 
-__all__ = ["Back", "Button", "Decline", "Message", "Municipality", "Renderer", "Restart"]
+__all__ = ["Back", "Button", "Decline", "Message", "Municipality", "Renderer", "Restart", "Wording", "wording_for"]

@@ -289,3 +289,21 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaperImport(Base):
+    """A file of paper questionnaires that was imported, known by the SHA-256 of its bytes: importing the same
+    file again stores nothing, while another file whose rows happen to say the same imports as the new
+    questionnaires it holds. `copy` counts deliberate re-imports of identical bytes (`--again`). Nothing here
+    links to the responses the file gave."""
+
+    __tablename__ = "paper_imports"
+    __table_args__ = (UniqueConstraint("survey_id", "survey_version", "file_sha256", "copy"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(40))
+    survey_version: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    copy: Mapped[int] = mapped_column(Integer, default=0)
+    questionnaires: Mapped[int] = mapped_column(Integer)
+    imported_on: Mapped[dt.date] = mapped_column(Date)

@@ -40,9 +40,11 @@ class Interviewer:
     def write(self, line: str) -> None:
         self.screen.append(line)
 
+    ANOTHER = ("Start another interview?", "Ein weiteres Interview beginnen?")
+
     async def read(self, prompt: str) -> str | None:
-        if prompt.startswith("Start another"):
-            return "y" if self.another else "n"
+        if any(line in self.ANOTHER for line in self.screen[-3:]):
+            return "1" if self.another else "2"
         if not self.script:
             return None
         step = self.script.pop(0)
@@ -74,16 +76,16 @@ async def interview(settings, script: list[str]) -> Interviewer:
 
 def test_console_script_runs_an_interview_from_standard_input(cli_env):
     """The real `heard-bot console` entry point, typed into: language, consent, then cancel."""
-    done = run("heard-bot", "console", env=cli_env, stdin="1\n1\n/cancel\nn\n")
+    done = run("heard-bot", "console", env=cli_env, stdin="1\n1\n/cancel\n2\n")
     assert done.returncode == 0, done.stderr
     assert "[1] Deutsch" in done.stdout and "1/15" in done.stdout
-    assert "Interview cancelled; nothing was stored." in done.stdout
+    assert "Interview abgebrochen; seine Antworten wurden gelöscht." in done.stdout
 
 
 async def test_console_interview_is_stored_and_appears_in_summary_and_export(settings, cli_env, tmp_path):
     interviewer = await interview(settings, GERMAN_INTERVIEW)
     assert any("Vielen Dank!" in line for line in interviewer.screen)
-    assert interviewer.screen[-1] == "1 interview(s) stored."
+    assert interviewer.screen[-1] == "In dieser Sitzung gespeicherte Interviews: 1"
 
     summary = run("heard-admin", "results", "summary", "--format", "json", env=cli_env)
     assert summary.returncode == 0, summary.stderr
@@ -204,5 +206,5 @@ def test_missing_configuration_is_explained(tmp_path, cli_env):
 
 def test_bot_without_token_explains_how_to_get_one(cli_env):
     result = run("heard-bot", env=cli_env, stdin="")
-    assert result.returncode == 2
+    assert result.returncode == 3, "apart from 2 (configuration problem): `make run` tells them apart"
     assert "@BotFather" in result.stdout and "heard-bot console" in result.stdout

@@ -5,9 +5,19 @@ for the happy path and a rejected file; the checks themselves are pure and teste
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
+import re
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import time
+import tracemalloc
+import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -25,15 +35,15 @@ from admin.paper_import import (
     check_sheet,
     import_paper,
     parse_csv,
-    read_sheet,
 )
+from admin.paper_sheets import open_sheet, scan
 from surveys import distribution
 from surveys.i18n import Catalogs
 from surveys.loader import parse_survey
 from surveys.model import DECLINED
 from surveys.registry import SurveyRegistry
 from surveys.store.schema import Answer, Response
-from tests.admin.test_cli import run
+from tests.admin.test_cli import BIN, run
 
 HEADER = ["area", "years_here", "gender", "know_advice", "understood_by_town", "language_course", "course_barriers",
           "work_barriers", "feel_at_home", "town_should_change", "_language", "_distributor"]
@@ -71,6 +81,11 @@ def survey(settings):
 @pytest.fixture
 def vocabulary(survey):
     return Vocabulary.of(survey, Catalogs())
+
+
+def read_whole(path: Path) -> tuple[tuple[str, ...], list]:
+    with open_sheet(scan(path)) as sheet:
+        return sheet.header, list(sheet.rows)
 
 
 def check(text: str, survey, vocabulary, distributors=None, default=None):
@@ -111,10 +126,11 @@ async def test_csv_import_with_the_command_counts_in_summary_and_export(core, cl
 
     first = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
     assert first.returncode == 0, first.stderr
-    assert "5 imported, 0 already imported" in first.stdout
+    assert f"{path}: 5 questionnaires imported" in first.stdout
     again = run("heard-admin", "import", "paper", str(path), "--distributor", cafe.code, env=cli_env)
     assert again.returncode == 0, again.stderr
-    assert "0 imported, 5 already imported" in again.stdout
+    assert f"{path}: already imported on {dt.date.today().isoformat()} (5 questionnaires); nothing was stored " \
+        "again" in again.stdout
     assert await response_count(core) == 5
 
     async with core.db() as db:
@@ -181,8 +197,8 @@ async def test_xlsx_import_reads_numbers_blank_rows_and_labels(core, tmp_path):
         ["suedstadt", None, "Möchte ich nicht sagen", None, None, None],
     ])
     result = await import_paper(core, path)
-    assert (result.imported, result.already) == (3, 0)
-    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+    assert str(result) == "3 questionnaires imported"
+    assert (await import_paper(core, path)).earlier == 3
 
     async with core.db() as db:
         records = [record async for record in export.records(db, core.registry.default)]
@@ -204,21 +220,34 @@ async def test_xlsx_import_reads_numbers_blank_rows_and_labels(core, tmp_path):
     assert await response_count(core) == 3
 
 
-async def test_reimport_and_identical_rows(core, tmp_path):
-    same = ["Nordstadt", "Frau"]
-    path = tmp_path / "zwei.csv"
-    path.write_text(csv_text(["area", "gender"], [same, same]), encoding="utf-8")
-    assert str(await import_paper(core, path)) == "2 imported, 0 already imported"
+async def test_the_same_file_stores_nothing_again_but_another_batch_with_the_same_answers_imports(core, tmp_path):
+    """Issue 13.9: a file is recognised by its bytes, not by what its rows say, so a second batch of
+    questionnaires that happen to be answered alike is not dropped as "already imported"."""
+    first = tmp_path / "stapel-1.csv"
+    first.write_text(csv_text(["area", "gender"], [["Nordstadt", "Frau"]] * 2), encoding="utf-8")
+    assert str(await import_paper(core, first)) == "2 questionnaires imported"
 
-    # the same content as names, one more copy: the first two are known, the third is new
-    path.write_text(csv_text(["gender", "area"], [["woman", "nordstadt"]] * 3), encoding="utf-8")
-    assert str(await import_paper(core, path)) == "1 imported, 2 already imported"
-    assert str(await import_paper(core, path)) == "0 imported, 3 already imported"
+    # another stack of forms, typed in by a colleague: the same answers (as names), three of them
+    second = tmp_path / "stapel-2.csv"
+    second.write_text(csv_text(["gender", "area"], [["woman", "nordstadt"]] * 3), encoding="utf-8")
+    assert str(await import_paper(core, second)) == "3 questionnaires imported"
+
+    # each file again, and a copy of the first under another name: recognised, nothing stored
+    copy = tmp_path / "kopie.csv"
+    copy.write_bytes(first.read_bytes())
+    for path, earlier in ((first, 2), (second, 3), (copy, 2)):
+        result = await import_paper(core, path)
+        assert (result.imported, result.earlier, result.earlier_on) == (0, earlier, dt.date.today())
+    assert await response_count(core) == 5
+
+    # identical bytes that are other questionnaires: imported when the officer says so
+    assert str(await import_paper(core, first, again=True)) == "2 questionnaires imported"
+    assert (await import_paper(core, first)).imported == 0
 
     async with core.db() as db:
         respondents = (await db.scalars(select(Response.respondent))).all()
         answers = (await db.scalars(select(func.count()).select_from(Answer))).one()
-    assert len(set(respondents)) == 3 and answers == 6
+    assert len(respondents) == len(set(respondents)) == 7 and answers == 14
     assert all(r.startswith("paper-") and len(r) == 64 for r in respondents)
 
 
@@ -374,11 +403,11 @@ def test_malformed_files_are_explained(tmp_path):
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(PaperFileError) as raised:
-            read_sheet(path)
+            read_whole(path)
         assert message in str(raised.value), name
         assert str(path) in str(raised.value), name
     with pytest.raises(PaperFileError, match="cannot read the file"):
-        read_sheet(tmp_path / "fehlt.csv")
+        read_whole(tmp_path / "fehlt.csv")
 
 
 def test_the_command_never_shows_a_traceback(config_path, tmp_path):
@@ -399,3 +428,131 @@ def test_the_command_never_shows_a_traceback(config_path, tmp_path):
         assert isinstance(result.exception, SystemExit) and result.exit_code == 1, (args, result.output)
         assert message in result.output, result.output
         assert "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------------------ hostile files
+
+
+def _deflated(data: bytes, final: bool) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
+
+
+def _write_zip(path: Path, entries: list[tuple[str, bytes, int, int]]) -> None:
+    """A plain zip written by hand from (name, deflated bytes, CRC-32, unpacked size): zipfile cannot take
+    data that is compressed already."""
+    out, directory = bytearray(), bytearray()
+    for name, data, crc, size in entries:
+        encoded = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size, len(encoded), 0)
+        out += encoded + data
+        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                                 len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    out += directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory),
+                                   len(out), 0)
+    path.write_bytes(bytes(out))
+
+
+def zip_bomb(path: Path, unpacked: int = 1 << 30) -> Path:
+    """A valid .xlsx of a few MB whose first worksheet unpacks to `unpacked` bytes of questionnaire rows: one
+    deflated block of a repeated row, repeated (a full flush makes blocks independent), built in a second."""
+    buffer = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["area"])
+    workbook.save(buffer)
+    row = b'<row><c t="inlineStr"><is><t>nordstadt</t></is></c></row>'
+    chunk = row * ((1 << 20) // len(row))
+    head = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>')
+    tail = b"</sheetData></worksheet>"
+    repeats = unpacked // len(chunk)
+    crc = zlib.crc32(head)
+    for _ in range(repeats):
+        crc = zlib.crc32(chunk, crc)
+    sheet = ("xl/worksheets/sheet1.xml", _deflated(head, False) + _deflated(chunk, False) * repeats
+             + _deflated(tail, True), zlib.crc32(tail, crc), len(head) + len(chunk) * repeats + len(tail))
+    with zipfile.ZipFile(buffer) as original:
+        entries = [sheet if name == sheet[0] else (name, _deflated(data, True), zlib.crc32(data), len(data))
+                   for name, data in ((n, original.read(n)) for n in original.namelist())]
+    _write_zip(path, entries)
+    return path
+
+
+async def test_a_zip_bomb_is_refused_from_its_directory_without_unpacking(core, cli_env, tmp_path):
+    bomb = zip_bomb(tmp_path / "fragebogen.xlsx")
+    assert bomb.stat().st_size < 5_000_000
+    with zipfile.ZipFile(bomb) as archive:  # a real bomb: the sheet really unpacks to a gigabyte of rows
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 1_000_000_000
+        with archive.open("xl/worksheets/sheet1.xml") as sheet:
+            assert sheet.read(200).count(b"<t>nordstadt</t>") >= 1
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(PaperFileError) as refused:
+            await import_paper(core, bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 30  # generous: unpacking and parsing it took minutes
+    assert peak < 30_000_000, "refused before anything was unpacked"
+    assert str(refused.value) == (
+        f"{bomb}: the workbook unpacks to 1,074 MB, more than the 500 MB Heard reads (a sheet of 200,000 "
+        "questionnaires needs about 150 MB); if it really holds questionnaires, split it into several files"
+    )
+    assert await response_count(core) == 0
+
+    result = run("heard-admin", "import", "paper", str(bomb), env=cli_env)
+    assert result.returncode == 1 and result.stderr.splitlines() == [f"Nothing was imported: {refused.value}"]
+
+
+def test_a_worksheet_declaring_more_rows_than_anyone_types_is_refused_before_its_rows_are_read(tmp_path):
+    path = write_xlsx(tmp_path / "gross.xlsx", [["area"], ["nordstadt"]])
+    declared = tmp_path / "declared.xlsx"
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(declared, "w", zipfile.ZIP_DEFLATED) as changed:
+        for name in original.namelist():
+            data = original.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:ZZ3000000"/>', data)
+                assert b"ZZ3000000" in data
+            changed.writestr(name, data)
+    with pytest.raises(PaperFileError) as refused:
+        read_whole(declared)
+    assert str(refused.value) == (
+        f"{declared}: the worksheet declares 3,000,000 rows and 702 columns, more than Heard imports at once "
+        "(1,000,000 questionnaires, 1,000 columns); if it really holds questionnaires, split it into several files"
+    )
+
+
+def _peak_of_import(path: Path, env: dict[str, str]) -> tuple[int, str, int]:
+    """Run the real command; its exit status, standard output and peak resident memory in bytes (from the
+    kernel's accounting of this one child, not of the test process)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([str(BIN / "heard-admin"), "import", "paper", str(path)], env=env,
+                                 stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        assert child.returncode == 0, err.read().decode()
+        return child.returncode, out.read().decode(), usage.ru_maxrss * 1024
+
+
+def test_200000_paper_rows_import_in_bounded_memory(cli_env, tmp_path):
+    """Issue 14: 200,000 rows took 3 GB and more than 5 minutes. Streamed, the import's peak memory hardly
+    differs from that of a 2,000-row file."""
+    small, big = tmp_path / "klein.csv", tmp_path / "gross.csv"
+    small.write_text("area,gender\n" + "nordstadt,woman\n" * 2_000, encoding="utf-8")
+    big.write_text("area,gender\n" + "altstadt,man\n" * 200_000, encoding="utf-8")
+
+    _, said, small_peak = _peak_of_import(small, cli_env)
+    assert said.strip() == f"{small}: 2,000 questionnaires imported"
+    _, said, big_peak = _peak_of_import(big, cli_env)
+    assert said.strip() == f"{big}: 200,000 questionnaires imported"
+    assert big_peak < small_peak + 100_000_000, (small_peak, big_peak)
+    assert big_peak < 400_000_000, big_peak
+
+    with sqlite3.connect(tmp_path / "heard.db") as db:
+        stored = dict(db.execute("SELECT choice, count(*) FROM answers WHERE question = 'area' GROUP BY choice"))
+    assert stored == {"nordstadt": 2_000, "altstadt": 200_000}
