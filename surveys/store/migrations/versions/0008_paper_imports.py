@@ -1,7 +1,7 @@
 """paper imports: each imported file by the hash of its bytes, so a re-import is recognised by the file
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0009
 Create Date: 2026-12-01 03:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
