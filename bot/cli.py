@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Iterator
 
 import typer
 
 from bot.logs import configure_logging
 from surveys.config import ConfigError, Settings, load_settings
+from surveys.privacy import SecretKeyError
 
 app = typer.Typer(
     add_completion=False,
@@ -38,6 +40,17 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+@contextlib.contextmanager
+def _key_checked() -> Iterator[None]:
+    """A key that cannot be used (missing, different from the database's, too short, readable by others)
+    ends the command with one line saying what to do."""
+    try:
+        yield
+    except SecretKeyError as exc:
+        typer.echo(f"Secret key problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.callback(invoke_without_command=True)
 def main_command(ctx: typer.Context) -> None:
     """Run the Telegram bot (long polling). Without a token, explain how to get one.
@@ -57,7 +70,8 @@ def main_command(ctx: typer.Context) -> None:
     configure_logging()
     from bot.app import run_polling
 
-    asyncio.run(run_polling(settings))
+    with _key_checked():
+        asyncio.run(run_polling(settings))
 
 
 @app.command()
@@ -78,7 +92,8 @@ def console() -> None:
         finally:
             await core.close()
 
-    asyncio.run(run())
+    with _key_checked():
+        asyncio.run(run())
 
 
 def _token_or_exit(settings: Settings) -> None:
@@ -105,7 +120,8 @@ def webhook(
     _token_or_exit(settings)
     configure_logging()
     try:
-        run_webhook(settings, register=register)
+        with _key_checked():
+            run_webhook(settings, register=register)
     except WebhookConfigError as exc:
         typer.echo(f"Configuration problem: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -124,7 +140,8 @@ def set_webhook_command() -> None:
     _token_or_exit(settings)
     configure_logging()
     try:
-        asyncio.run(set_webhook(settings))
+        with _key_checked():
+            asyncio.run(set_webhook(settings))
     except WebhookConfigError as exc:
         typer.echo(f"Configuration problem: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -179,7 +196,7 @@ def scheduler() -> None:
             await bot.session.close()
             await core.close()
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it
+    with _key_checked(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it
         asyncio.run(run())
 
 
