@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from surveys.config import ConfigError, Settings, load_settings
 from surveys.loader import SurveyValidationError
@@ -49,7 +50,7 @@ async def core(*, writes: bool = True) -> AsyncIterator[Core]:
         errors.print(f"[red]A survey file is invalid:[/red]\n{exc}", highlight=False)
         raise typer.Exit(2) from exc
     except SecretKeyError as exc:
-        errors.print(f"[red]Secret key problem:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        errors.print(f"[red]Secret key problem:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     try:
         yield opened

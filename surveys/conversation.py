@@ -380,8 +380,9 @@ class Conversations:
         """Delete everything stored about a person in every survey, in one transaction: sessions, responses
         (with their answers) and consents under their pseudonyms; reminder contacts, results requests and
         outbox messages under their contact keys; and, with `worker` (their pseudonym as an outreach worker),
-        the link to a distributor and an assisted entry under way. Returns how many records were deleted; the
-        deletion has reached the files on disk when this returns."""
+        the link to a distributor and an assisted entry under way. Returns how many records were deleted. When
+        it returns, the deletion has reached the files on disk too (or, if another process's long read holds
+        SQLite's log, it does within seconds of that read ending: store.database.DeletionCheckpoints)."""
         async with self._db() as db, db.begin():
             survey_ids = set((await db.scalars(select(SurveyVersion.survey_id))).all())
             survey_ids |= {s.id for s in self.registry.all_current()}
