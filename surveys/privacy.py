@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 _PSEUDONYM_CONTEXT = b"heard/pseudonym/v1/"
@@ -103,10 +104,16 @@ def read_secret(secret_text: str | None, key_file: Path) -> bytes | None:
 
 
 def create_secret(key_file: Path) -> bytes:
-    """A new random key in a new file that only its owner can read (never overwrites one)."""
+    """A new random key in a new file that only its owner can read. Never overwrites one: FileExistsError if
+    another process made it first. The file appears complete or not at all (written aside, then linked)."""
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-    return key_file.read_bytes().strip()
+    key = secrets.token_hex(32)
+    descriptor, draft = tempfile.mkstemp(dir=key_file.parent, prefix=".secret-", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key + "\n")
+        os.link(draft, key_file)
+    finally:
+        os.unlink(draft)
+    return key.encode()
 

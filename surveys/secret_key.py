@@ -58,7 +58,11 @@ async def unlock(db: async_sessionmaker[DbSession], storage: Storage, *, may_cre
             )
         if not may_create:
             raise SecretKeyError(f"no secret key: set HEARD_SECRET_KEY or create {storage.secret_key_file}")
-        secret = create_secret(storage.secret_key_file)
+        try:
+            secret = create_secret(storage.secret_key_file)
+        except FileExistsError:  # another process starting at the same moment made it: use that one
+            secret = present_secret(storage)
+            assert secret is not None
     if recorded is None:
         recorded = await _record(db, secret)
     if hmac.compare_digest(recorded.fingerprint, key_fingerprint(secret)):

@@ -160,3 +160,4 @@ async def test_contacts_kept_before_contact_keys_are_refiled_on_the_first_start(
             assert (await db.scalars(select(Contact.contact_key))).all() == [contact_key]
     finally:
         await core.close()
+
