@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from surveys.config import ConfigError, Settings, load_settings
 from surveys.loader import SurveyValidationError
 from surveys.model import Survey
+from surveys.privacy import SecretKeyError
 from surveys.registry import SurveyRegistry
 from surveys.wiring import Core, open_core
 
@@ -46,6 +48,9 @@ async def core(*, writes: bool = True) -> AsyncIterator[Core]:
         opened = await open_core(settings(), writes=writes)
     except SurveyValidationError as exc:
         errors.print(f"[red]A survey file is invalid:[/red]\n{exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    except SecretKeyError as exc:
+        errors.print(f"[red]Secret key problem:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     try:
         yield opened

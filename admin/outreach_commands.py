@@ -80,6 +80,7 @@ def register(results_app: typer.Typer) -> None:
             console.print(f"Queued {queued} results message(s) for {survey.id} {wave or ''}".rstrip() + ".")
             if send and opened.settings.telegram.token:
                 await _send(opened)
+                await opened.checkpoints.after_deletion()  # the chat ids of sent messages leave the files too
             elif send:
                 console.print("No TELEGRAM_BOT_TOKEN here: the running bot sends them within a minute.")
             if quiet.contains(_now()):
@@ -137,8 +138,12 @@ def purge_command(
     """
 
     async def run() -> dict[str, int]:
-        async with core() as opened, opened.db() as db, db.begin():
-            return await purge(db, opened.settings.retention, _now(), dry_run=dry_run)
+        async with core() as opened:
+            async with opened.db() as db, db.begin():
+                counts = await purge(db, opened.settings.retention, _now(), dry_run=dry_run)
+            if not dry_run:
+                await opened.checkpoints.after_deletion()  # what was deleted leaves the files on disk too
+            return counts
 
     counts = asyncio.run(run())
     table = Table("record", "would be deleted" if dry_run else "deleted")

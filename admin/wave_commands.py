@@ -92,8 +92,11 @@ def close(
     """
 
     async def run() -> int:
-        async with core() as opened, opened.db() as db, db.begin():
-            return await waves.close_wave(db, _survey_id(opened, survey_id), name)
+        async with core() as opened:
+            async with opened.db() as db, db.begin():
+                deleted = await waves.close_wave(db, _survey_id(opened, survey_id), name)
+            await opened.checkpoints.after_deletion()  # the chat ids leave the files on disk too
+            return deleted
 
     deleted = _run(run())
     console.print(f"Closed wave {name}; deleted {deleted} contact record(s).")

@@ -19,7 +19,7 @@ from bot.resilience import RetryingRequests
 from bot.scheduler import lead_outreach
 from surveys.config import Settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
-from surveys.wiring import Core, open_core, secret_of
+from surveys.wiring import Core, open_core
 from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
     chat = Chat(core.conversations, workers)
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
-    middleware = ResidentMiddleware(secret_of(settings), workers)
+    middleware = ResidentMiddleware(core.secret, workers)
     for observer, guard in ((dispatcher.message, message_guard()), (dispatcher.callback_query, button_guard())):
         observer.outer_middleware(guard)
         observer.outer_middleware(middleware)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Iterator
 
 import typer
 
 from bot.logs import configure_logging
 from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
+from surveys.privacy import SecretKeyError
 
 NO_TOKEN_STATUS = 3
 """The exit status when there is no Telegram token (after explaining how to get one), apart from 2 for other
@@ -45,6 +47,17 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+@contextlib.contextmanager
+def _key_checked() -> Iterator[None]:
+    """A key that cannot be used (missing, different from the database's, too short, readable by others)
+    ends the command with one line saying what to do."""
+    try:
+        yield
+    except SecretKeyError as exc:
+        typer.echo(f"Secret key problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.callback(invoke_without_command=True)
 def main_command(
     ctx: typer.Context,
@@ -68,7 +81,8 @@ def main_command(
     configure_logging()
     from bot.app import run_polling
 
-    asyncio.run(run_polling(settings))
+    with _key_checked():
+        asyncio.run(run_polling(settings))
 
 
 @app.command()
@@ -95,7 +109,7 @@ def console(
         finally:
             await core.close()
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an interviewer stops; the console said so
+    with _key_checked(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an interviewer stops
         asyncio.run(run())
 
 
@@ -123,7 +137,8 @@ def webhook(
     _token_or_exit(settings)
     configure_logging()
     try:
-        run_webhook(settings, register=register)
+        with _key_checked():
+            run_webhook(settings, register=register)
     except WebhookConfigError as exc:
         typer.echo(f"Configuration problem: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -142,7 +157,8 @@ def set_webhook_command() -> None:
     _token_or_exit(settings)
     configure_logging()
     try:
-        asyncio.run(set_webhook(settings))
+        with _key_checked():
+            asyncio.run(set_webhook(settings))
     except WebhookConfigError as exc:
         typer.echo(f"Configuration problem: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -197,7 +213,7 @@ def scheduler() -> None:
             await bot.session.close()
             await core.close()
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it
+    with _key_checked(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it
         asyncio.run(run())
 
 

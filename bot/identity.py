@@ -21,7 +21,9 @@ from surveys.workers import AssistTarget, Workers
 @dataclass(frozen=True, slots=True)
 class Resident:
     respondent_for: Callable[[str], str]
-    """survey id -> pseudonym"""
+    """survey id -> the pseudonym this chat answers for (while assisting: the person assisted)"""
+    own_respondent_for: Callable[[str], str]
+    """survey id -> the account holder's own pseudonym, also while assisting: whose records /delete removes"""
     chat_id: int
     update_id: int | None
     client_language: str | None
@@ -63,13 +65,17 @@ class ResidentMiddleware(BaseMiddleware):
         worker = pseudonym_for(secret, WORKER_NAMESPACE, "telegram", user_id)
         assisting = await self._workers.assist_target(worker)
 
+        def own_respondent_for(survey_id: str) -> str:
+            return pseudonym_for(secret, survey_id, "telegram", user_id)
+
         def respondent_for(survey_id: str) -> str:
             if assisting is not None:
                 return assisting.respondent
-            return pseudonym_for(secret, survey_id, "telegram", user_id)
+            return own_respondent_for(survey_id)
 
         data["resident"] = Resident(
             respondent_for=respondent_for,
+            own_respondent_for=own_respondent_for,
             chat_id=chat.id,
             update_id=update.update_id if update is not None else None,
             client_language=user.language_code,

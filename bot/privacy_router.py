@@ -1,4 +1,8 @@
-"""/help and /delete: a resident can always learn what Heard does and erase everything about themselves."""
+"""/help and /delete: a resident can always learn what Heard does and erase everything about themselves.
+
+/delete erases what the account holder left, in every role: their own answers, consents, reminder contacts,
+results requests and queued messages, and as an outreach worker their link to a distributor and an assisted
+entry under way (even when they send /delete in the middle of it)."""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ async def on_delete(message: TelegramMessage, conversations: Conversations, resi
 async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     if query.data == CONFIRM_DELETE:
-        count = await conversations.erase(resident.respondent_for)
+        count = await conversations.erase(resident.own_respondent_for, worker=resident.worker)
         text = texts.deleted(conversations, language, count)
     else:
         text = texts.not_deleted(conversations, language)

@@ -58,6 +58,7 @@ class OutreachJobs:
             closed = await close_due_waves(db, now)
         if closed:
             log.info("closed %d wave(s) whose time was over", len(closed))
+        queued = 0
         if self.core.settings.reminders.enabled:
             async with self.core.db() as db, db.begin():
                 queued = await queue_reminders(
@@ -69,12 +70,15 @@ class OutreachJobs:
         outcomes = await self.sender.deliver_due()
         if outcomes:
             log.info("outbox: %s", ", ".join(f"{n} {state}" for state, n in sorted(outcomes.items())))
+        if closed or queued or outcomes:  # chat ids were deleted or erased: from the files on disk too
+            await self.core.checkpoints.after_deletion()
 
     async def purge(self) -> None:
         async with self.core.db() as db, db.begin():
             counts = await purge(db, self.core.settings.retention, self.clock())
         if any(counts.values()):
             log.info("retention: deleted %s", ", ".join(f"{n} {kind}" for kind, n in counts.items() if n))
+            await self.core.checkpoints.after_deletion()
 
 
 def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:

@@ -6,8 +6,10 @@ worker may receive any resident's update: per-resident order is kept by the `ses
 redeliveries by the shared `seen_updates` table (see surveys/conversation.py).
 
 Each request must carry Telegram's X-Telegram-Bot-Api-Secret-Token header with the configured secret; anything
-else gets 401 and is not processed. Updates are processed before the response is sent, so a worker that dies
-mid-update leaves Telegram to deliver it again (to any worker). GET /healthz answers 200 when the database does.
+else gets 401 and is not processed. A body that is not a valid Telegram update gets 400, and the log says only
+that: the validation error would quote the update (a username, a chat id, the message text). Updates are
+processed before the response is sent, so a worker that dies mid-update leaves Telegram to deliver it again (to
+any worker). GET /healthz answers 200 when the database does.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from bot.app import build_bot, build_dispatcher, publish_commands
@@ -48,11 +52,25 @@ def check_webhook_settings(settings: Settings, *, register: bool = False) -> Non
         )
 
 
+class UpdateHandler(SimpleRequestHandler):
+    """aiogram's handler, except that a malformed update is refused with 400 instead of failing with 500 and a
+    logged validation error that quotes the resident's data."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            update = Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
+        except (ValueError, ValidationError):  # not JSON, or not an update (pydantic's error quotes the input)
+            log.warning("refused a malformed webhook update (400); its content is not logged")
+            return web.Response(status=400, text="malformed update")
+        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+
 def build_webhook_app(settings: Settings, core: Core, bot: Bot, dispatcher: Dispatcher) -> web.Application:
     """The aiohttp application: the webhook path (secret checked) and the health endpoint."""
     assert settings.webhook.secret, "checked by check_webhook_settings"
     app = web.Application()
-    SimpleRequestHandler(
+    UpdateHandler(
         dispatcher, bot, secret_token=settings.webhook.secret, handle_in_background=False
     ).register(app, path=settings.webhook.path)
 

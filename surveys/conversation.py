@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import secrets
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,6 +47,7 @@ from surveys.store.schema import (
     Answer,
     ConsentRecord,
     Contact,
+    OutboxMessage,
     Referral,
     Response,
     ResultsSubscription,
@@ -55,9 +56,12 @@ from surveys.store.schema import (
     SurveyVersion,
 )
 from surveys.waves import open_wave, wave_status
+from surveys.workers import forget_worker
 
 RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
+ContactKeyFor = Callable[[str], str]
+"""pseudonym -> the key the resident's chat id is filed under (privacy.contact_key_for with the secret)."""
 
 _ATTEMPTS = 8
 #: A repeated tap this long after the last change is a resident asking again, not a double tap.
@@ -97,10 +101,16 @@ class Conversations:
         time_zone: str = "Europe/Berlin",
         clock: Callable[[], dt.datetime] | None = None,
         reads: async_sessionmaker[DbSession] | None = None,
+        *,
+        contact_key_for: ContactKeyFor,
+        after_deletion: Callable[[], Awaitable[None]],
     ) -> None:
         self._db = db
         self._reads = reads or db
         """Lookups that write nothing (on SQLite they must not take the write lock)."""
+        self.contact_key_for = contact_key_for
+        self._after_deletion = after_deletion
+        """Called once a deletion is committed, before the resident hears of it: no copy stays on disk."""
         self._time_zone = time_zone
         self._clock = clock or _now
         self.registry = registry
@@ -134,14 +144,17 @@ class Conversations:
             for attempt in range(_ATTEMPTS):
                 try:
                     async with self._db() as db, db.begin():
-                        return await self._apply(
+                        reply, erased = await self._apply(
                             db, survey, respondent, event, channel, platform, update_id, contact, client_language
                         )
+                    break
                 except (_Conflict, IntegrityError):
                     if attempt == _ATTEMPTS - 1:
                         raise
                     await asyncio.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
+        if erased:
+            await self._after_deletion()
+        return reply
 
     async def _active_survey(self, respondent_for: RespondentFor) -> Survey:
         """The survey the resident is in the middle of (the most recent, if several), else the default."""
@@ -168,7 +181,8 @@ class Conversations:
         update_id: int | None,
         contact: str | None,
         client_language: str | None,
-    ) -> Reply:
+    ) -> tuple[Reply, bool]:
+        """The reply, and whether something was deleted (unfinished answers, a chat id)."""
         # FOR UPDATE: on PostgreSQL a second worker with the same resident's update waits here for the first to
         # commit and then reads its result, instead of retrying on a stale revision (SQLite ignores it: there
         # BEGIN IMMEDIATE already serialises writers); the revision check below stays as the guarantee
@@ -184,17 +198,17 @@ class Conversations:
                 # delivered again: applied already, but whether our reply arrived is unknown (a crash between
                 # commit and reply), so the current question is shown again rather than nothing
                 return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
-                             duplicate=True)
+                             duplicate=True), False
             db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
         closed = await self._closed(db, survey)
         if closed is not None and not isinstance(event, AskLanguage | SetLanguage):
             offered = self.catalogs.for_survey(survey.id)
             shown = replace(state, language=state.language or offered.match(client_language))
-            return Reply(survey, shown, (closed,))
+            return Reply(survey, shown, (closed,)), False
         if isinstance(event, Pressed) and event.data == actions.SUBSCRIBE_RESULTS and contact is not None:
             promised = await self._subscribe_results(db, survey, respondent, platform, contact)
             if promised is not None:
-                return promised
+                return promised, False
         if isinstance(event, Pressed):
             event = actions.decode(survey, event.data) or Unsupported("button")
         offered = self.catalogs.for_survey(survey.id)
@@ -214,13 +228,13 @@ class Conversations:
                 reachable=contact is not None,
             )
         transition = advance(survey, state, event)
-        await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
+        erased = await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
         prompts = transition.prompts
         if transition.duplicate and row is not None and self._clock() - as_utc(row.updated_at) > RETAP_AFTER:
             # not a double tap but a resident tapping again because no answer came (e.g. the bot crashed
             # after saving): show where they are
             prompts = current_prompts(survey, transition.state)
-        return Reply(survey, transition.state, prompts, transition.duplicate)
+        return Reply(survey, transition.state, prompts, transition.duplicate), erased
 
     async def _persist(
         self,
@@ -233,30 +247,34 @@ class Conversations:
         channel: str,
         platform: str,
         contact: str | None,
-    ) -> None:
+    ) -> bool:
+        """Store the transition; True if it deleted unfinished answers or a chat id."""
         after = transition.state
         if after.stage is Stage.COMPLETED:
             await self._save_response(db, survey, respondent, after, row.channel if row else channel)
         if after.finished:
             if row is not None:
                 await db.delete(row)
-            await db.execute(delete(Contact).where(Contact.survey_id == survey.id, Contact.respondent == respondent))
-            await outbox.withdraw(db, survey.id, respondent, outbox.REMINDER)
-            return
+            contact_key = self.contact_key_for(respondent)
+            forgotten = await db.execute(
+                delete(Contact).where(Contact.survey_id == survey.id, Contact.contact_key == contact_key)
+            )
+            await outbox.withdraw(db, survey.id, contact_key, outbox.REMINDER)
+            return bool(forgotten.rowcount) or (row is not None and after.stage is not Stage.COMPLETED)
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
             await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT, platform)
             distributor_id = await distribution.active_id(db, after.payload)
             if distributor_id is not None and before.stage is Stage.CONSENT:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
             if contact is not None and after.remind:  # the chat id is kept only for the agreed reminder
-                await db.merge(Contact(survey_id=survey.id, respondent=respondent, platform=platform,
-                                       address=contact, created_on=dt.date.today()))
+                await db.merge(Contact(survey_id=survey.id, contact_key=self.contact_key_for(respondent),
+                                       platform=platform, address=contact, created_on=dt.date.today()))
         if after == before and row is not None:
-            return
+            return False
         if row is None:
             db.add(Session(survey_id=survey.id, respondent=respondent, channel=channel, state=after.to_json(),
                            revision=0, updated_at=_now()))
-            return
+            return False
         result = await db.execute(
             update(Session)
             .where(Session.id == row.id, Session.revision == row.revision)
@@ -265,6 +283,7 @@ class Conversations:
         )
         if result.rowcount != 1:
             raise _Conflict
+        return False
 
     async def _closed(self, db: DbSession, survey: Survey) -> SurveyClosed | None:
         """A survey that runs in waves takes answers only while one is open."""
@@ -285,7 +304,7 @@ class Conversations:
         if response is None:
             return None
         await db.merge(ResultsSubscription(
-            survey_id=survey.id, respondent=respondent, platform=platform, address=contact,
+            survey_id=survey.id, contact_key=self.contact_key_for(respondent), platform=platform, address=contact,
             language=response.language, wave=response.wave, created_on=self._clock().date(),
         ))
         state = replace(SessionState.new(survey), language=response.language)
@@ -361,22 +380,32 @@ class Conversations:
                 return language
         return self.catalogs.match(client_language)
 
-    async def erase(self, respondent_for: RespondentFor) -> int:
-        """Delete everything stored about a resident in every survey: sessions, responses, consents and
-        contacts. Returns how many records were deleted."""
+    async def erase(self, respondent_for: RespondentFor, *, worker: str | None = None) -> int:
+        """Delete everything stored about a person in every survey, in one transaction: sessions, responses
+        (with their answers) and consents under their pseudonyms; reminder contacts, results requests and
+        outbox messages under their contact keys; and, with `worker` (their pseudonym as an outreach worker),
+        the link to a distributor and an assisted entry under way. Returns how many records were deleted. When
+        it returns, the deletion has reached the files on disk too (or, if another process's long read holds
+        SQLite's log, it does within seconds of that read ending: store.database.DeletionCheckpoints)."""
         async with self._db() as db, db.begin():
             survey_ids = set((await db.scalars(select(SurveyVersion.survey_id))).all())
             survey_ids |= {s.id for s in self.registry.all_current()}
-            deleted = 0
+            deleted = await forget_worker(db, worker) if worker is not None else 0
             for survey_id in sorted(survey_ids):
                 respondent = respondent_for(survey_id)
-                for table in (Session, Response, ConsentRecord, Contact, ResultsSubscription):
+                for table in (Session, Response, ConsentRecord):
                     result = await db.execute(
                         delete(table).where(table.survey_id == survey_id, table.respondent == respondent)
                     )
                     deleted += result.rowcount or 0
-                await outbox.withdraw(db, survey_id, respondent)
-            return deleted
+                contact_key = self.contact_key_for(respondent)
+                for keyed in (Contact, ResultsSubscription, OutboxMessage):
+                    result = await db.execute(
+                        delete(keyed).where(keyed.survey_id == survey_id, keyed.contact_key == contact_key)
+                    )
+                    deleted += result.rowcount or 0
+        await self._after_deletion()
+        return deleted
 
 
 def answer_rows(survey: Survey, answers: Mapping[str, AnswerValue]) -> list[Answer]:

@@ -1,7 +1,8 @@
 """Retention: what is past its keeping period is deleted, by a daily job and by `heard-admin privacy purge`.
 
 Completed responses (with their answers) and consent records live `responses_days`; chat ids kept for a
-reminder or the results, unfinished sessions and finished outbox entries live `contacts_days`.
+reminder or the results, unfinished sessions and finished outbox entries live `contacts_days`. Callers checkpoint
+the database once the purge is committed (`Core.checkpoints.after_deletion`), so nothing purged stays on disk.
 """
 
 from __future__ import annotations

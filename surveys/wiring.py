@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -15,10 +16,11 @@ from surveys.config import Settings
 from surveys.conversation import Conversations
 from surveys.i18n import BOT_DOMAIN, Catalogs
 from surveys.loader import load_survey
-from surveys.privacy import load_secret
+from surveys.privacy import contact_key_for
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality
-from surveys.store.database import DbSession, connect, is_sqlite, migrate, session_factory
+from surveys.secret_key import present_secret, unlock
+from surveys.store.database import DbSession, DeletionCheckpoints, connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import SeenUpdate
 from surveys.translations import check_catalogs
 
@@ -52,15 +54,6 @@ def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
     return catalogs.without(everywhere, per_survey)
 
 
-def secret_of(settings: Settings) -> bytes:
-    """The pseudonym key; created on first use only for the embedded SQLite default."""
-    return load_secret(
-        settings.storage.secret_key,
-        settings.storage.secret_key_file,
-        may_create=is_sqlite(settings.storage.database_url),
-    )
-
-
 @dataclass
 class Core:
     settings: Settings
@@ -69,11 +62,17 @@ class Core:
     registry: SurveyRegistry
     catalogs: Catalogs
     conversations: Conversations
+    secret: bytes = field(repr=False)
+    """The pseudonym key, checked against the database's fingerprint of it (surveys/secret_key.py)."""
+    checkpoints: DeletionCheckpoints
+    """`await core.checkpoints.after_deletion()` after deleting outside the conversation service (waves,
+    retention, sent messages), so no copy of the deleted rows stays on disk."""
     reads: async_sessionmaker[DbSession] | None = None
     """For lookups that write nothing (on SQLite: deferred transactions that never wait for the write lock)."""
     reads_engine: AsyncEngine | None = None
 
     async def close(self) -> None:
+        await self.checkpoints.close()
         await self.engine.dispose()
         if self.reads_engine is not None:
             await self.reads_engine.dispose()
@@ -86,13 +85,19 @@ async def open_core(
     writes: bool = True,
     clock: Callable[[], dt.datetime] | None = None,
 ) -> Core:
-    """Check the key, migrate the database, load surveys, and record their versions. `writes=False` is for
-    read-only work (summaries, reports, exports): deferred SQLite transactions that never block the bot."""
-    secret_of(settings)
+    """Migrate the database, check the key against it, load surveys, and record their versions. `writes=False`
+    is for read-only work (summaries, reports, exports): deferred SQLite transactions that never block the bot.
+    A key that cannot be used ends here with privacy.SecretKeyError."""
+    present_secret(settings.storage)  # a short key or a key file others can read: refused before anything else
     engine = connect(settings.storage.database_url, writes=True)
-    await migrate(engine)
-    registry = SurveyRegistry(settings)
     db = session_factory(engine)
+    try:
+        await migrate(engine)
+        secret = await unlock(db, settings.storage, may_create=is_sqlite(settings.storage.database_url))
+    except BaseException:
+        await engine.dispose()
+        raise
+    registry = SurveyRegistry(settings)
     async with db() as session, session.begin():
         await registry.load_imported(session)
         registry.require_default()
@@ -107,6 +112,8 @@ async def open_core(
     municipality = Municipality(settings.municipality.name, settings.municipality.privacy_contact)
     reads_engine = connect(settings.storage.database_url, writes=False) if writes else None
     reads = session_factory(reads_engine) if reads_engine is not None else db
+    checkpoints = DeletionCheckpoints(engine)
     conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock,
-                                  reads=reads)
-    return Core(settings, engine, db, registry, catalogs, conversations, reads, reads_engine)
+                                  reads=reads, contact_key_for=partial(contact_key_for, secret),
+                                  after_deletion=checkpoints.after_deletion)
+    return Core(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys import distribution
 from surveys.distribution import Reach
 from surveys.privacy import anonymous_pseudonym
 from surveys.store.database import DbSession
-from surveys.store.schema import AssistSession, Distributor
+from surveys.store.schema import AssistSession, Distributor, Session, WorkerLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +62,19 @@ class Workers:
     async def end_assist(self, worker: str) -> None:
         async with self._db() as db, db.begin():
             await db.execute(delete(AssistSession).where(AssistSession.worker == worker))
+
+
+async def forget_worker(db: DbSession, worker: str) -> int:
+    """A worker's /delete: the link to their distributor, and an assisted entry under way with its unfinished
+    answers (nobody could finish it any more). Returns how many records were deleted. Completed assisted
+    questionnaires stay: they belong to the people who answered them and link to no one."""
+    deleted = 0
+    assisting = (await db.execute(select(AssistSession.survey_id, AssistSession.respondent)
+                                  .where(AssistSession.worker == worker))).all()
+    for survey_id, respondent in assisting:
+        result = await db.execute(delete(Session).where(Session.survey_id == survey_id,
+                                                        Session.respondent == respondent))
+        deleted += result.rowcount or 0
+    for table in (AssistSession, WorkerLink):
+        deleted += (await db.execute(delete(table).where(table.worker == worker))).rowcount or 0
+    return deleted

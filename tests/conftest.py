@@ -29,6 +29,7 @@ def write_config(folder: Path, *, database_url: str | None = None, extra: str = 
     key_file = folder / "secret.key"
     if not url.startswith("sqlite") and not key_file.exists():  # Heard creates a key only for SQLite
         key_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        key_file.chmod(0o600)  # Heard refuses a key file that others can read
     path = folder / "heard.toml"
     path.write_text(
         f"""

@@ -60,3 +60,30 @@ def test_every_variable_is_documented_in_env_example_and_no_secret_is_written_in
 def test_the_small_sqlite_setup_stays_available():
     services = _compose("docker-compose.sqlite.yml")["services"]
     assert list(services) == ["bot"]
+
+
+def _volume_at(service: dict, folder: str) -> str | None:
+    """The volume (or host path) mounted at `folder` or a folder above it, in the container."""
+    best = None
+    for mount in service.get("volumes", []):
+        source, target = mount.split(":")[:2]
+        if (folder == target or folder.startswith(target.rstrip("/") + "/")) and (
+            best is None or len(target) > len(best[1])
+        ):
+            best = (source, target)
+    return best[0] if best else None
+
+
+def test_the_pseudonym_key_is_kept_apart_from_the_database_volume():
+    """A copy of the database's volume must not carry the key: from .env (PostgreSQL setup) or a volume of
+    its own (SQLite setup), never the database's."""
+    for service in _compose()["services"].values():
+        if "heard-bot" in service.get("command", []):
+            assert service["environment"]["HEARD_SECRET_KEY"].startswith("${HEARD_SECRET_KEY:?"), "required from .env"
+            assert all(not mount.endswith("/app/data") for mount in service.get("volumes", []))
+    bot = _compose("docker-compose.sqlite.yml")["services"]["bot"]
+    key_file = bot["environment"]["HEARD_SECRET_KEY_FILE"]
+    database_volume = _volume_at(bot, "/app/data")  # the default database, data/heard.db in WORKDIR /app
+    key_volume = _volume_at(bot, key_file)
+    assert database_volume == "heard-data" and key_volume is not None
+    assert key_volume != database_volume and not key_file.startswith("/app/data/")

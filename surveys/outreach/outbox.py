@@ -35,7 +35,7 @@ class Outgoing:
     id: int
     kind: str
     survey_id: str
-    respondent: str
+    contact_key: str
     platform: str
     address: str
     text: str
@@ -49,7 +49,7 @@ async def enqueue(
     key: str,
     kind: str,
     survey_id: str,
-    respondent: str,
+    contact_key: str,
     platform: str,
     address: str,
     text: str,
@@ -61,7 +61,7 @@ async def enqueue(
     if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return False
     db.add(OutboxMessage(
-        key=key, kind=kind, survey_id=survey_id, respondent=respondent, platform=platform, address=address,
+        key=key, kind=kind, survey_id=survey_id, contact_key=contact_key, platform=platform, address=address,
         text=text, buttons=json.dumps([list(map(list, row)) for row in buttons]) if buttons else None,
         state=PENDING, attempts=0, due_at=due_at, updated_at=now,
     ))
@@ -98,7 +98,7 @@ async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | 
     row = await db.get(OutboxMessage, message_id, populate_existing=True)
     assert row is not None and row.address is not None and row.text is not None
     buttons = tuple(tuple((label, data) for label, data in r) for r in json.loads(row.buttons or "[]"))
-    return Outgoing(row.id, row.kind, row.survey_id, row.respondent, row.platform, row.address, row.text, buttons,
+    return Outgoing(row.id, row.kind, row.survey_id, row.contact_key, row.platform, row.address, row.text, buttons,
                     row.attempts)
 
 
@@ -130,10 +130,10 @@ async def forget_unreachable(db: DbSession, platform: str, address: str) -> None
     )
 
 
-async def withdraw(db: DbSession, survey_id: str, respondent: str, kind: str | None = None) -> None:
-    """Messages to a resident that are no longer wanted, before they go out."""
+async def withdraw(db: DbSession, survey_id: str, contact_key: str, kind: str | None = None) -> None:
+    """Messages to a resident (by their contact key) that are no longer wanted, before they go out."""
     statement = update(OutboxMessage).where(
-        OutboxMessage.survey_id == survey_id, OutboxMessage.respondent == respondent,
+        OutboxMessage.survey_id == survey_id, OutboxMessage.contact_key == contact_key,
         OutboxMessage.state == PENDING,
     )
     if kind is not None:

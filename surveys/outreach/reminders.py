@@ -4,6 +4,7 @@ the configured delay, outside quiet hours, only while their survey's wave is ope
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 
@@ -28,13 +29,12 @@ async def queue_reminders(
     reminder is queued (the outbox erases it once sent), so nobody can get a second one."""
     if quiet.contains(now):
         return 0
-    candidates = (await db.execute(
-        select(Contact, Session)
-        .join(Session, (Session.survey_id == Contact.survey_id) & (Session.respondent == Contact.respondent))
-        .where(Session.updated_at <= now - delay)
-    )).all()
+    contacts = {(c.survey_id, c.contact_key): c for c in (await db.scalars(select(Contact))).all()}
+    if not contacts:
+        return 0
     queued = 0
-    for contact, session in candidates:
+    for session in await _idle_sessions_with_contacts(db, conversations, contacts.keys(), now - delay):
+        contact = contacts[(session.survey_id, conversations.contact_key_for(session.respondent))]
         state = SessionState.from_json(session.state)
         if state.stage is not Stage.ANSWERING or not state.remind:
             continue
@@ -49,10 +49,10 @@ async def queue_reminders(
         message = conversations.renderer(survey, state.language).reminder(position - 1, total)
         queued += await outbox.enqueue(
             db,
-            key=f"reminder:{survey.id}:{wave.name if wave else '-'}:{contact.respondent}",
+            key=f"reminder:{survey.id}:{wave.name if wave else '-'}:{contact.contact_key}",
             kind=outbox.REMINDER,
             survey_id=survey.id,
-            respondent=contact.respondent,
+            contact_key=contact.contact_key,
             platform=contact.platform,
             address=contact.address,
             text=message.text,
@@ -61,6 +61,23 @@ async def queue_reminders(
             now=now,
         )
         await db.execute(
-            delete(Contact).where(Contact.survey_id == contact.survey_id, Contact.respondent == contact.respondent)
+            delete(Contact).where(Contact.survey_id == contact.survey_id, Contact.contact_key == contact.contact_key)
         )
     return queued
+
+
+async def _idle_sessions_with_contacts(
+    db: DbSession, conversations: Conversations, contacts: Iterable[tuple[str, str]], idle_since: dt.datetime
+) -> Sequence[Session]:
+    """Sessions untouched since `idle_since` whose resident left a contact. A contact names no session (its
+    key is not the pseudonym), so the way leads from each idle session's pseudonym to its contact key. The
+    sessions are locked: a resident finishing at this moment waits, then withdraws the reminder queued here."""
+    wanted = set(contacts)
+    idle = (await db.execute(
+        select(Session.id, Session.survey_id, Session.respondent).where(Session.updated_at <= idle_since)
+    )).all()
+    ids = [id_ for id_, survey_id, respondent in idle
+           if (survey_id, conversations.contact_key_for(respondent)) in wanted]
+    if not ids:
+        return []
+    return (await db.scalars(select(Session).where(Session.id.in_(ids)).with_for_update())).all()

@@ -64,10 +64,10 @@ async def queue_results(
         message = renderer.results(digest.respondents, needs, _next_steps(config, renderer.language), config.link)
         queued += await outbox.enqueue(
             db,
-            key=key_prefix(survey.id, wave) + subscription.respondent,
+            key=key_prefix(survey.id, wave) + subscription.contact_key,
             kind=outbox.RESULTS,
             survey_id=survey.id,
-            respondent=subscription.respondent,
+            contact_key=subscription.contact_key,
             platform=subscription.platform,
             address=subscription.address,
             text=message.text,
@@ -75,7 +75,7 @@ async def queue_results(
             now=now,
         )
         await db.execute(delete(ResultsSubscription).where(
-            ResultsSubscription.survey_id == survey.id, ResultsSubscription.respondent == subscription.respondent
+            ResultsSubscription.survey_id == survey.id, ResultsSubscription.contact_key == subscription.contact_key
         ))
     return queued
 

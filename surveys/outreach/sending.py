@@ -11,16 +11,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from surveys.engine import SessionState
 from surveys.outreach import outbox
 from surveys.outreach.outbox import Outgoing
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import QuietHours
 from surveys.store.database import DbSession
-from surveys.store.schema import Session
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +114,8 @@ class Sender:
         # the message pending (sent after the restart); a crash during the request leaves it `sending`
         async with self._pacer.slot(chat), self._db() as db, db.begin():
             message = await outbox.claim(db, message_id, self._clock())
-            if message is None:
-                return None
-            if not await _still_wanted(db, message):
-                await outbox.finish(db, message.id, outbox.WITHDRAWN, self._clock())
-                return outbox.WITHDRAWN
+            if message is None:  # taken by another sender, or withdrawn: every end of a session (finished,
+                return None      # cancelled, deleted, wave closed) withdraws its reminder
         try:
             outcome = await self._send(message)
         except Exception:  # an adapter bug must not leave the message claimed forever
@@ -147,13 +141,3 @@ class Sender:
                 case _:
                     await outbox.release(db, message.id, now + backoff(message.attempts - 1), now)
                     return None
-
-
-async def _still_wanted(db: DbSession, message: Outgoing) -> bool:
-    """A reminder only goes to someone who is still midway (not finished, cancelled or erased since)."""
-    if message.kind != outbox.REMINDER:
-        return True
-    stored = await db.scalar(
-        select(Session.state).where(Session.survey_id == message.survey_id, Session.respondent == message.respondent)
-    )
-    return stored is not None and not SessionState.from_json(stored).finished

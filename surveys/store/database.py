@@ -1,16 +1,19 @@
 """Connecting to the database and bringing its schema up to date.
 
-SQLite (the embedded default) gets WAL so readers never block the bot, a busy timeout, foreign keys, and
+SQLite (the embedded default) gets WAL so readers never block the bot, a busy timeout, foreign keys,
 `BEGIN IMMEDIATE` transactions so two writers queue instead of failing with "database is locked" when a read
-lock would have to be upgraded. PostgreSQL needs none of this (`BEGIN IMMEDIATE` is SQLite's own syntax): its
-row locks and the `sessions.revision` check serialise the bot's writers. Several workers starting at once
-migrate one after the other: on PostgreSQL under a transaction-level advisory lock, on SQLite under the write lock
-`BEGIN IMMEDIATE` takes.
+lock would have to be upgraded, and `secure_delete` with a checkpoint after deletions, so that what a resident
+deletes is gone from the files on disk, not only from the tables. PostgreSQL needs none of this (`BEGIN
+IMMEDIATE` is SQLite's own syntax): its row locks and the `sessions.revision` check serialise the bot's
+writers. Several workers starting at once migrate one after the other: on PostgreSQL under a transaction-level
+advisory lock, on SQLite under the write lock `BEGIN IMMEDIATE` takes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -20,11 +23,19 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating (any constant that no other lock uses; see leadership.py).
 MIGRATION_LOCK_KEY = 0x48454152_0000_0001
+#: How long a SQLite statement waits for another connection's lock before it fails.
+BUSY_TIMEOUT_MS = 30_000
+#: How long a WAL checkpoint waits for readers to finish. Writers wait while it does, so it is short; a reader
+#: that takes longer (a long report) only postpones the checkpoint (see checkpoint_wal).
+CHECKPOINT_WAIT_MS = 3_000
 
-__all__ = ["DbSession", "as_utc", "connect", "is_sqlite", "migrate", "session_factory"]
+__all__ = ["DbSession", "DeletionCheckpoints", "as_utc", "checkpoint_wal", "connect", "is_sqlite", "migrate",
+           "session_factory"]
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
@@ -57,12 +68,64 @@ def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not just unlinked
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # see checkpoint_wal
+            connection.exec_driver_sql(begin)
+
+
+async def checkpoint_wal(engine: AsyncEngine, wait_ms: int = CHECKPOINT_WAIT_MS) -> bool:
+    """Copy SQLite's write-ahead log into the database file and truncate the log to zero bytes. After a
+    deletion, `secure_delete` has written the affected pages anew with the deleted rows zeroed, but the log
+    still holds those pages as they were before; only this leaves a copy of heard.db and heard.db-wal taken
+    now without them. Returns False if a reader kept the log busy for `wait_ms` (try again later).
+
+    Nothing to do on PostgreSQL (the database server's files are not Heard's to manage)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")  # outside a transaction
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        try:
+            busy, _, _ = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        finally:
+            await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return busy == 0
+
+
+class DeletionCheckpoints:
+    """Checkpoints after deletions (see `checkpoint_wal`). One that a long reader (an officer's report in
+    another process) holds up is tried again in the background, without waiting, until it succeeds; closing
+    tries a last time and logs if a copy of deleted rows is still in the log."""
+
+    def __init__(self, engine: AsyncEngine, retry_every: float = 2.0) -> None:
+        self._engine = engine
+        self._retry_every = retry_every
+        self._retrying: asyncio.Task[None] | None = None
+
+    async def after_deletion(self) -> None:
+        if await checkpoint_wal(self._engine):
+            return
+        if self._retrying is None or self._retrying.done():
+            log.info("a reader holds the database's log; deleted rows leave it as soon as the reader is done")
+            self._retrying = asyncio.create_task(self._retry())
+
+    async def _retry(self) -> None:
+        while not await checkpoint_wal(self._engine, wait_ms=0):
+            await asyncio.sleep(self._retry_every)
+
+    async def close(self) -> None:
+        if self._retrying is None or self._retrying.done():
+            return
+        self._retrying.cancel()
+        await asyncio.gather(self._retrying, return_exceptions=True)
+        if not await checkpoint_wal(self._engine):
+            log.warning("deleted rows are zeroed in the database, but a copy stays in its write-ahead log "
+                        "(heard.db-wal) until the next checkpoint: a reader held it")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:

@@ -1,7 +1,9 @@
 """The database schema: typed SQLAlchemy 2 models. Shape changes go through Alembic migrations only.
 
 What is deliberately absent: platform user ids, names, usernames, phone numbers. Residents appear only as
-per-survey pseudonyms (`respondent`); the chat id needed to write to someone lives only in `contacts`.
+per-survey pseudonyms (`respondent`). The chat id needed to write to someone (`address` in contacts, results
+requests and the outbox) is filed under a contact key (`contact_key`, privacy.contact_key_for), never under a
+pseudonym, so no column joins a chat id to answers.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ NAMING = {
 }
 
 PSEUDONYM = String(64)
+CONTACT_KEY = String(64)
 
 
 class Base(DeclarativeBase):
@@ -153,12 +156,12 @@ class ConsentRecord(Base):
 
 
 class Contact(Base):
-    """How to reach a resident (chat id) while that is needed; deleted when the session ends."""
+    """How to reach a resident (chat id) for the one agreed reminder; deleted when the session ends."""
 
     __tablename__ = "contacts"
 
     survey_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    respondent: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    contact_key: Mapped[str] = mapped_column(CONTACT_KEY, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     created_on: Mapped[dt.date] = mapped_column(Date)
@@ -258,7 +261,7 @@ class ResultsSubscription(Base):
     __tablename__ = "results_subscriptions"
 
     survey_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    respondent: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    contact_key: Mapped[str] = mapped_column(CONTACT_KEY, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
@@ -273,13 +276,13 @@ class OutboxMessage(Base):
     soon as the message is sent or cannot be."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_due", "state", "due_at"), Index("ix_outbox_contact", "survey_id", "contact_key"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     survey_id: Mapped[str] = mapped_column(String(40))
-    respondent: Mapped[str] = mapped_column(PSEUDONYM)
+    contact_key: Mapped[str] = mapped_column(CONTACT_KEY)
     platform: Mapped[str] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
@@ -307,3 +310,14 @@ class PaperImport(Base):
     copy: Mapped[int] = mapped_column(Integer, default=0)
     questionnaires: Mapped[int] = mapped_column(Integer)
     imported_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class KeyFingerprint(Base):
+    """The fingerprint of the pseudonym key this database was started with (privacy.key_fingerprint: a keyed
+    hash of a constant, never the key). One row; every start compares it (see surveys/secret_key.py)."""
+
+    __tablename__ = "key_fingerprint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_on: Mapped[dt.date] = mapped_column(Date)

@@ -37,7 +37,7 @@ async def test_waves_are_added_listed_closed_and_responses_counted_in_them(setti
     core = await open_core(settings)
     try:
         async with core.db() as db, db.begin():
-            db.add(Contact(survey_id="needs", respondent="r" * 64, platform="telegram", address="1",
+            db.add(Contact(survey_id="needs", contact_key="r" * 64, platform="telegram", address="1",
                            created_on=__import__("datetime").date.today()))
     finally:
         await core.close()

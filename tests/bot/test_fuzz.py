@@ -194,5 +194,6 @@ async def check_database(core) -> None:  # type: ignore[no-untyped-def]
             assert state.current is None or survey.has_question(state.current)
             json.loads(session.state)
         contacts = (await db.scalars(select(Contact))).all()
-        sessions = {(s.survey_id, s.respondent) for s in (await db.scalars(select(Session))).all()}
-        assert all((c.survey_id, c.respondent) in sessions for c in contacts), "a kept chat id without a session"
+        sessions = {(s.survey_id, core.conversations.contact_key_for(s.respondent))
+                    for s in (await db.scalars(select(Session))).all()}
+        assert all((c.survey_id, c.contact_key) in sessions for c in contacts), "a kept chat id without a session"

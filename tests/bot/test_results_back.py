@@ -64,7 +64,7 @@ async def test_publish_sends_each_resident_one_results_message_even_across_a_cra
         stored = (await db.scalars(select(ResultsSubscription))).all()
         assert [(s.language, s.wave) for s in stored] == [("de", WAVE)]
         for chat in others:  # more residents who asked, in other languages
-            db.add(ResultsSubscription(survey_id="needs", respondent=f"p{chat}", platform="telegram",
+            db.add(ResultsSubscription(survey_id="needs", contact_key=f"p{chat}", platform="telegram",
                                        address=str(chat), language="ar" if chat % 2 else "uk", wave=WAVE,
                                        created_on=dt.date.today()))
     chats = [resident.user.id, *others]
@@ -119,10 +119,10 @@ async def test_500_messages_respect_telegrams_limits_429_and_blocked_residents(s
     now = dt.datetime.now(dt.UTC)
     async with core.db() as db, db.begin():
         for i, chat in enumerate([*chats, *shared]):
-            db.add(ResultsSubscription(survey_id="needs", respondent=f"q{i}", platform="telegram", address=str(chat),
+            db.add(ResultsSubscription(survey_id="needs", contact_key=f"q{i}", platform="telegram", address=str(chat),
                                        language="de", wave=None, created_on=now.date()))
         # the same number on another channel is somebody else: a block on Telegram must not erase it
-        db.add(Contact(survey_id="needs", respondent="elsewhere", platform="sms", address=str(chats[100]),
+        db.add(Contact(survey_id="needs", contact_key="elsewhere", platform="sms", address=str(chats[100]),
                        created_on=now.date()))
         survey = core.registry.default
         digest = Digest(812, [TopNeed("language_course", "yes", 0.41)])

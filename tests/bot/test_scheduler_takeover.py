@@ -48,7 +48,7 @@ async def test_killed_scheduler_is_replaced_and_nobody_gets_results_twice(config
         now = dt.datetime.now(dt.UTC)
         async with core.db() as db, db.begin():
             for i, chat in enumerate(CHATS):
-                db.add(ResultsSubscription(survey_id="needs", respondent=f"t{i}", platform="telegram",
+                db.add(ResultsSubscription(survey_id="needs", contact_key=f"t{i}", platform="telegram",
                                            address=str(chat), language="de", wave=None, created_on=now.date()))
         async with core.db() as db, db.begin():
             queued = await queue_results(db, core.conversations, core.registry.default, None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import socket
 import subprocess
@@ -122,6 +123,30 @@ async def test_updates_without_the_right_secret_are_refused_and_not_processed(we
         await engine.dispose()
     assert await telegram.post_update(update, url, attempts=1) == 200  # the right secret
     assert telegram.messages(user.id), "the bot answered"
+
+
+async def test_a_malformed_update_with_the_right_secret_gets_400_and_nothing_of_it_is_logged(
+    webhook_worker, telegram, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    user = new_user()
+    url = telegram.webhook["url"]
+    header = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    message = {"message_id": 1, "chat": {"id": user.id, "type": "private"}, "from": user.as_json(),
+               "text": "Ich wohne im Gartenweg 17, Hinterhaus"}  # no date: not a valid message
+    async with aiohttp.ClientSession() as client:
+        for body in ({"update_id": 434343, "message": message}, [message], b"{not json"):
+            send = {"data": body} if isinstance(body, bytes) else {"json": body}
+            async with client.post(url, headers=header, **send) as response:
+                assert response.status == 400, body
+    logged = caplog.text
+    assert "refused a malformed webhook update" in logged
+    for content in (str(user.id), user.username, user.first_name, "Gartenweg", "434343"):
+        assert content not in logged, f"{content} appears in the log"
+    assert telegram.messages(user.id) == []
+
+    valid = {"update_id": 434344, "message": {**message, "date": int(time.time())}}
+    assert await telegram.post_update(valid, url, attempts=1) == 200, "the worker goes on serving"
 
 
 async def test_health_endpoint_reports_whether_the_database_answers(settings, telegram):

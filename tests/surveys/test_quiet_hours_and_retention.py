@@ -52,9 +52,9 @@ async def test_purge_deletes_only_what_is_past_retention(core):
                             channel="telegram", submitted_on=day, answers=[Answer(question="area", choice="altstadt")]))
             db.add(ConsentRecord(survey_id="needs", respondent=f"r-{rid}", consent_version="v", text_hash=rid * 8,
                                  given_on=day))
-            db.add(Contact(survey_id="needs", respondent=f"r-{rid}", platform="telegram", address="1",
+            db.add(Contact(survey_id="needs", contact_key=f"r-{rid}", platform="telegram", address="1",
                            created_on=dt.date(2027, 1, 1) if rid == "old" else recent_day))
-            db.add(ResultsSubscription(survey_id="needs", respondent=f"r-{rid}", platform="telegram", address="1",
+            db.add(ResultsSubscription(survey_id="needs", contact_key=f"r-{rid}", platform="telegram", address="1",
                                        language="de", wave=None,
                                        created_on=dt.date(2027, 1, 1) if rid == "old" else recent_day))
             db.add(Session(survey_id="needs", respondent=f"r-{rid}", channel="telegram", state="{}", revision=0,
