@@ -21,9 +21,9 @@ from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.imported_surveys import store_import
 from surveys.loader import load_survey, parse_survey
 from surveys.registry import SurveyRegistry
-from surveys.store.database import connect, migrate, session_factory
+from surveys.secret_key import unlock
+from surveys.store.database import connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import ImportedSurvey
-from surveys.wiring import secret_of
 
 
 def register(app: typer.Typer) -> None:
@@ -63,11 +63,12 @@ def import_xlsform(
 
     async def store() -> None:
         configured = settings()
-        secret_of(configured)
         engine = connect(configured.storage.database_url, writes=True)
         try:
             await migrate(engine)
             sessions = session_factory(engine)
+            # the same key check as every start: an import never goes into a database of another key
+            await unlock(sessions, configured.storage, may_create=is_sqlite(configured.storage.database_url))
             registry = SurveyRegistry(configured)  # not opened as the bot opens it: the default may be this one
             async with sessions() as db, db.begin():
                 await registry.load_imported(db)
