@@ -15,9 +15,6 @@ import secrets
 import tempfile
 from pathlib import Path
 
-# admin/summary.py still imports scrubbing from here; it lives in surveys.free_text
-from surveys.free_text import scrub_free_text as scrub_free_text
-
 _PSEUDONYM_CONTEXT = b"heard/pseudonym/v1/"
 _CONTACT_CONTEXT = b"heard/contact/v1/"
 _FINGERPRINT_CONTEXT = b"heard/key-fingerprint/v1"
