@@ -139,8 +139,7 @@ class Interviews(Interviewer):
     """Several console interviews in a row, one script after another."""
 
     async def read(self, prompt: str) -> str | None:
-        if prompt.startswith("Start another"):
-            return "y" if self.script else "n"
+        self.another = bool(self.script)
         return await super().read(prompt)
 
 
@@ -151,7 +150,7 @@ async def console_interviews(config: Path, count: int) -> None:
     try:
         interviewer = Interviews(GERMAN_INTERVIEW * count)
         await run_console(core.conversations, interviewer.read, interviewer.write)
-        assert interviewer.screen[-1] == f"{count} interview(s) stored."
+        assert interviewer.screen[-1] == f"In dieser Sitzung gespeicherte Interviews: {count}"
     finally:
         await core.close()
 

@@ -395,6 +395,7 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_print_command_writes_the_questionnaire(cli_env, tmp_path, catalogs):
     output = tmp_path / "out" / "fragebogen-uk.pdf"
+    output.parent.mkdir()  # a missing folder is refused (admin/output.py), not created
     done = run("heard-admin", "surveys", "print", "needs", "--language", "uk", "-o", str(output), env=cli_env)
     assert done.returncode == 0, done.stderr
     assert str(output) in done.stdout
