@@ -22,7 +22,8 @@ async def test_heard_bot_serves_residents_and_stops_cleanly(telegram, cli_env):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        await telegram.wait_until(lambda: any(c.method == "getUpdates" for c in telegram.calls), timeout=30)
+        # start-up imports aiogram and migrates: seconds on an idle machine, much longer on a loaded one
+        await telegram.wait_until(lambda: any(c.method == "getUpdates" for c in telegram.calls), timeout=180)
         assert [c.method for c in telegram.calls][:1] == ["deleteWebhook"]
         resident = Resident(telegram)
         await resident.send("/start")
