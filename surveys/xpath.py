@@ -488,6 +488,18 @@ def _regex(text: str, pattern: str) -> bool:
         return False
 
 
+def _substring_before(text: str, separator: str) -> str:
+    """XPath 1.0: the text before the first separator; "" when it is absent or empty."""
+    return text.partition(separator)[0] if separator and separator in text else ""
+
+
+def _substring_after(text: str, separator: str) -> str:
+    """XPath 1.0: the text after the first separator; all of it for an empty separator, "" when absent."""
+    if not separator:
+        return text
+    return text.partition(separator)[2] if separator in text else ""
+
+
 def _substr(text: str, start: float, end: float | None = None) -> str:
     if math.isnan(start) or (end is not None and math.isnan(end)):
         return ""
@@ -546,10 +558,8 @@ _FUNCTION_IMPLEMENTATIONS: dict[str, Callable[[list[Value]], Value]] = {
     "starts-with": lambda args: string(args[0]).startswith(string(args[1])),
     "ends-with": lambda args: string(args[0]).endswith(string(args[1])),
     "substr": lambda args: _substr(string(args[0]), number(args[1]), number(args[2]) if len(args) > 2 else None),
-    "substring-before": lambda args: string(args[0]).partition(string(args[1]))[0] if string(args[1]) in string(
-        args[0]) else "",
-    "substring-after": lambda args: string(args[0]).partition(string(args[1]))[2] if string(args[1]) in string(
-        args[0]) else "",
+    "substring-before": lambda args: _substring_before(string(args[0]), string(args[1])),
+    "substring-after": lambda args: _substring_after(string(args[0]), string(args[1])),
     "normalize-space": lambda args: " ".join(string(args[0]).split()),
     "regex": lambda args: _regex(string(args[0]), string(args[1])),
     "number": lambda args: number(args[0]),

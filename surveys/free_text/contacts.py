@@ -179,6 +179,7 @@ _USERNAME_BEFORE_PLATFORM = re.compile(
     rf"(?:auf|bei|on|in|at|via|über|в|на|da|de|'da|'de)\s+(?:{_LATIN_PLATFORMS}|{_OTHER_PLATFORMS})\b",
     re.IGNORECASE,
 )
+_ENDS_A_CLAUSE = re.compile(r"\s*(?:$|[,.;:!?)\]])")
 _NOT_A_USERNAME = frozenset({"nein", "yes", "gruppe", "group", "kanal", "channel", "app", "nicht", "not",
                              "oder", "und", "and", "auch", "also", "nur", "only", "oft", "often", "bitte",
                              "please", "danke", "thanks"})
@@ -194,7 +195,10 @@ def handles(text: str) -> Iterator[Finding]:
         if name.lower() in _NOT_A_USERNAME:
             continue
         spelled_like_a_username = re.search(r"[0-9_.]|.[A-Z]", name) is not None
-        if match.group("separator").strip() or match.group("other") or spelled_like_a_username:
+        separator = match.group("separator").strip()
+        if separator.isalpha() and not spelled_like_a_username and not _ENDS_A_CLAUSE.match(text, match.end("name")):
+            continue  # "Telegram est maintenant lié": a word for "is" followed by more sentence, not a name
+        if separator or match.group("other") or spelled_like_a_username:
             yield Finding(match.start("name"), match.end("name"), Kind.HANDLE)
     for match in _USERNAME_BEFORE_PLATFORM.finditer(text):
         yield Finding(match.start("name"), match.end("name"), Kind.HANDLE)
