@@ -167,7 +167,8 @@ async def test_csv_import_with_the_command_counts_in_summary_and_export(core, cl
 
     # --distributor for the file, the _distributor column for one row
     assert attributed == {cafe.id: 4, mothers.id: 1}
-    assert [r.survey_id for r in reach] == ["needs"] and reach[0].completed.value in (0, 5), "4 never shows"
+    # k = 1 here: only the perturbation's own bounds hold (4 shows as 2 to 6)
+    assert [r.survey_id for r in reach] == ["needs"] and 2 <= reach[0].completed.value <= 6
 
 
 async def test_one_bad_cell_imports_nothing_and_says_where_and_why(core, cli_env, tmp_path):
@@ -319,8 +320,8 @@ def test_every_bad_cell_is_reported(survey, vocabulary):
         "(language_course) is not 'yes' or 'no' (here: 'no_need')",
         "row 3, column understood_by_town: '6' is not a point from 1 to 5 or a choice (never_contacted)",
         "row 3, column work_barriers: 'not_looking' cannot be combined with other choices",
-        "row 3, column _language: 'xx' is not a shipped language (codes: ar, de, de_plain, en, fa_AF, kmr, ps, ru, "
-        "so, ti, tr, uk)",
+        "row 3, column _language: 'xx' is not a shipped language (codes: am, ar, bg, bs, ckb, de, de_plain, en, es, "
+        "fa, fa_AF, fr, kmr, pl, ps, ro, ru, so, sq, ti, tr, uk, vi)",
         "row 4: no answers in this row (a questionnaire needs at least one)",
         "row 5, column course_barriers: answered although question 8 is skipped when question 7 "
         "(language_course) is not 'yes' or 'no' (here: left empty)",
