@@ -81,7 +81,7 @@ def test_bundled_survey_round_trips_through_xlsform_and_pyxform_converts_the_exp
     target = tmp_path / "needs.xlsx"
     result = heard_admin(env, "surveys", "export-xlsform", "needs", "-o", str(target))
     assert result.returncode == 0, result.stderr
-    assert "needs v1 in 12 languages" in result.stdout
+    assert "needs v1 in 23 languages" in result.stdout
 
     converted = convert(xlsform=str(target))  # raises on any XLSForm error
     assert "<h:title>Was brauchen Sie in unserer Stadt?</h:title>" in converted.xform
