@@ -13,12 +13,13 @@ and shared by the summaries, breakdowns and who-answered lists computed in it (a
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as SyncSession
 
 from surveys.answer_codes import (
@@ -50,7 +51,7 @@ class Frame:
 
     versions: np.ndarray
     keys: np.ndarray
-    meta: dict[str, list[str | None]]
+    meta: dict[str, list[str | int | None]]
     codes: np.ndarray
     owner: np.ndarray
     """For each code, the index of its response."""
@@ -80,7 +81,13 @@ async def frame(db: DbSession, survey: Survey, versions: Sequence[int], wave: st
     cache = _cache(db)
     scope = (survey.id, tuple(sorted(versions)), wave)
     if scope not in cache:
-        cache[scope] = await _load(db, survey.id, versions, wave)
+        collecting = gc.isenabled()
+        gc.disable()  # a million row tuples would set off the cycle collector again and again, for nothing
+        try:
+            cache[scope] = await _load(db, survey.id, versions, wave)
+        finally:
+            if collecting:
+                gc.enable()
     return cache[scope]
 
 
@@ -103,22 +110,24 @@ def _forget(session: SyncSession, _context: object) -> None:
 
 
 async def _load(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None) -> Frame:
-    statement = select(Response.id, Response.survey_version, Response.record_key, Response.wave, Response.language,
-                       Response.channel, Response.distributor_id, Response.answer_codes, Response.answer_numbers
-                       ).where(Response.survey_id == survey_id, Response.survey_version.in_(list(versions)))
+    columns = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
+               Response.distributor_id]
+    scope = [Response.survey_id == survey_id, Response.survey_version.in_(list(versions))]
     if wave:
-        statement = statement.where(Response.wave == wave)
-    rows = (await db.execute(statement)).all()
+        scope.append(Response.wave == wave)
+    rows = await _fetch(db, select(*columns, Response.answer_codes, Response.answer_numbers)
+                        .where(*scope, Response.answer_codes.is_not(None)))
+    # responses written without codes (by a writer that bypassed the ORM): packed here from their answer rows
+    unpacked = (await (await db.connection()).execute(
+        select(Response.id, *columns).where(*scope, Response.answer_codes.is_(None)))).all()
+    if unpacked:
+        packed = await _pack_from_rows(db, [row[0] for row in unpacked])
+        rows += [(*row[1:], *codes_and_numbers) for row, codes_and_numbers in zip(unpacked, packed, strict=True)]
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return Frame(empty, empty, {name: [] for name in META_COLUMNS}, empty, empty, empty, [], [])
-    ids, versions_, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
-    missing = [i for i, packed in enumerate(codes) if packed is None]
-    if missing:  # written without codes (a writer that bypassed the ORM): packed here from the answer rows
-        for i, (packed_codes, packed_numbers) in zip(missing, await _pack_from_rows(db, [ids[i] for i in missing]),
-                                                     strict=True):
-            codes[i], numbers[i] = packed_codes, packed_numbers
-    lengths = np.fromiter((len(c) // 8 for c in codes), dtype=np.int64, count=len(codes))
+    versions_, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
+    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) // 8
     flat = np.frombuffer(b"".join(codes), dtype=CODE_BYTES).astype(np.int64)
     values = np.frombuffer(b"".join(n or b"" for n in numbers), dtype=CODE_BYTES).astype(np.int64)
     owner = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
@@ -128,17 +137,29 @@ async def _load(db: DbSession, survey_id: str, versions: Sequence[int], wave: st
     cell_codes = [int(c) for c in distinct_codes]
     cell_numbers: list[int | None] = [None] * len(cell_codes)
     if values.size:
-        pair = code_index[is_number] * (1 << 32) + _factorize(values)[0]
-        pair_index, distinct_pairs = _factorize(pair)
+        number_codes = code_index[is_number]
+        pair_index, distinct_pairs = _factorize(number_codes * (1 << 32) + _factorize(values)[0])
         first = np.zeros(len(distinct_pairs), dtype=np.int64)
         first[pair_index] = np.arange(len(pair_index))  # where each (code, number) occurs (any occurrence)
         cells[is_number] = len(cell_codes) + pair_index
-        cell_codes += [int(distinct_codes[code_index[is_number][i]]) for i in first]
+        cell_codes += [int(distinct_codes[number_codes[i]]) for i in first]
         cell_numbers += [int(values[i]) for i in first]
-    meta = {"wave": waves, "language": languages, "channel": channels,
-            "distributor": [None if d is None else str(d) for d in distributors]}
+    meta = {"wave": waves, "language": languages, "channel": channels, "distributor": distributors}
     return Frame(np.asarray(versions_, dtype=np.int64), np.asarray(keys, dtype=np.int64), meta, flat, owner, cells,
                  cell_codes, cell_numbers)
+
+
+async def _fetch(db: DbSession, statement: Select) -> list[tuple]:  # type: ignore[type-arg]
+    """All rows as plain tuples. On SQLite straight from the driver: SQLAlchemy's rows cost more per response
+    than all the counting."""
+    connection = await db.connection()
+    if connection.dialect.name != "sqlite":
+        return [tuple(row) for row in (await connection.execute(statement)).all()]
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    return list(await driver.execute_fetchall(str(compiled), tuple(compiled.params[name]
+                                                                    for name in compiled.positiontup or ())))
 
 
 async def _pack_from_rows(db: DbSession, response_ids: list[str]) -> list[tuple[bytes, bytes]]:
@@ -188,7 +209,7 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
     if dimension in data.groups:
         return data.groups[dimension]
     if dimension in META_COLUMNS:
-        values = np.array([NO_ANSWER if v is None else v for v in data.meta[dimension]], dtype=object)
+        values = np.array([NO_ANSWER if v is None else str(v) for v in data.meta[dimension]], dtype=object)
         index, distinct = _factorize(values)
         result = (index, [str(v) for v in distinct])
     else:
