@@ -18,13 +18,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from surveys import answer_codes
 from surveys.disclosure import new_record_key
 
 NAMING = {
@@ -116,9 +119,25 @@ class Response(Base):
     record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
     """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.disclosure). Never
     exported: with it, anyone could undo the perturbation."""
+    answer_codes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The answers packed as integer codes (surveys.answer_codes), for counting; filled on insert from the
+    answers given with the response (see `_pack_answers`). NULL only where a writer left it out: summaries then
+    read that response's answer rows instead. Never exported."""
+    answer_numbers: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The numbers among the answers, in the order of their codes."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+@event.listens_for(Response, "before_insert")
+def _pack_answers(_mapper, _connection, response: Response) -> None:  # type: ignore[no-untyped-def]
+    """A response added through the ORM with its answers gets their codes in the same INSERT. Writers that insert
+    rows without the ORM pass `answer_codes.pack_values(...)` themselves (admin/paper_import.py)."""
+    answers = response.__dict__.get("answers")
+    if response.answer_codes is None and answers is not None:
+        response.answer_codes, response.answer_numbers = answer_codes.pack(
+            (a.question, a.choice, a.number, bool(a.declined)) for a in answers)
 
 
 class Answer(Base):
