@@ -182,9 +182,12 @@ async def key_names(db: DbSession, survey: Survey, data: Frame) -> dict[int, tup
     names: dict[int, tuple[str, str]] = {}
     for question in survey.questions:
         for key in (DECLINED, ANSWERED, *(c.name for c in question.choices)):
-            names[code_for(question.name, key)] = (question.name, key)
-        names[code_for(question.name, None)] = (question.name, "#")
+            _name(names, code_for(question.name, key), (question.name, key))
+        _name(names, code_for(question.name, None), (question.name, "#"))
     by_hash = {question_hash(q.name): q.name for q in survey.questions}
+    if len(by_hash) != len(survey.questions):
+        raise CodeCollision(f"two questions of survey {survey.id} share a counting code, so counts would merge; "
+                            "rename one of them in a new version of the survey and run again")
     unknown = defaultdict(set)
     for code in set(data.cell_codes) - set(names):
         question = by_hash.get(code >> KEY_BITS)
@@ -195,10 +198,21 @@ async def key_names(db: DbSession, survey: Survey, data: Frame) -> dict[int, tup
                                                                Answer.choice.is_not(None)).distinct())
         for choice in choices:
             if code_for(question, choice) in codes:
-                names[code_for(question, choice)] = (question, choice)
+                _name(names, code_for(question, choice), (question, choice))
         for code in codes - set(names):  # cannot happen unless rows changed since the frame was read
             names[code] = (question, f"?{code}")
     return names
+
+
+class CodeCollision(RuntimeError):
+    """Two different answers hashed to the same code (about one survey in a million): counting by codes would
+    merge them, so the summary refuses rather than publish a wrong number."""
+
+
+def _name(names: dict[int, tuple[str, str]], code: int, name: tuple[str, str]) -> None:
+    if names.setdefault(code, name) != name:
+        raise CodeCollision(f"the answers {names[code]} and {name} share a counting code, so their counts would "
+                            "merge; rename one of them in a new version of the survey and run again")
 
 
 def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
