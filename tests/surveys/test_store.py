@@ -34,4 +34,4 @@ async def test_a_long_read_does_not_block_the_bots_writes(settings):
 async def test_schema_is_at_the_latest_migration(core):
     async with core.db() as db:
         version = await db.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0004"
+    assert version == "0007"
