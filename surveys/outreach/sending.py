@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: While Telegram cannot be reached, the sender tries again at least this often.
 PROBE_LONGEST = dt.timedelta(minutes=1)
 #: A reply is tried again at least this often: a resident is waiting for it.
-REPLY_LONGEST = dt.timedelta(seconds=30)
+REPLY_LONGEST = dt.timedelta(seconds=10)
 #: A message claimed this long ago and never settled was being sent when its sender died.
 STALE_CLAIM = dt.timedelta(minutes=10)
 
