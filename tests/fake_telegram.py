@@ -350,6 +350,10 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------------------------- user actions
 
+    def number_updates_from(self, first: int) -> None:
+        """Later updates get ids from `first` on (Telegram's ids only grow; any size is valid JSON)."""
+        self._update_ids = itertools.count(first)
+
     async def push(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, **update}

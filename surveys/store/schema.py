@@ -9,6 +9,7 @@ pseudonym, so no column joins a chat id to answers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import (
     BigInteger,
@@ -197,6 +198,16 @@ class SeenUpdate(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+def seen_update_key(update_id: int) -> int:
+    """The platform's update id as `seen_updates` can hold it (a signed 64-bit integer). Telegram's ids are
+    positive and far below 2**63 and are kept as they are; any other id (valid JSON all the same) is folded by a
+    hash into the negative numbers, where it meets no real id."""
+    if 0 <= update_id < 2**63:
+        return update_id
+    digest = hashlib.sha256(str(update_id).encode("ascii")).digest()
+    return -1 - int.from_bytes(digest[:8], "big") % (2**63 - 1)
+
+
 class Distributor(Base):
     """A trusted messenger: an organisation or outreach worker, known to residents only by an opaque code."""
 
@@ -289,13 +300,18 @@ class ResultsSubscription(Base):
 
 
 class OutboxMessage(Base):
-    """A message Heard writes on its own (a reminder, a results message), queued so that sending survives
-    restarts. `key` makes queueing idempotent; a message is claimed (state `sending`) in its own transaction
-    before it goes out, so no crash and no second sender can ever send it twice. The chat id is erased as
-    soon as the message is sent or cannot be."""
+    """A message Heard writes on its own (a reminder, a results message) or a reply Telegram did not take in
+    time, queued so that sending survives restarts and outages. `key` makes queueing idempotent; a message is
+    claimed (state `sending`) in its own transaction before it goes out, so no crash and no second sender can
+    ever send it twice. The chat id is kept while the message may still go out and erased as soon as it is
+    sent or cannot be."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"), Index("ix_outbox_contact", "survey_id", "contact_key"))
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "due_at"),
+        Index("ix_outbox_contact", "survey_id", "contact_key"),
+        Index("ix_outbox_chat", "platform", "address"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -307,9 +323,15 @@ class OutboxMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[str | None] = mapped_column(Text)
     """JSON: rows of [label, callback data]."""
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    """For a reply that replaces a message in place (a question turned into its answer): that message's id."""
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(120))
+    """Why the message still waits or why it ended unsent (never a chat id)."""
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    """When it was queued: it is given up after [sending] give_up_after_hours."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
