@@ -2,7 +2,7 @@
 index to keep replies to one chat in order
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
