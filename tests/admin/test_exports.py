@@ -23,9 +23,10 @@ from surveys.config import load_settings
 from surveys.loader import parse_survey
 from surveys.model import DECLINED
 from surveys.wiring import open_core
-from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, run
 from tests.admin.test_export_anonymity import stored
-from tests.conftest import write_config
+from tests.support.commands import run
+from tests.support.config import write_config
+from tests.support.interviews import GERMAN_INTERVIEW, Interviewer
 
 # ------------------------------------------------------------------------------- formats, unit tests
 

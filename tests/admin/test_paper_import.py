@@ -43,7 +43,7 @@ from surveys.loader import parse_survey
 from surveys.model import DECLINED
 from surveys.registry import SurveyRegistry
 from surveys.store.schema import Answer, Response
-from tests.admin.test_cli import BIN, run
+from tests.support.commands import BIN, run
 
 HEADER = ["area", "years_here", "gender", "know_advice", "understood_by_town", "language_course", "course_barriers",
           "work_barriers", "feel_at_home", "town_should_change", "_language", "_distributor"]

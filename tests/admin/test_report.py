@@ -16,7 +16,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,9 +29,9 @@ from surveys.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
 from surveys.engine import SessionState, final_answers
 from surveys.model import DECLINED
 from surveys.store.schema import Distributor, Response, Wave
+from tests.support.commands import BIN
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"
-BIN = Path(sys.executable).parent
 WAVE = "2027-fruehjahr"
 K = 5
 

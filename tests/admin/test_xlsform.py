@@ -21,8 +21,8 @@ from surveys.i18n import LOCALES_DIR, Catalogs
 from surveys.loader import load_survey
 from surveys.model import QuestionType, Survey
 from surveys.render import Municipality, Renderer
-from tests.conftest import write_config
-from tests.xlsforms import (
+from tests.support.config import write_config
+from tests.support.xlsforms import (
     HOUSEHOLD_CHOICES,
     HOUSEHOLD_SETTINGS,
     HOUSEHOLD_SURVEY,

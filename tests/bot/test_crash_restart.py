@@ -8,48 +8,18 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import signal
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
 from surveys.model import DECLINED
 from surveys.store.schema import Answer, Response
 from surveys.wiring import open_core
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.residents import Resident, new_user, plain
+from tests.support.processes import BotProcess
+from tests.support.residents import Resident, new_user, plain
 
 RESIDENTS = 100
 RETAP_SECONDS = 5.0
 _OPTION = re.compile(r"^c:(\d+):(\w+)$")
-
-
-class BotProcess:
-    def __init__(self, telegram: FakeTelegram, env: dict[str, str]) -> None:
-        self.env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
-        self.telegram = telegram
-        self.process: asyncio.subprocess.Process | None = None
-        self.kills = 0
-
-    async def start(self) -> None:
-        polls = sum(c.method == "getUpdates" for c in self.telegram.calls)
-        self.process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "heard-bot"), env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        await self.telegram.wait_until(
-            lambda: sum(c.method == "getUpdates" for c in self.telegram.calls) > polls, timeout=60)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-        self.kills += 1
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(self.process.wait(), 30)
 
 
 async def wait_for_news(resident: Resident, newest: int, seconds: float) -> bool:

@@ -13,9 +13,9 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from surveys.store.schema import Answer, Response
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.conftest import RunningBot
-from tests.residents import Resident, new_user, plain
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.residents import Resident, new_user, plain
+from tests.support.running_bot import RunningBot
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

@@ -27,7 +27,7 @@ from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.imported_surveys import store_import
 from surveys.render import Municipality
 from surveys.store.schema import Response
-from tests.xlsform_corpus import corpus_folder, corpus_forms
+from tests.support.xlsform_corpus import corpus_folder, corpus_forms
 
 GOAL = 0.9
 
