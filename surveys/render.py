@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from gettext import NullTranslations
+from typing import TYPE_CHECKING
 
-from surveys import actions
+from surveys import actions, xpath
 from surveys.bidi import for_direction
 from surveys.dates import date_example, show_date, show_time, time_example
 from surveys.engine import (
@@ -44,8 +45,11 @@ from surveys.engine import (
     SurveyClosed,
     Toggle,
 )
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, format_day, format_share, survey_domain
+from surveys.languages import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Language, format_day, format_share, survey_domain
 from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+
+if TYPE_CHECKING:  # the renderer only asks the catalogs for translations; it loads none itself
+    from surveys.i18n import Catalogs
 
 _PIPED = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 
@@ -152,8 +156,6 @@ class Renderer:
         return _PIPED.sub(lambda match: self._piped_value(match.group(1), stored, values), text)
 
     def _piped_value(self, name: str, stored: Mapping[str, AnswerValue], values: Mapping[str, object]) -> str:
-        from surveys import xpath
-
         value = stored[name] if name in stored else values.get(name)
         if value is None or value == DECLINED:
             return ""
