@@ -476,4 +476,14 @@ class Renderer:
         }[notice]
 
 
-__all__ = ["Back", "Button", "Decline", "Message", "Municipality", "Renderer", "Restart", "Wording", "wording_for"]
+__all__ = [
+    "Back",
+    "Button",
+    "Decline",
+    "Message",
+    "Municipality",
+    "Renderer",
+    "Restart",
+    "Wording",
+    "wording_for",
+]

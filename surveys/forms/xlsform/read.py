@@ -159,7 +159,8 @@ class _Translator:
         translations = self.check_translations(survey)
         version = form.get("version")
         return ImportedForm(survey, document, translations, self.languages.spelled(),
-                            str(version) if version not in (None, "") else None, self.r.skipped, self.r.warnings)
+                            str(version) if version not in (None, "") else None,
+                            self.r.skipped, self.r.warnings)
 
     def document(self) -> dict[str, Any]:
         form = self.wb.form
@@ -438,7 +439,8 @@ class _Translator:
             question["source_name"] = name
         heard_field = str(element.get("heard_field") or "core")
         if heard_field not in THEMATIC_FIELDS:
-            self.r.problem(*self.where(row, "heard_field"), f"heard_field must be one of {', '.join(THEMATIC_FIELDS)}")
+            self.r.problem(*self.where(row, "heard_field"),
+                           f"heard_field must be one of {', '.join(THEMATIC_FIELDS)}")
         question["field"] = heard_field
         written = self.written(row)
         label = self.texts.take(element.get("label"), f"{key}.label", self.piped, single_colon_texts(element, "label"),
