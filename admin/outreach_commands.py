@@ -17,7 +17,7 @@ from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, key_prefix, queue_results
 from surveys.retention import purge
 from surveys.store.schema import Wave
-from surveys.wiring import Core
+from surveys.wiring import Runtime
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Privacy housekeeping: retention.")
 
@@ -32,7 +32,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def digest_of(opened: Core, survey_id: str | None, wave: str | None) -> Digest:
+async def digest_of(opened: Runtime, survey_id: str | None, wave: str | None) -> Digest:
     """The wave's top needs and size, through the same disclosure control as every summary."""
     survey = chosen_survey(opened.registry, survey_id)
     async with opened.db() as db:
@@ -89,7 +89,7 @@ def register(results_app: typer.Typer) -> None:
                 states = await outbox.tally(db, outbox.RESULTS, survey.id, key_prefix(survey.id, wave))
             _print_states(states)
 
-    async def _send(opened: Core) -> None:
+    async def _send(opened: Runtime) -> None:
         from bot.app import build_bot
         from bot.scheduler import sender_for
         from surveys.store.leadership import Leadership

@@ -9,14 +9,14 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from surveys.conversation import Conversations, Reply
-from surveys.render import Message
+from surveys.core.render import RenderedMessage
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_TEXT_LIMIT = 4096
 
 
-def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+def keyboard(message: RenderedMessage) -> InlineKeyboardMarkup | None:
     if not message.rows:
         return None
     return InlineKeyboardMarkup(
@@ -53,7 +53,7 @@ async def _retire_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
         log.debug("retiring buttons skipped: %s", exc.message)
 
 
-async def _edit(bot: Bot, chat_id: int, message_id: int, message: Message) -> None:
+async def _edit(bot: Bot, chat_id: int, message_id: int, message: RenderedMessage) -> None:
     try:
         if message.refresh:
             await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=keyboard(message))

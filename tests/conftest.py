@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from surveys.config import Settings, load_settings
-from surveys.wiring import Core, open_core
+from surveys.wiring import Runtime, open_core
 from tests.support.config import write_config
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.postgres import PostgresServer, find_bin_dir, postgres_required
@@ -96,7 +96,7 @@ def cli_env(config_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def core(settings: Settings) -> AsyncIterator[Core]:
+async def core(settings: Settings) -> AsyncIterator[Runtime]:
     opened = await open_core(settings)
     yield opened
     await opened.close()

@@ -4,7 +4,7 @@ Three steps, each testable alone, each a module here:
 
 1. `collect()` (collect.py) reads everything the report needs from the database: the overall summary,
    summaries broken down by area and by language, who answered, the free texts and the period. Every number in
-   it is a `Cell` that has passed disclosure control (surveys.disclosure); the report only ever prints
+   it is a `Cell` that has passed disclosure control (surveys.core.disclosure); the report only ever prints
    `cell.display(k)` and shares of shown cells, and never adds hidden counts back together.
 2. `build()` (document.py) turns that into a small document model (sections of paragraphs, tables, charts,
    quotes) in the report's language. The report's own texts live in words.py; survey texts come from the
@@ -38,7 +38,7 @@ from admin.report.document import (
 from admin.report.html import to_html
 from admin.report.markdown import to_markdown
 from admin.report.words import LANGUAGES, TEXTS, Words, language_name
-from surveys.i18n import Catalogs
+from surveys.i18n.catalogs import Catalogs
 
 FORMATS = ("html", "md")
 

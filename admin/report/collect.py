@@ -1,5 +1,5 @@
 """Step 1 of the report: read everything it shows from the database. Every number in it is a `Cell` that has
-passed disclosure control (surveys.disclosure)."""
+passed disclosure control (surveys.core.disclosure)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from admin.summary import Profile, Summary, UnknownDimension, free_texts, summarize, who_answered
-from surveys.model import Survey
+from surveys.core.model import Survey
 from surveys.store.database import DbSession
 from surveys.store.schema import Response, Wave
 

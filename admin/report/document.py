@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from admin.report.collect import ReportData
 from admin.report.words import Words
 from admin.summary import ALL, ANSWERED, META_DIMENSIONS, NO_ANSWER, Profile, QuestionTable, Summary, differences
-from surveys.disclosure import HIDDEN_MARK, MAX_DEVIATION, Cell, min_cell_for
-from surveys.disclosure import share as disclosed_share
-from surveys.i18n import Catalogs
-from surveys.model import DECLINED, THEMATIC_FIELDS, QuestionType
+from surveys.core.disclosure import HIDDEN_MARK, MAX_DEVIATION, Cell, min_cell_for
+from surveys.core.disclosure import share as disclosed_share
+from surveys.core.model import DECLINED, THEMATIC_FIELDS, QuestionType
+from surveys.i18n.catalogs import Catalogs
 
 PROFILE_QUESTIONS = {"area": "area", "age": "age_band", "years": "years_here", "gender": "gender"}
 """Profile dimensions that are survey questions: shown under "who answered", not again under the results."""

@@ -9,8 +9,8 @@ from gettext import NullTranslations
 from babel import Locale, UnknownLocaleError
 
 from admin.summary import ANSWERED, NO_ANSWER
-from surveys.i18n import Catalogs, survey_domain
-from surveys.model import DECLINED, Question, QuestionType, Survey
+from surveys.core.model import DECLINED, Question, QuestionType, Survey
+from surveys.i18n.catalogs import Catalogs, survey_domain
 
 LANGUAGES = ("de", "en")
 

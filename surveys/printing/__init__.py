@@ -9,7 +9,7 @@ converted from the rendered PDF with pdftocairo (Debian: poppler-utils), so text
 engine, whatever the format; a multi-page document becomes one tall image with the pages one below the other.
 
 All texts come from the catalogs: the flyer and the paper instructions from the `bot` domain
-(surveys.printed_texts), the survey content from the survey's domain with msgctxt from the stable names. The
+(surveys.printing.texts), the survey content from the survey's domain with msgctxt from the stable names. The
 questionnaire prints each question's stable `name` and each choice's `name` small beside it: they are the
 columns and values whoever types the paper forms in uses.
 

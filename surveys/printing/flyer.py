@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
-from surveys.printed_texts import flyer_texts
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.printing.markup import (
     BASE_CSS,
     escaped,
@@ -17,6 +16,7 @@ from surveys.printing.markup import (
     language_block_attributes,
     paper_size,
 )
+from surveys.printing.texts import flyer_texts
 from surveys.printing.toolchain import check_output, load_segno, load_weasyprint, require_fonts, save
 
 _FLYER_CSS = """

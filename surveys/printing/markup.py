@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from surveys.i18n import Catalogs
+from surveys.i18n.catalogs import Catalogs
 from surveys.printing.toolchain import LATIN, PAPER_SIZES, PrintingError, script_families
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from gettext import NullTranslations
 from pathlib import Path
 
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.model import DECLINED, Question, QuestionType, Survey
-from surveys.printed_texts import QuestionnaireTexts, questionnaire_texts
+from surveys.core.model import DECLINED, Question, QuestionType, Survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.printing.markup import (
     BASE_CSS,
     direction_of,
@@ -19,6 +18,7 @@ from surveys.printing.markup import (
     known_languages,
     paper_size,
 )
+from surveys.printing.texts import QuestionnaireTexts, questionnaire_texts
 from surveys.printing.toolchain import check_output, typeset
 
 _QUESTIONNAIRE_CSS = """

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from surveys.disclosure import new_record_key
+from surveys.core.disclosure import new_record_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -114,7 +114,7 @@ class Response(Base):
     wave: Mapped[str | None] = mapped_column(String(40))
     """The named wave (e.g. 2027-spring) the response was given in, if the survey runs in waves."""
     record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
-    """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.disclosure). Never
+    """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.core.disclosure). Never
     exported: with it, anyone could undo the perturbation."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

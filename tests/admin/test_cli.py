@@ -7,7 +7,7 @@ import io
 import json
 import sqlite3
 
-from surveys.disclosure import EMPTY, HIDDEN_MARK, Tally, disclose
+from surveys.core.disclosure import EMPTY, HIDDEN_MARK, Tally, disclose
 from tests.support.commands import run
 from tests.support.interviews import GERMAN_INTERVIEW, interview
 

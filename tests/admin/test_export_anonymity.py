@@ -33,7 +33,7 @@ from admin.anonymity import (
 )
 from surveys.config import load_settings
 from surveys.conversation import answer_rows
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
 from surveys.store.schema import Response
 from surveys.wiring import open_core
 from tests.support.commands import run

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from surveys.config import load_settings
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.loader import parse_survey
-from surveys.model import DECLINED, QuestionType, Survey
-from surveys.printed_texts import flyer_texts, questionnaire_texts
+from surveys.core.model import DECLINED, QuestionType, Survey
+from surveys.forms.loader import parse_survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.printing import PrintingError, render_flyer, render_questionnaire
+from surveys.printing.texts import flyer_texts, questionnaire_texts
 from surveys.registry import SurveyRegistry
 from tests.support.commands import run
 from tests.support.config import AREAS, write_config

@@ -25,9 +25,9 @@ import pytest
 from admin import report as reporting
 from admin.summary import summarize
 from surveys.conversation import answer_rows
-from surveys.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
-from surveys.engine import SessionState, final_answers
-from surveys.model import DECLINED
+from surveys.core.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
+from surveys.core.engine import SessionState, final_answers
+from surveys.core.model import DECLINED
 from surveys.store.schema import Distributor, Response, Wave
 from tests.support.commands import BIN
 

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import select
 
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
 from surveys.store.schema import Answer, Response
 from surveys.wiring import open_core
 from tests.support.processes import BotProcess

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from surveys.core.privacy import pseudonym_for
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
-from surveys.privacy import pseudonym_for
 from surveys.store.schema import (
     AssistSession,
     ConsentRecord,

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from bot.app import build_bot, build_dispatcher
 from bot.logs import configure_logging
 from surveys.config import load_settings
-from surveys.engine import SessionState
-from surveys.model import QuestionType
+from surveys.core.engine import SessionState
+from surveys.core.model import QuestionType
 from surveys.store.schema import Answer, Contact, Response, Session
 from surveys.wiring import open_core
 from tests.support.config import write_config

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_bot
 from bot.outbound import telegram_send
-from surveys.disclosure import EMPTY, Tally, disclose
+from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.outreach import outbox
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from surveys import distribution
-from surveys.disclosure import EMPTY, Tally, disclose
+from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.store.schema import AssistSession, Distributor, Referral, Response, Session, WorkerLink
 from tests.support.journeys import decline_until_free_text
 from tests.support.pdf import pdf_text

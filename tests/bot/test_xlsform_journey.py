@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.store.schema import Answer, Response
 from tests.support.config import write_config
 from tests.support.residents import Resident, new_user, plain

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from surveys.config import Settings
-from surveys.i18n import Catalogs
-from surveys.wiring import Core, open_core
+from surveys.i18n.catalogs import Catalogs
+from surveys.wiring import Runtime, open_core
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 
@@ -20,7 +20,7 @@ class RunningBot:
         )
         self.telegram = telegram
         self.catalogs = catalogs
-        self.core: Core | None = None
+        self.core: Runtime | None = None
         self._task: asyncio.Task[None] | None = None
         self._dispatcher = None
         self._bot = None

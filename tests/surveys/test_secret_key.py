@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from surveys.privacy import contact_key_for, create_secret, key_fingerprint, pseudonym_for
+from surveys.core.privacy import contact_key_for, create_secret, key_fingerprint, pseudonym_for
 from surveys.store.database import connect, migrate
 from surveys.store.schema import Contact, KeyFingerprint, OutboxMessage, Response, ResultsSubscription
 from surveys.wiring import open_core

@@ -30,13 +30,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from surveys.config import PROJECT_ROOT
-from surveys.languages import BOT_DOMAIN, Language, exact_cldr_locale, survey_domain
+from surveys.core.languages import BOT_DOMAIN, Language, exact_cldr_locale, survey_domain
 
 # also offered here, beside the catalogs, for callers that read both
-from surveys.languages import BOT_SOURCE_LANGUAGE as BOT_SOURCE_LANGUAGE
-from surveys.languages import cldr_locale as cldr_locale
-from surveys.languages import format_day as format_day
-from surveys.languages import format_share as format_share
+from surveys.core.languages import BOT_SOURCE_LANGUAGE as BOT_SOURCE_LANGUAGE
+from surveys.core.languages import cldr_locale as cldr_locale
+from surveys.core.languages import format_day as format_day
+from surveys.core.languages import format_share as format_share
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from surveys import xpath
-from surveys.values import DECLINED, AnswerValue, Value
+from surveys.core import xpath
+from surveys.core.values import DECLINED, AnswerValue, Value
 
 
 class QuestionType(StrEnum):
@@ -101,7 +101,7 @@ class Question:
     choices_from: str | None = None
     """Where choices come from besides the file, e.g. "areas" from the municipality's configuration."""
     relevant: str | None = None
-    """An XPath-subset expression (surveys.xpath): the question is asked only when it holds."""
+    """An XPath-subset expression (surveys.core.xpath): the question is asked only when it holds."""
     constraint: str | None = None
     """An expression over `.` (this answer) and earlier answers that an answer must satisfy."""
     constraint_message: str | None = None

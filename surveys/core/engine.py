@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from surveys import xpath
-from surveys.dates import read_date, read_time
-from surveys.free_text import scrub_free_text
-from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.core import xpath
+from surveys.core.dates import read_date, read_time
+from surveys.core.free_text import scrub_free_text
+from surveys.core.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
 
 class Stage(StrEnum):

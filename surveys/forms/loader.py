@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from surveys import xpath
 from surveys.config import Area
-from surveys.model import (
+from surveys.core import xpath
+from surveys.core.model import (
     DECLINED,
     THEMATIC_FIELDS,
     Calculation,

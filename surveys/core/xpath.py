@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from surveys.values import DECLINED, AnswerValue, Value
+from surveys.core.values import DECLINED, AnswerValue, Value
 
 
 class ExpressionError(ValueError):
