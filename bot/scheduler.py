@@ -27,7 +27,7 @@ from surveys.outreach.reminders import queue_reminders
 from surveys.outreach.sending import RetryPolicy, Sender
 from surveys.retention import purge
 from surveys.waves import close_due_waves
-from surveys.wiring import Core
+from surveys.wiring import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
-def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> Sender:
+def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> Sender:
     sending = core.settings.sending
     pacer = SendPacer(sending.messages_per_second, sending.seconds_per_chat)
     return Sender(core.db, telegram_send(bot), pacer, quiet_hours_of(core.settings), clock,
@@ -62,7 +62,7 @@ def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now)
 class OutreachJobs:
     """Each job is one call with the current time from `clock`; tests call them directly with their own."""
 
-    def __init__(self, core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.core = core
         self.clock = clock
         self.quiet = quiet_hours_of(core.settings)
@@ -126,7 +126,7 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
 LEADERSHIP_CHECK = 2.0
 
 
-async def lead_outreach(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
     """Run the scheduled jobs in exactly one process among all that share the database: wait to lead (a
     PostgreSQL advisory lock, or a file lock beside the SQLite file), run the jobs while leading, and stand by
     again if the lead is lost. Another process takes over within seconds when the leader dies. Runs until

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.logs import configure_logging
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.fake_telegram import TOKEN
-from tests.residents import Resident, plain
+from tests.support.commands import with_bot_token
+from tests.support.fake_telegram import TOKEN
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.residents import Resident, plain
 
 
 async def test_heard_bot_serves_residents_and_stops_cleanly(telegram, cli_env):
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    env = with_bot_token(cli_env, telegram)
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "heard-bot"), env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -55,4 +55,4 @@ async def test_logs_never_contain_user_ids_names_or_usernames(running_bot, teleg
         for value in (str(resident.user.id), resident.user.first_name, resident.user.username):
             assert value not in logged
     assert "2345678" not in logged
-    assert os.environ.get("TELEGRAM_BOT_TOKEN") is None or TOKEN not in logged
+    assert TOKEN.split(":")[1] not in logged, "the bot token (the running bot has one) never reaches the log"
