@@ -16,7 +16,7 @@ from enum import StrEnum
 from gettext import NullTranslations
 
 from surveys import actions
-from surveys.bidi import for_direction
+from surveys.bidi import back_arrow, for_direction, forward_arrow, group_mark, isolate
 from surveys.dates import date_example, show_date, show_time, time_example
 from surveys.engine import (
     Acknowledge,
@@ -149,7 +149,7 @@ class Renderer:
             return text
         stored = answers or {}
         values = self.survey.evaluated(stored)
-        return _PIPED.sub(lambda match: self._piped_value(match.group(1), stored, values), text)
+        return _PIPED.sub(lambda match: self.value(self._piped_value(match.group(1), stored, values)), text)
 
     def _piped_value(self, name: str, stored: Mapping[str, AnswerValue], values: Mapping[str, object]) -> str:
         from surveys import xpath
@@ -174,7 +174,8 @@ class Renderer:
             case Acknowledge(question=name, value=value, answers=answers):
                 question = self.survey.question(name)
                 message = Message(
-                    f"{self.question_label(question, answers)}\n→ {self.answer_text(question, value)}",
+                    f"{self.question_label(question, answers)}\n{forward_arrow(self.rtl)} "
+                    f"{self.value(self.answer_text(question, value))}",
                     replaces_question=True,
                 )
             case Finished(offer_results=offer_results):
@@ -195,6 +196,11 @@ class Renderer:
             case Say(notice=notice):
                 message = Message(self._notice(notice))
         return self._directed(message)
+
+    def value(self, text: str) -> str:
+        """A value inserted into a sentence (a name, an answer, a date): in a right-to-left language one
+        isolated unit, so that its words keep their order (surveys.bidi)."""
+        return isolate(text) if self.rtl else text
 
     def _directed(self, message: Message) -> Message:
         if not self.rtl:
@@ -226,16 +232,16 @@ class Renderer:
         _ = self._
         if self.wording is Wording.INTERVIEW:
             return "\n\n".join((
-                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("This survey is run by {municipality}.").format(municipality=self.value(self.municipality.name)),
                 _("Your answers are anonymous. We do not store your name or your phone number. Answering changes "
                   "nothing about your benefits or your residence status."),
                 _("You can skip any question. You can stop at any time with /cancel; then your answers are "
                   "deleted. Questions about data protection: {contact}").format(
-                    contact=self.municipality.privacy_contact),
+                    contact=self.value(self.municipality.privacy_contact)),
             ))
         return "\n\n".join(
             (
-                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("This survey is run by {municipality}.").format(municipality=self.value(self.municipality.name)),
                 _(
                     "Your answers are anonymous. We do not store your name, your phone number or your "
                     "Telegram account. Answering changes nothing about your benefits or your residence status."
@@ -243,7 +249,7 @@ class Renderer:
                 _(
                     "You can skip any question. You can stop at any time with /cancel and delete your answers "
                     "with /delete. Questions about data protection: {contact}"
-                ).format(contact=self.municipality.privacy_contact),
+                ).format(contact=self.value(self.municipality.privacy_contact)),
             )
         )
 
@@ -254,7 +260,8 @@ class Renderer:
         parts = [self._("This survey is not open at the moment.")]
         if next_opens is not None:
             day = dt.date.fromisoformat(next_opens)
-            parts.append(self._("The next round starts on {date}.").format(date=format_day(day, self.language)))
+            shown = self.value(format_day(day, self.language))
+            parts.append(self._("The next round starts on {date}.").format(date=shown))
         parts.append(self._("Thank you for your interest!"))
         return "\n".join(parts)
 
@@ -262,7 +269,7 @@ class Renderer:
         """The one reminder for a resident who stopped midway; its button continues where they left off."""
         text = "\n\n".join((
             self._("You started the survey “{title}” and answered {answered} of {total} questions.").format(
-                title=self.content("survey.title", self.survey.title), answered=answered, total=total),
+                title=self.value(self.content("survey.title", self.survey.title)), answered=answered, total=total),
             self._("If you like, you can continue where you left off. This is the only reminder we send."),
         ))
         return self._directed(Message(text, ((self._button(self._("Continue"), Start()),),)))
@@ -274,23 +281,25 @@ class Renderer:
         """The results message for a resident who asked for it: what came of their answers, in their
         language. Counts arrive already through disclosure control (None: too few to say)."""
         _ = self._
-        parts = [_("Results of the survey “{title}”").format(title=self.content("survey.title", self.survey.title))]
+        parts = [_("Results of the survey “{title}”").format(
+            title=self.value(self.content("survey.title", self.survey.title)))]
         if respondents is not None:
             parts.append(self._bot.ngettext("{count} person took part.", "{count} people took part.",
                                             respondents).format(count=respondents))
         if needs:
             lines = [_("The needs named most often:")]
             lines += [
-                f"{rank}. {self.option_label(question, choice)}: {format_share(share, self.language)}"
+                f"{rank}. {self.value(self.option_label(question, choice))}: "
+                f"{self.value(format_share(share, self.language))}"
                 for rank, (question, choice, share) in enumerate(needs, start=1)
             ]
             parts.append("\n".join(lines))
         else:
             parts.append(_("Too few people answered to show results without risking anyone's privacy."))
         parts.append(next_steps or _("What happens next: {municipality} uses these results to plan its offers "
-                                     "for residents.").format(municipality=self.municipality.name))
+                                     "for residents.").format(municipality=self.value(self.municipality.name)))
         if link:
-            parts.append(_("More: {link}").format(link=link))
+            parts.append(_("More: {link}").format(link=self.value(link)))
         parts.append(_("You get this message because you asked for the results. Your chat has now been deleted "
                        "from our list."))
         return self._directed(Message("\n\n".join(parts)))
@@ -320,7 +329,8 @@ class Renderer:
             lines += [self._problem(ask.problem, question, ask.answers), ""]
         group = self.survey.group(question.group) if question.group else None
         if group is not None:
-            lines.append("▸ " + self.piped(self.content(f"{group.name}.label", group.label), ask.answers))
+            title = self.piped(self.content(f"{group.name}.label", group.label), ask.answers)
+            lines.append(f"{group_mark(self.rtl)} {title}")
         if question.type is not QuestionType.NOTE:
             lines.append(f"{ask.position}/{ask.total}")
         lines.append(self.question_label(question, ask.answers))
@@ -383,7 +393,7 @@ class Renderer:
             rows.append((self._button(self._("Continue"), Done(question.name)),))
         footer = []
         if ask.position > 1:
-            footer.append(self._button("⬅ " + self._("Back"), Back()))
+            footer.append(self._button(back_arrow(self.rtl) + " " + self._("Back"), Back()))
         if question.offers_decline:
             footer.append(self._button(self._("Prefer not to say"), Decline(question.name)))
         if footer:
@@ -450,8 +460,8 @@ class Renderer:
         for question in self.survey.answerable():
             if question.name in answers:  # type: ignore[operator]
                 value = answers[question.name]  # type: ignore[index]
-                lines.append(f"• {self.question_label(question, answers)} → "  # type: ignore[arg-type]
-                             f"{self.answer_text(question, value)}")
+                lines.append(f"• {self.question_label(question, answers)} {forward_arrow(self.rtl)} "  # type: ignore[arg-type]
+                             f"{self.value(self.answer_text(question, value))}")
         return "\n".join(lines)
 
     def _notice(self, notice: Notice) -> str:
