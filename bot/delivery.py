@@ -6,14 +6,15 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from surveys.conversation import Conversations, Reply
-from surveys.render import Message
+from surveys.render import Message, Recording
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
 
 
 def keyboard(message: Message) -> InlineKeyboardMarkup | None:
@@ -43,7 +44,29 @@ async def deliver(
             continue
         if message.replaces_question:
             continue  # a typed answer needs no echo
+        for recording in message.recordings:
+            await _play(bot, chat_id, recording)
         await bot.send_message(chat_id, message.text[:TELEGRAM_TEXT_LIMIT], reply_markup=keyboard(message))
+
+
+#: Telegram plays OGG/Opus as a voice message; other formats (MP3, M4A) go as an audio file with a player.
+VOICE_SUFFIXES = {".ogg", ".oga", ".opus"}
+
+
+async def _play(bot: Bot, chat_id: int, recording: Recording) -> None:
+    """Send one recording before the question's text; a missing or refused file leaves the text alone."""
+    if not recording.path.is_file():
+        log.debug("recording %s is missing: text only", recording.path.name)
+        return
+    audio = FSInputFile(recording.path)
+    caption = recording.caption[:TELEGRAM_CAPTION_LIMIT] or None
+    try:
+        if recording.path.suffix.lower() in VOICE_SUFFIXES:
+            await bot.send_voice(chat_id, audio, caption=caption)
+        else:
+            await bot.send_audio(chat_id, audio, caption=caption)
+    except TelegramBadRequest as exc:
+        log.warning("recording %s was refused (%s): text only", recording.path.name, exc.message)
 
 
 async def _retire_buttons(bot: Bot, chat_id: int, message_id: int) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from gettext import NullTranslations
+from pathlib import Path
 
 from surveys import actions
 from surveys.bidi import back_arrow, for_direction, forward_arrow, group_mark, isolate
@@ -62,6 +63,14 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Recording:
+    """An audio file to play before a message (a question or a choice read aloud), with a caption."""
+
+    path: Path
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     text: str
     rows: tuple[tuple[Button, ...], ...] = ()
@@ -69,6 +78,8 @@ class Message:
     """An acknowledgement: channels that can edit show it in place of the question's message."""
     refresh: bool = False
     """Only the buttons changed (a toggle): channels that can edit update the buttons in place."""
+    recordings: tuple[Recording, ...] = ()
+    """Recordings in the resident's language, for channels that can play audio; the others show the text only."""
 
     @property
     def buttons(self) -> list[Button]:
@@ -206,7 +217,9 @@ class Renderer:
         if not self.rtl:
             return message
         rows = tuple(tuple(Button(for_direction(b.label, True), b.action) for b in row) for row in message.rows)
-        return Message(for_direction(message.text, True), rows, message.replaces_question, message.refresh)
+        recordings = tuple(Recording(r.path, for_direction(r.caption, True)) for r in message.recordings)
+        return Message(for_direction(message.text, True), rows, message.replaces_question, message.refresh,
+                       recordings)
 
     def _button(self, label: str, event: object) -> Button:
         return Button(label, actions.encode(self.survey, event))  # type: ignore[arg-type]
@@ -356,7 +369,25 @@ class Renderer:
             lines.append(self._date_instruction())
         if question.type is QuestionType.TIME:
             lines.append(self._time_instruction())
-        return Message("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
+        return Message("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh,
+                       recordings=() if ask.refresh else self._recordings(question, ask))
+
+    def _recordings(self, question: Question, ask: Ask) -> tuple[Recording, ...]:
+        """The question read aloud, then each offered choice that has a recording (captioned with its label),
+        in the resident's language only: a missing recording means text only, never another language."""
+        recordings = []
+        if (path := question.recording(self.language)) is not None:
+            recordings.append(Recording(self._media(path)))
+        for choice in question.choices:
+            if (ask.options is None or choice.name in ask.options) and (path := choice.recording(self.language)):
+                recordings.append(Recording(self._media(path), self.option_label(question, choice.name, ask.answers)))
+        return tuple(recordings)
+
+    def _media(self, path: str) -> Path:
+        """A recording's file: relative paths are relative to the survey file's folder."""
+        given = Path(path)
+        source = Path(self.survey.source)
+        return given if given.is_absolute() or not source.is_file() else source.parent / given
 
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
