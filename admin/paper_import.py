@@ -597,7 +597,9 @@ async def import_paper(
     day = today or dt.date.today()
     scanned = scanned or scan(path)
     # every shipped language, also one withheld from the bot for missing texts: forms may be printed in it
-    vocabulary = Vocabulary.of(survey, Catalogs(core.catalogs.locales_dir))
+    every_language = Catalogs(core.catalogs.locales_dir)
+    core.registry.offer_area_labels(every_language)  # an area may be written in any of its configured labels
+    vocabulary = Vocabulary.of(survey, every_language)
     try:
         async with core.db() as db, db.begin():
             earlier = await db.scalar(

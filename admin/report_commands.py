@@ -14,6 +14,7 @@ from admin import report as reporting
 from admin.context import chosen_survey, console, core, errors
 from admin.output import METAVAR, check_target, is_stdout, write_text
 from admin.result_commands import read_population
+from surveys.i18n.catalogs import Catalogs
 
 
 class ReportFormat(StrEnum):
@@ -64,9 +65,12 @@ def report(
     def step(what: str) -> None:
         progress.update(task, description=what, completed=STEPS.index(what))
 
+    catalogs = Catalogs()
+
     async def run() -> reporting.ReportData:
         async with core(writes=False) as opened, opened.db() as db:
             survey = chosen_survey(opened.registry, survey_id)
+            opened.registry.offer_area_labels(catalogs)  # the areas in the report's language
             return await reporting.collect(
                 db, survey, opened.settings.privacy.min_cell, municipality=opened.settings.municipality.name,
                 wave=wave, population=figures, time_zone=opened.settings.municipality.time_zone, step=step,
@@ -75,7 +79,7 @@ def report(
     with progress:
         data = asyncio.run(run())
         step("writing")
-        text = reporting.render(data, chosen.value, lang.value)
+        text = reporting.render(data, chosen.value, lang.value, catalogs)
         progress.update(task, completed=len(STEPS))
     write_text(output, text)
     responses = data.overall.responses.display(data.k)

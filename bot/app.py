@@ -61,7 +61,7 @@ def build_dispatcher(settings: Settings, core: Runtime) -> Dispatcher:
     dispatcher.include_routers(
         privacy_router.build_router(), worker_router.build_router(), survey_router.build_router()
     )
-    install_error_handler(dispatcher, core.conversations)
+    install_error_handler(dispatcher, core.conversations, middleware)
     return dispatcher
 
 

@@ -16,17 +16,18 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.conversation import Conversations, Reply
-from surveys.core.render import RenderedMessage
+from surveys.core.render import Recording, RenderedMessage
 from surveys.outreach import outbox
 from surveys.store.database import DbSession
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
 PLATFORM = "telegram"
 #: What Telegram answers while it cannot take a request (after the client's own retries).
 UNAVAILABLE = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
@@ -46,6 +47,8 @@ class Step:
     text: str | None
     buttons: Buttons
     edit: int | None = None
+    recordings: tuple[Recording, ...] = ()
+    """Played before a new message's text; a reply queued in the outbox goes out as text only."""
 
 
 def steps_of(conversations: Conversations, reply: Reply, pressed_message_id: int | None) -> list[Step]:
@@ -63,7 +66,7 @@ def steps_of(conversations: Conversations, reply: Reply, pressed_message_id: int
         elif pressed_message_id is not None and message.replaces_question:
             steps.append(Step(message.text, (), pressed_message_id))
         elif not message.replaces_question:  # a typed answer needs no echo
-            steps.append(Step(message.text[:TELEGRAM_TEXT_LIMIT], _buttons(message)))
+            steps.append(Step(message.text[:TELEGRAM_TEXT_LIMIT], _buttons(message), recordings=message.recordings))
     return steps
 
 
@@ -136,6 +139,8 @@ async def acknowledge(query: CallbackQuery) -> None:
 async def _perform(bot: Bot, chat_id: int, step: Step) -> None:
     if step.edit is None:
         assert step.text is not None
+        for recording in step.recordings:
+            await _play(bot, chat_id, recording)
         await bot.send_message(chat_id, step.text, reply_markup=_markup(step.buttons))
         return
     try:
@@ -160,3 +165,23 @@ def _markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=label, callback_data=data) for label, data in row] for row in buttons
     ])
+
+
+#: Telegram plays OGG/Opus as a voice message; other formats (MP3, M4A) go as an audio file with a player.
+VOICE_SUFFIXES = {".ogg", ".oga", ".opus"}
+
+
+async def _play(bot: Bot, chat_id: int, recording: Recording) -> None:
+    """Send one recording before the question's text; a missing or refused file leaves the text alone."""
+    if not recording.path.is_file():
+        log.debug("recording %s is missing: text only", recording.path.name)
+        return
+    audio = FSInputFile(recording.path)
+    caption = recording.caption[:TELEGRAM_CAPTION_LIMIT] or None
+    try:
+        if recording.path.suffix.lower() in VOICE_SUFFIXES:
+            await bot.send_voice(chat_id, audio, caption=caption)
+        else:
+            await bot.send_audio(chat_id, audio, caption=caption)
+    except TelegramBadRequest as exc:
+        log.warning("recording %s was refused (%s): text only", recording.path.name, exc.message)

@@ -55,6 +55,15 @@ class ResidentMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        resident = await self.resident(data)
+        if resident is None:
+            return None
+        data["resident"] = resident
+        return await handler(event, data)
+
+    async def resident(self, data: dict[str, Any]) -> Author | None:
+        """The resident of a private chat, from aiogram's context data (`event_from_user`, `event_chat`); None
+        for groups, channels and bots. Also used by the error handler, to apologise in the resident's language."""
         user: User | None = data.get("event_from_user")
         chat = data.get("event_chat")
         if user is None or user.is_bot or chat is None or chat.type != "private":
@@ -73,7 +82,7 @@ class ResidentMiddleware(BaseMiddleware):
                 return assisting.respondent
             return own_respondent_for(survey_id)
 
-        data["resident"] = Author(
+        return Author(
             respondent_for=respondent_for,
             own_respondent_for=own_respondent_for,
             chat_id=chat.id,
@@ -82,4 +91,3 @@ class ResidentMiddleware(BaseMiddleware):
             worker=worker,
             assisting=assisting,
         )
-        return await handler(event, data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,10 +52,23 @@ class _Strict(BaseModel):
 
 
 class Area(_Strict):
-    """One Stadtteil/Ortsteil: `name` is the stable key stored with answers, `label` what residents read."""
+    """One Stadtteil/Ortsteil: `name` is the stable key stored with answers, `label` what residents read, and
+    `labels` the same in other languages, by language code (e.g. `labels = { ar = "المدينة القديمة" }`); a
+    language without one reads `label`."""
 
     name: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     label: str = Field(min_length=1, max_length=60)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("labels")
+    @classmethod
+    def _language_codes(cls, labels: dict[str, str]) -> dict[str, str]:
+        for code, label in labels.items():
+            if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,8})?", code):
+                raise ValueError(f"{code!r} is not a language code (use the folder names in locales/, e.g. ar, fa_AF)")
+            if not 1 <= len(label.strip()) <= 60:
+                raise ValueError(f"the {code} label must have 1 to 60 characters")
+        return labels
 
 
 class Municipality(_Strict):

@@ -203,10 +203,13 @@ class Conversations:
                 return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
                              duplicate=True), False
             db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
+        offered = self.catalogs.for_survey(survey.id)
+        remembered = await self._remembered_language(db, survey, respondent) if row is None or state.finished else None
+        if remembered not in offered.languages:
+            remembered = None
         closed = await self._closed(db, survey)
         if closed is not None and not isinstance(event, AskLanguage | SetLanguage):
-            offered = self.catalogs.for_survey(survey.id)
-            shown = replace(state, language=state.language or offered.match(client_language))
+            shown = replace(state, language=state.language or remembered or offered.match(client_language))
             return Reply(survey, shown, (closed,)), False
         if isinstance(event, Pressed) and event.data == actions.SUBSCRIBE_RESULTS and contact is not None:
             promised = await self._subscribe_results(db, survey, respondent, platform, contact)
@@ -214,7 +217,6 @@ class Conversations:
                 return promised, False
         if isinstance(event, Pressed):
             event = actions.decode(survey, event.data) or Unsupported("button")
-        offered = self.catalogs.for_survey(survey.id)
         if isinstance(event, SetLanguage) and event.language not in offered.languages:
             event = Unsupported("language")
         if isinstance(event, Start) and event.language is not None and event.language not in offered.languages:
@@ -223,7 +225,10 @@ class Conversations:
         if starts_anew and not isinstance(event, Start | SetLanguage):
             event = Start(language=offered.match(client_language))  # any first message opens the survey
         if isinstance(event, Start) and starts_anew:
-            code = parse_payload(event.payload).distributor
+            hints = parse_payload(event.payload)
+            code = hints.distributor
+            if remembered is not None and hints.language not in offered.languages:
+                event = replace(event, language=remembered)  # the language they chose last time, not the phone's
             event = replace(
                 event,
                 payload=code if await distribution.active_id(db, code) else None,  # unknown codes: organic
@@ -355,6 +360,14 @@ class Conversations:
         response.answers = answer_rows(survey, state.answers)
         db.add(response)
 
+    async def _remembered_language(self, db: DbSession, survey: Survey, respondent: str) -> str | None:
+        """The language the resident chose for their last completed response (stored with it anyway, under
+        the same pseudonym): after the survey, Heard keeps speaking it without storing anything more."""
+        return await db.scalar(
+            select(Response.language).where(Response.survey_id == survey.id, Response.respondent == respondent)
+            .order_by(Response.submitted_on.desc(), Response.survey_version.desc()).limit(1)
+        )
+
     async def _previous_answers(self, db: DbSession, survey: Survey, respondent: str) -> dict[str, AnswerValue]:
         response = await db.scalar(
             select(Response).where(
@@ -369,18 +382,26 @@ class Conversations:
         return answers_from_rows(survey, rows)
 
     async def language_of(self, respondent_for: RespondentFor, client_language: str | None) -> str | None:
-        """The language of the resident's conversation, else the shipped language their client asks for."""
-        survey = self.registry.default
+        """The language the resident speaks with Heard: that of their conversation under way, else the one they
+        chose for their last completed response (both under their pseudonyms, nothing stored for this), else
+        the shipped language their client asks for."""
+        surveys = self.registry.all_current()
+        mine = [(s.id, respondent_for(s.id)) for s in surveys]
         async with self._reads() as db:
             stored = await db.scalar(
-                select(Session.state).where(
-                    Session.survey_id == survey.id, Session.respondent == respondent_for(survey.id)
-                )
+                select(Session.state).where(or_(*((Session.survey_id == survey_id) & (Session.respondent == who)
+                                                  for survey_id, who in mine)))
+                .order_by(Session.updated_at.desc()).limit(1)
             )
-        if stored is not None:
-            language = SessionState.from_json(stored).language
-            if language:
-                return language
+            language = SessionState.from_json(stored).language if stored is not None else None
+            if not language:
+                language = await db.scalar(
+                    select(Response.language).where(or_(*(
+                        (Response.survey_id == survey_id) & (Response.respondent == who) for survey_id, who in mine)))
+                    .order_by(Response.submitted_on.desc()).limit(1)
+                )
+        if language and language in self.catalogs.languages:
+            return language
         return self.catalogs.match(client_language)
 
     async def erase(self, respondent_for: RespondentFor, *, worker: str | None = None) -> int:

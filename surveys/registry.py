@@ -161,6 +161,21 @@ class SurveyRegistry:
                 # the bot speaks none of the survey's languages: its own texts in English rather than no way in
                 withheld.discard(BOT_SOURCE_LANGUAGE)
             catalogs.set_survey_texts(survey_id, texts, withheld)
+        self.offer_area_labels(catalogs)
+
+    def offer_area_labels(self, catalogs: Catalogs) -> None:
+        """The areas' labels in other languages (heard.toml), for every question that lists the areas: the bot,
+        paper forms, paper import and reports read them where they read any other choice's translation."""
+        areas = self.settings.municipality.areas
+        for survey_id, survey in self._current.items():
+            texts: dict[str, dict[str, str]] = {}
+            for question in survey.questions:
+                if question.choices_from != "areas":
+                    continue
+                for area in areas:
+                    for code, label in area.labels.items():
+                        texts.setdefault(code, {})[f"{question.name}.{area.name}"] = label
+            catalogs.set_configured_texts(survey_id, texts)
 
 
 async def record_version(db: DbSession, survey: Survey, definition: str) -> None:

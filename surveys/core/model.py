@@ -59,6 +59,11 @@ class Choice:
     source_name: str | None = None
     """The name the imported form gave the choice (`Ja, gerne`), when it differs from `name`, the safe key
     answers are stored under; exports write it back."""
+    audio: tuple[tuple[str, str], ...] = ()
+    """Recordings of the choice, as (language, audio file) pairs: read aloud for residents who cannot read."""
+
+    def recording(self, language: str) -> str | None:
+        return dict(self.audio).get(language)
 
     def reports_need(self, question_type: QuestionType) -> bool:
         if self.need is not None:
@@ -115,6 +120,12 @@ class Question:
     source_name: str | None = None
     """The name the imported form gave the question (`Q1.Age`), when it differs from `name`."""
     line: int = 0
+    audio: tuple[tuple[str, str], ...] = ()
+    """Recordings of the question, as (language, audio file) pairs: the bot sends the one in the resident's
+    language as a voice message with the question; without one the question is text only."""
+
+    def recording(self, language: str) -> str | None:
+        return dict(self.audio).get(language)
 
     @property
     def offers_decline(self) -> bool:

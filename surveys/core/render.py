@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from gettext import NullTranslations
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from surveys.core import actions, xpath
-from surveys.core.bidi import for_direction
+from surveys.core.bidi import back_arrow, for_direction, forward_arrow, group_mark, isolate
 from surveys.core.dates import date_example, show_date, show_time, time_example
 from surveys.core.engine import (
     Acknowledge,
@@ -66,6 +67,14 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Recording:
+    """An audio file to play before a message (a question or a choice read aloud), with a caption."""
+
+    path: Path
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedMessage:
     text: str
     rows: tuple[tuple[Button, ...], ...] = ()
@@ -73,6 +82,8 @@ class RenderedMessage:
     """An acknowledgement: channels that can edit show it in place of the question's message."""
     refresh: bool = False
     """Only the buttons changed (a toggle): channels that can edit update the buttons in place."""
+    recordings: tuple[Recording, ...] = ()
+    """Recordings in the resident's language, for channels that can play audio; the others show the text only."""
 
     @property
     def buttons(self) -> list[Button]:
@@ -153,7 +164,7 @@ class Renderer:
             return text
         stored = answers or {}
         values = self.survey.evaluated(stored)
-        return _PIPED.sub(lambda match: self._piped_value(match.group(1), stored, values), text)
+        return _PIPED.sub(lambda match: self.value(self._piped_value(match.group(1), stored, values)), text)
 
     def _piped_value(self, name: str, stored: Mapping[str, AnswerValue], values: Mapping[str, object]) -> str:
         value = stored[name] if name in stored else values.get(name)
@@ -176,7 +187,8 @@ class Renderer:
             case Acknowledge(question=name, value=value, answers=answers):
                 question = self.survey.question(name)
                 message = RenderedMessage(
-                    f"{self.question_label(question, answers)}\n→ {self.answer_text(question, value)}",
+                    f"{self.question_label(question, answers)}\n{forward_arrow(self.rtl)} "
+                    f"{self.value(self.answer_text(question, value))}",
                     replaces_question=True,
                 )
             case Finished(offer_results=offer_results):
@@ -198,11 +210,18 @@ class Renderer:
                 message = RenderedMessage(self._notice(notice))
         return self._directed(message)
 
+    def value(self, text: str) -> str:
+        """A value inserted into a sentence (a name, an answer, a date): in a right-to-left language one
+        isolated unit, so that its words keep their order (surveys.core.bidi)."""
+        return isolate(text) if self.rtl else text
+
     def _directed(self, message: RenderedMessage) -> RenderedMessage:
         if not self.rtl:
             return message
         rows = tuple(tuple(Button(for_direction(b.label, True), b.action) for b in row) for row in message.rows)
-        return RenderedMessage(for_direction(message.text, True), rows, message.replaces_question, message.refresh)
+        recordings = tuple(Recording(r.path, for_direction(r.caption, True)) for r in message.recordings)
+        return RenderedMessage(for_direction(message.text, True), rows, message.replaces_question, message.refresh,
+                       recordings)
 
     def _button(self, label: str, event: object) -> Button:
         return Button(label, actions.encode(self.survey, event))  # type: ignore[arg-type]
@@ -228,16 +247,16 @@ class Renderer:
         _ = self._
         if self.wording is Wording.INTERVIEW:
             return "\n\n".join((
-                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("This survey is run by {municipality}.").format(municipality=self.value(self.municipality.name)),
                 _("Your answers are anonymous. We do not store your name or your phone number. Answering changes "
                   "nothing about your benefits or your residence status."),
                 _("You can skip any question. You can stop at any time with /cancel; then your answers are "
                   "deleted. Questions about data protection: {contact}").format(
-                    contact=self.municipality.privacy_contact),
+                    contact=self.value(self.municipality.privacy_contact)),
             ))
         return "\n\n".join(
             (
-                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("This survey is run by {municipality}.").format(municipality=self.value(self.municipality.name)),
                 _(
                     "Your answers are anonymous. We do not store your name, your phone number or your "
                     "Telegram account. Answering changes nothing about your benefits or your residence status."
@@ -245,7 +264,7 @@ class Renderer:
                 _(
                     "You can skip any question. You can stop at any time with /cancel and delete your answers "
                     "with /delete. Questions about data protection: {contact}"
-                ).format(contact=self.municipality.privacy_contact),
+                ).format(contact=self.value(self.municipality.privacy_contact)),
             )
         )
 
@@ -256,7 +275,8 @@ class Renderer:
         parts = [self._("This survey is not open at the moment.")]
         if next_opens is not None:
             day = dt.date.fromisoformat(next_opens)
-            parts.append(self._("The next round starts on {date}.").format(date=format_day(day, self.language)))
+            shown = self.value(format_day(day, self.language))
+            parts.append(self._("The next round starts on {date}.").format(date=shown))
         parts.append(self._("Thank you for your interest!"))
         return "\n".join(parts)
 
@@ -264,7 +284,7 @@ class Renderer:
         """The one reminder for a resident who stopped midway; its button continues where they left off."""
         text = "\n\n".join((
             self._("You started the survey “{title}” and answered {answered} of {total} questions.").format(
-                title=self.content("survey.title", self.survey.title), answered=answered, total=total),
+                title=self.value(self.content("survey.title", self.survey.title)), answered=answered, total=total),
             self._("If you like, you can continue where you left off. This is the only reminder we send."),
         ))
         return self._directed(RenderedMessage(text, ((self._button(self._("Continue"), Start()),),)))
@@ -276,23 +296,25 @@ class Renderer:
         """The results message for a resident who asked for it: what came of their answers, in their
         language. Counts arrive already through disclosure control (None: too few to say)."""
         _ = self._
-        parts = [_("Results of the survey “{title}”").format(title=self.content("survey.title", self.survey.title))]
+        parts = [_("Results of the survey “{title}”").format(
+            title=self.value(self.content("survey.title", self.survey.title)))]
         if respondents is not None:
             parts.append(self._bot.ngettext("{count} person took part.", "{count} people took part.",
                                             respondents).format(count=respondents))
         if needs:
             lines = [_("The needs named most often:")]
             lines += [
-                f"{rank}. {self.option_label(question, choice)}: {format_share(share, self.language)}"
+                f"{rank}. {self.value(self.option_label(question, choice))}: "
+                f"{self.value(format_share(share, self.language))}"
                 for rank, (question, choice, share) in enumerate(needs, start=1)
             ]
             parts.append("\n".join(lines))
         else:
             parts.append(_("Too few people answered to show results without risking anyone's privacy."))
         parts.append(next_steps or _("What happens next: {municipality} uses these results to plan its offers "
-                                     "for residents.").format(municipality=self.municipality.name))
+                                     "for residents.").format(municipality=self.value(self.municipality.name)))
         if link:
-            parts.append(_("More: {link}").format(link=link))
+            parts.append(_("More: {link}").format(link=self.value(link)))
         parts.append(_("You get this message because you asked for the results. Your chat has now been deleted "
                        "from our list."))
         return self._directed(RenderedMessage("\n\n".join(parts)))
@@ -322,7 +344,8 @@ class Renderer:
             lines += [self._problem(ask.problem, question, ask.answers), ""]
         group = self.survey.group(question.group) if question.group else None
         if group is not None:
-            lines.append("▸ " + self.piped(self.content(f"{group.name}.label", group.label), ask.answers))
+            title = self.piped(self.content(f"{group.name}.label", group.label), ask.answers)
+            lines.append(f"{group_mark(self.rtl)} {title}")
         if question.type is not QuestionType.NOTE:
             lines.append(f"{ask.position}/{ask.total}")
         lines.append(self.question_label(question, ask.answers))
@@ -348,7 +371,25 @@ class Renderer:
             lines.append(self._date_instruction())
         if question.type is QuestionType.TIME:
             lines.append(self._time_instruction())
-        return RenderedMessage("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
+        return RenderedMessage("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh,
+                       recordings=() if ask.refresh else self._recordings(question, ask))
+
+    def _recordings(self, question: Question, ask: Ask) -> tuple[Recording, ...]:
+        """The question read aloud, then each offered choice that has a recording (captioned with its label),
+        in the resident's language only: a missing recording means text only, never another language."""
+        recordings = []
+        if (path := question.recording(self.language)) is not None:
+            recordings.append(Recording(self._media(path)))
+        for choice in question.choices:
+            if (ask.options is None or choice.name in ask.options) and (path := choice.recording(self.language)):
+                recordings.append(Recording(self._media(path), self.option_label(question, choice.name, ask.answers)))
+        return tuple(recordings)
+
+    def _media(self, path: str) -> Path:
+        """A recording's file: relative paths are relative to the survey file's folder."""
+        given = Path(path)
+        source = Path(self.survey.source)
+        return given if given.is_absolute() or not source.is_file() else source.parent / given
 
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
@@ -385,7 +426,7 @@ class Renderer:
             rows.append((self._button(self._("Continue"), Done(question.name)),))
         footer = []
         if ask.position > 1:
-            footer.append(self._button("⬅ " + self._("Back"), Back()))
+            footer.append(self._button(back_arrow(self.rtl) + " " + self._("Back"), Back()))
         if question.offers_decline:
             footer.append(self._button(self._("Prefer not to say"), Decline(question.name)))
         if footer:
@@ -452,8 +493,8 @@ class Renderer:
         for question in self.survey.answerable():
             if question.name in answers:  # type: ignore[operator]
                 value = answers[question.name]  # type: ignore[index]
-                lines.append(f"• {self.question_label(question, answers)} → "  # type: ignore[arg-type]
-                             f"{self.answer_text(question, value)}")
+                lines.append(f"• {self.question_label(question, answers)} {forward_arrow(self.rtl)} "  # type: ignore[arg-type]
+                             f"{self.value(self.answer_text(question, value))}")
         return "\n".join(lines)
 
     def _notice(self, notice: Notice) -> str:

@@ -41,8 +41,9 @@ _QUESTION_KEYS = {
     "name", "type", "label", "hint", "field", "required", "sensitive", "choices", "choices_from",
     "min", "max", "max_length", "low_label", "high_label", "show_if",
     "relevant", "constraint", "constraint_message", "required_message", "choice_filter", "group", "source_name",
+    "audio",
 }
-_CHOICE_KEYS = {"name", "label", "exclusive", "need", "attributes", "source_name"}
+_CHOICE_KEYS = {"name", "label", "exclusive", "need", "attributes", "source_name", "audio"}
 _CALCULATION_KEYS = {"name", "calculation", "source_name"}
 """`source_name`: the name an imported XLSForm gave the survey, question, choice, group or calculation, kept for
 exports where it differs from the safe name answers are stored under."""
@@ -509,6 +510,7 @@ def _parse_question(
         group=checker.text(data, "group", what, required=False),
         source_name=checker.text(data, "source_name", what, required=False),
         line=data.line,
+        audio=_parse_audio(checker, data, what),
     )
 
 
@@ -557,8 +559,22 @@ def _parse_choices(
             else:
                 choices.append(Choice(name, label, exclusive, need, attributes,
                                       checker.text(choice_data, "source_name", f"choice '{name}' of {what}",
-                                                   required=False)))
+                                                   required=False),
+                                      _parse_audio(checker, choice_data, f"choice '{name}' of {what}")))
     return choices
+
+
+def _parse_audio(checker: _Checker, data: _Mapping, what: str) -> tuple[tuple[str, str], ...]:
+    """`audio: {ar: recordings/area-ar.ogg, de: ...}`: one recording per language, paths relative to the survey
+    file's folder."""
+    raw = data.get("audio")
+    if raw is None:
+        return ()
+    if not isinstance(raw, _Mapping) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        checker.report(data.key_lines["audio"], f"{what}: 'audio' must map language codes to audio files, "
+                                                "e.g. {ar: recordings/q1-ar.ogg}")
+        return ()
+    return tuple((str(k), str(v).strip()) for k, v in raw.items() if k != "__duplicates__")
 
 
 def _parse_attributes(checker: _Checker, data: _Mapping, what: str) -> tuple[tuple[str, str], ...]:

@@ -96,6 +96,13 @@ class Catalogs:
         self._narrowed: dict[str, Catalogs] = {}
         self._survey_texts: dict[str, Mapping[str, Mapping[str, str]]] = {}
         """domain -> language -> msgctxt -> text, for surveys whose texts are not in .po files."""
+        self._configured: dict[str, Mapping[str, Mapping[str, str]]] = {}
+        """domain -> language -> msgctxt -> text from the municipality's configuration (area labels), read
+        before the catalogs."""
+
+    def set_configured_texts(self, survey_id: str, texts: Mapping[str, Mapping[str, str]]) -> None:
+        """Texts the configuration gives per language (heard.toml's area labels); they win over the catalogs."""
+        self._configured[survey_domain(survey_id)] = texts
 
     def set_survey_texts(self, survey_id: str, texts: Mapping[str, Mapping[str, str]], withheld: set[str]) -> None:
         """An imported survey's translations, and the languages its residents may not choose (incomplete)."""
@@ -113,6 +120,7 @@ class Catalogs:
         narrowed._survey_withheld = {survey: frozenset(withheld) for survey, withheld in (per_survey or {}).items()}
         narrowed._narrowed = {}
         narrowed._survey_texts = self._survey_texts  # shared: an import seen later reaches every narrowing
+        narrowed._configured = self._configured
         return narrowed
 
     def for_survey(self, survey_id: str) -> Catalogs:
@@ -144,7 +152,10 @@ class Catalogs:
         chain = [code, *self.languages[code].fallback] if code in self.languages else [code]
         head: gettext.NullTranslations | None = None
         imported = self._survey_texts.get(domain)
+        configured = self._configured.get(domain, {})
         for link in dict.fromkeys(chain):
+            if link in configured:
+                head = _chained(head, ContextTranslations(configured[link]))
             if link == source:
                 break
             if imported is not None:
@@ -154,11 +165,16 @@ class Catalogs:
                 loaded = _load(self.locales_dir / link / "LC_MESSAGES", domain)
             if loaded is None:
                 continue
-            if head is None:
-                head = loaded
-            else:
-                head.add_fallback(loaded)
+            head = _chained(head, loaded)
         return head or gettext.NullTranslations()
+
+
+def _chained(head: gettext.NullTranslations | None, link: gettext.NullTranslations) -> gettext.NullTranslations:
+    """`link` appended to the fallback chain that starts at `head`."""
+    if head is None:
+        return link
+    head.add_fallback(link)
+    return head
 
 
 @cache

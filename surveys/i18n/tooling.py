@@ -99,6 +99,18 @@ def update_catalog(template: Catalog, po_path: Path, language: str) -> None:
     po_path.write_text(text, encoding="utf-8")
 
 
+def save_catalog(catalog: Catalog, po_path: Path) -> None:
+    """Write a language's catalog back in place, keeping Heard's own X-Heard-* header lines."""
+    header = _heard_headers(po_path) if po_path.is_file() else []
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, ignore_obsolete=True)
+    text = buffer.getvalue().decode("utf-8")
+    if header and "X-Heard-" not in text:
+        extra = "".join(f'"{line}\\n"\n' for line in header)
+        text = text.replace('"Generated-By:', extra + '"Generated-By:', 1)
+    po_path.write_text(text, encoding="utf-8")
+
+
 def _heard_headers(po_path: Path) -> list[str]:
     head = po_path.read_text(encoding="utf-8")[:4000]
     return [m.group(1) for m in re.finditer(r'^"(X-Heard-[A-Za-z]+:[^"\\]*)', head, re.MULTILINE)]
@@ -132,6 +144,8 @@ class CatalogStatus:
     translated: int
     total: int
     status: str
+    reviewed: int = 0
+    """Entries a reviewer approved (surveys.i18n.exchange): the catalog is reviewed when all are."""
 
     @property
     def share(self) -> float:
@@ -188,7 +202,10 @@ def catalog_status(catalogs: Catalogs, surveys: list[Survey]) -> list[CatalogSta
                 continue
             catalog = read_catalog(po_path) if po_path.is_file() else None
             translated = sum(1 for m in template if m.id and _translated(catalog, m))
-            rows.append(CatalogStatus(code, domain, translated, total, language.status))
+            reviewed = sum(1 for m in template if m.id and _translated(catalog, m) and catalog is not None
+                           and "reviewed" in catalog.get(m.id, context=m.context).flags)  # type: ignore[union-attr]
+            status = "reviewed" if total and reviewed == total else language.status
+            rows.append(CatalogStatus(code, domain, translated, total, status, reviewed))
     return rows
 
 

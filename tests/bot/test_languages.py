@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.summary import summarize
-from surveys.core.bidi import RLM
+from surveys.core.bidi import RLM, back_arrow
 from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.forms.loader import load_survey
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
@@ -35,7 +35,8 @@ def allowed_buttons(code: str, question) -> set[str]:
     labels = {content.pgettext(f"{question.name}.{c.name}", c.label) for c in question.choices}
     labels |= AREA_LABELS if question.name == "area" else set()
     labels |= {str(p) for p in question.scale_points()} if question.type.value == "scale" else set()
-    labels |= {bot.gettext("Prefer not to say"), "⬅ " + bot.gettext("Back"), bot.gettext("Done") + " ✔"}
+    back = back_arrow(CATALOGS.languages[code].rtl)
+    labels |= {bot.gettext("Prefer not to say"), f"{back} " + bot.gettext("Back"), bot.gettext("Done") + " ✔"}
     labels |= {bot.ngettext("Done ({count} chosen)", "Done ({count} chosen)", n).format(count=n) + " ✔"
                for n in range(1, 8)}
     return labels
@@ -94,7 +95,7 @@ async def test_resident_completes_the_survey_in_every_shipped_language(running_b
     for message in resident.chat:
         assert "{" not in message.text and "}" not in message.text, message.text
         if rtl:
-            assert message.text.startswith(RLM), message.text[:30]
+            assert all(line.startswith(RLM) for line in message.text.split("\n") if line), message.text[:60]
             assert all(b["text"].startswith(RLM) for b in message.buttons)
             assert all(len(row) == 1 for row in message.button_rows), "one option per row"
     async with running_bot.core.db() as db:

@@ -75,7 +75,7 @@ async def test_arabic_resident_completes_imported_form_with_skip_logic_and_const
     await resident.tap(bot.gettext("Continue"))
 
     question = plain(resident.last.text)
-    assert "▸ عن أسرتك" in question, "the group label is the section heading"
+    assert "◂ عن أسرتك" in question, "the group label is the section heading"
     assert "كم شخصا يعيش في أسرتك؟" in question
     assert not resident.last.buttons, "required and first: no 'prefer not to say', no 'back'"
     await resident.send("25")
@@ -89,7 +89,7 @@ async def test_arabic_resident_completes_imported_form_with_skip_logic_and_const
     await resident.send("2")
 
     assert "في أي منطقة تعيش؟" in plain(resident.last.text)
-    assert "▸ عن أسرتك" not in plain(resident.last.text), "the section is over"
+    assert "◂ عن أسرتك" not in plain(resident.last.text), "the section is over"
     await resident.tap("الشمال")
     districts = shown(resident)
     assert "الميناء" in districts and "المدينة القديمة" in districts

@@ -9,8 +9,11 @@ from pathlib import Path
 AREAS = [("altstadt", "Altstadt"), ("nordstadt", "Nordstadt"), ("suedstadt", "Südstadt")]
 
 
-def write_config(folder: Path, *, database_url: str | None = None, extra: str = "") -> Path:
-    areas = ",\n".join(f'  {{ name = "{n}", label = "{label}" }}' for n, label in AREAS)
+def write_config(
+    folder: Path, *, database_url: str | None = None, extra: str = "", areas_toml: list[str] | None = None
+) -> Path:
+    """`areas_toml`: the areas' inline tables, instead of AREAS (e.g. with per-language labels)."""
+    areas = ",\n".join(areas_toml or [f'  {{ name = "{n}", label = "{label}" }}' for n, label in AREAS])
     url = database_url or f"sqlite+aiosqlite:///{folder / 'heard.db'}"
     key_file = folder / "secret.key"
     if not url.startswith("sqlite") and not key_file.exists():  # Heard creates a key only for SQLite

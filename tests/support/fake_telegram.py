@@ -1,7 +1,8 @@
 """A fake Telegram Bot API server on 127.0.0.1, for running the real aiogram bot offline.
 
 It speaks the subset of the Bot API Heard uses (getMe, deleteWebhook, setMyCommands, getUpdates with
-offset/timeout long polling, sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery),
+offset/timeout long polling, sendMessage, sendDocument, sendVoice, sendAudio, editMessageText,
+editMessageReplyMarkup, answerCallbackQuery),
 accepts form-encoded or multipart parameters with JSON-string reply_markup as aiogram sends them, and keeps
 each chat's messages as a Telegram client would show them. Simulated users put updates in its queue.
 
@@ -57,7 +58,7 @@ class ChatMessage:
     reply_markup: dict[str, Any] | None = None
     edits: int = 0
     document: dict[str, Any] | None = None
-    """For sendDocument: {"filename", "content"}."""
+    """For sendDocument: {"filename", "content"}; for sendVoice and sendAudio also {"kind": "voice"|"audio"}."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -340,6 +341,26 @@ class FakeTelegram:
             return self._error("Bad Request: there is no document in the request")
         message = ChatMessage(next(self._message_ids), chat_id, params.get("caption", ""))
         message.document = document
+        self.chats.setdefault(chat_id, []).append(message)
+        self._touch(chat_id)
+        return message.as_json(self.bot)
+
+    async def _api_sendVoice(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        return self._media_message(params, "voice")
+
+    async def _api_sendAudio(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        return self._media_message(params, "audio")
+
+    def _media_message(self, params: dict[str, Any], kind: str) -> dict[str, Any] | web.Response:
+        """sendVoice/sendAudio with an uploaded file: kept as the message's `document` with its `kind`."""
+        chat_id = int(params["chat_id"])
+        upload = params.get(kind)
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        if not isinstance(upload, dict) or not upload["content"]:
+            return self._error(f"Bad Request: there is no {kind} in the request")
+        message = ChatMessage(next(self._message_ids), chat_id, params.get("caption", ""))
+        message.document = {**upload, "kind": kind}
         self.chats.setdefault(chat_id, []).append(message)
         self._touch(chat_id)
         return message.as_json(self.bot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.core.bidi import FSI, PDI, RLM, for_direction, starts_with_strong_rtl
+from surveys.core.bidi import FSI, PDI, RLM, for_direction, isolate, starts_with_strong_rtl
 from surveys.core.payload import StartPayload, build_payload, parse_payload
 
 
@@ -41,3 +41,17 @@ def test_payload_grammar():
         assert parse_payload(bad) == StartPayload()
     assert build_payload("Ab1", "fa_AF") == "Ab1--l-fa_AF"
     assert parse_payload(build_payload("Ab1", "ar", "needs")) == StartPayload("Ab1", "ar", "needs")
+
+
+_LATIN_WORD = st.text(alphabet="ABCDEFGHabcdefghüöäéß", min_size=1, max_size=8)
+
+
+@given(st.lists(_LATIN_WORD, min_size=2, max_size=4), st.sampled_from([" ", " / ", " - "]))
+def test_a_multi_word_name_in_an_arabic_sentence_shows_its_words_in_order(words, separator):
+    from bidi import get_display
+
+    name = separator.join(words)
+    for inserted in (isolate(name), name):  # isolated where inserted, or a run of the sentence itself
+        shaped = for_direction(f"تم ربط هذا الحساب بـ {inserted} الآن.", rtl=True)
+        shown = get_display(shaped).replace(RLM, "").replace(FSI, "").replace(PDI, "")
+        assert name in shown, (name, shown)

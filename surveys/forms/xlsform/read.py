@@ -30,6 +30,7 @@ from surveys.forms.xlsform.names import Keys
 from surveys.forms.xlsform.problems import Report, XlsFormError, XlsProblem
 from surveys.forms.xlsform.show_if import relevant_to_show_if
 from surveys.forms.xlsform.texts import (
+    DEFAULT,
     FormLanguages,
     TextCollector,
     as_written,
@@ -106,7 +107,7 @@ def read_xlsform(
     language of plain `label` columns when the settings do not."""
     workbook = read_workbook(path)
     report = Report(skip_unsupported)
-    return _Translator(workbook, report, catalogs, survey_id, default_language).run()
+    return _Translator(workbook, report, catalogs, survey_id, default_language, path.resolve().parent).run()
 
 
 @dataclass
@@ -119,8 +120,10 @@ class _Open:
 
 class _Translator:
     def __init__(self, workbook: Workbook, report: Report, catalogs: Catalogs | None, survey_id: str | None,
-                 default_language: str | None) -> None:
+                 default_language: str | None, media_folder: Path | None = None) -> None:
         self.wb = workbook
+        self.media_folder = media_folder
+        """Where the form's recordings are (beside the workbook): their paths are kept in full."""
         self.report = report
         self.catalogs = catalogs
         self.survey_id = survey_id
@@ -460,6 +463,8 @@ class _Translator:
             self.report.problem(sheet, cell, f"{what} has no label in the source language ({self.languages.source})")
             label = ""
         question["label"] = label
+        if audio := self.audio(element):
+            question["audio"] = audio
         if hint:
             question["hint"] = hint
         self.required(element, row, question, what)
@@ -525,10 +530,28 @@ class _Translator:
                                                                  "(use a calculate row)")
         media = element.get("media")
         if media:
-            for kind in media:
+            for kind in (kind for kind in media if kind != "audio"):  # recordings are played (self.audio)
                 self.report.unsupported(*self.where(row, kind if kind in ("image", "audio", "video") else "image"),
                                    f"{what}: pictures and recordings beside questions are not shown (the text is)")
         return True
+
+    def audio(self, element: Mapping[str, Any]) -> dict[str, str]:
+        """`media::audio::<language>` columns: Heard language code -> the recording's file (a plain
+        `media::audio` column is the source language's)."""
+        recordings = (element.get("media") or {}).get("audio")
+        if not recordings:
+            return {}
+        by_language = recordings if isinstance(recordings, Mapping) else {DEFAULT: recordings}
+        found: dict[str, str] = {}
+        for spelled, file in by_language.items():
+            code = self.languages.codes.get(spelled, self.languages.source if spelled == DEFAULT else None)
+            if code is None or not str(file or "").strip():
+                continue
+            path = Path(str(file).strip())
+            if self.media_folder is not None and not path.is_absolute():
+                path = self.media_folder / path
+            found.setdefault(code, str(path))
+        return found
 
     def required(self, element: dict[str, Any], row: int | None, question: dict[str, Any], what: str) -> None:
         value = str(element.get("bind", {}).get("required", "")).strip()
@@ -622,8 +645,10 @@ class _Translator:
             result["exclusive"] = True
         if entry.get("heard_need") not in (None, ""):
             result["need"] = _flag(entry.get("heard_need"))
-        if entry.get("media"):
-            where = self.wb.cells.header_cell("choices", "image") or self.wb.cells.header_cell("choices", "audio")
+        if audio := self.audio(entry):
+            result["audio"] = audio
+        if any(kind != "audio" for kind in entry.get("media") or {}):
+            where = self.wb.cells.header_cell("choices", "image") or self.wb.cells.header_cell("choices", "video")
             self.report.unsupported(self.wb.cells.title("choices"), where,
                                f"list '{list_name}': pictures and recordings of choices are not shown (labels are)")
         attributes = {k: str(v) for k, v in entry.items() if k not in _CHOICE_KEYS and isinstance(v, str | int | float)
