@@ -16,7 +16,7 @@ from surveys.config import Settings
 from surveys.conversation import Conversations
 from surveys.i18n import BOT_DOMAIN, Catalogs
 from surveys.loader import load_survey
-from surveys.privacy import contact_key_for
+from surveys.privacy import contact_key_for, update_number
 from surveys.registry import SurveyRegistry
 from surveys.render import Municipality
 from surveys.secret_key import present_secret, unlock
@@ -115,5 +115,6 @@ async def open_core(
     checkpoints = DeletionCheckpoints(engine)
     conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock,
                                   reads=reads, contact_key_for=partial(contact_key_for, secret),
-                                  after_deletion=checkpoints.after_deletion)
+                                  after_deletion=checkpoints.after_deletion,
+                                  update_number_for=partial(update_number, secret))
     return Core(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)
