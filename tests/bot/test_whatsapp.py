@@ -3,15 +3,29 @@ Residents press the reply buttons and list rows the bot actually sent, or type t
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import os
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
-from surveys.store.schema import Answer, ConsentRecord, Response, Session
+from surveys.store.schema import Answer, ConsentRecord, Response, SeenUpdate, Session
 from tests.bot.whatsapp_harness import RunningWhatsApp
-from tests.fake_whatsapp import FakeGraph, Meta, WhatsAppResident, plain
+from tests.fake_whatsapp import (
+    VERIFY_TOKEN,
+    FakeGraph,
+    Meta,
+    WhatsAppResident,
+    delivery,
+    message_id_for,
+    plain,
+    signature,
+)
 
 
 @pytest.fixture
@@ -136,3 +150,101 @@ async def test_every_shipped_language_completes_the_survey(whatsapp, graph):
     async with whatsapp.core.db() as db:
         stored = sorted((await db.scalars(select(Response.language))).all())
     assert stored == languages
+
+
+async def test_meta_verifies_the_webhook_with_the_verify_token_only(whatsapp):
+    async with aiohttp.ClientSession() as http:
+        query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+        async with http.get(whatsapp.url, params=query) as response:
+            assert (response.status, await response.text()) == (200, "1158201444")
+        async with http.get(whatsapp.url, params={**query, "hub.verify_token": "guessed"}) as response:
+            assert response.status == 403
+            assert "1158201444" not in await response.text()
+
+
+async def test_a_delivery_without_the_app_secrets_signature_is_refused_before_it_is_read(whatsapp, graph, meta,
+                                                                                        caplog):
+    resident = WhatsAppResident(graph, meta)
+    real = json.dumps(delivery(resident.number, {"id": message_id_for(resident.number), "type": "text",
+                                                 "text": {"body": "start"}})).encode()
+    not_json = b"{ this is not json"
+    # a body that cannot be parsed gets 401, not 400: the signature is checked before anything is parsed
+    assert await meta.post(not_json, signature(not_json, "another-apps-secret")) == 401
+    assert await meta.post(not_json, None) == 401
+    assert await meta.post(real, signature(real, "another-apps-secret")) == 401
+    assert await meta.post(real, None) == 401
+    assert await meta.post(real + b" ", signature(real)) == 401  # signed body changed on the way
+    assert await meta.post(not_json, signature(not_json)) == 400  # signed, but not a delivery
+    assert graph.requests == []
+    async with whatsapp.core.db() as db:
+        assert (await db.scalars(select(Session))).all() == []
+    assert "refused a delivery with a missing or wrong signature" in caplog.text
+    assert resident.number not in caplog.text
+
+
+async def test_a_delivery_meta_repeats_is_applied_once(whatsapp, graph, meta):
+    resident = WhatsAppResident(graph, meta)
+    await resident.send("start")
+    await pick_language(resident, "Deutsch")
+    await resident.tap("Ja, los geht's", copies=2)  # the same delivery twice, at once
+    await resident.tap("Nordstadt", copies=2)
+    message_id = await resident.tap("1 bis 3 Jahre")
+    status = await meta.deliver(delivery(resident.number, {"id": message_id, "type": "interactive", "interactive": {
+        "type": "list_reply", "list_reply": {"id": "c:1:from_1_to_3", "title": "1 bis 3 Jahre"}}}))  # later again
+    assert status == 200
+    await resident.tap("30 bis 49")
+    assert "4/15" in plain(resident.last.text), "each answer moved the survey on by exactly one question"
+    assert "früheren Nachricht" not in resident.texts(), "no repeated delivery was taken for a stale button"
+    async with whatsapp.core.db() as db:
+        state = (await db.scalars(select(Session.state))).one()
+        seen = (await db.scalars(select(SeenUpdate.update_id))).all()
+    answers = json.loads(state)["answers"]
+    assert answers == {"area": "nordstadt", "years_here": "from_1_to_3", "age_band": "from_30_to_49"}
+    assert len(seen) == len(set(resident.sent_ids)) == 6  # start, language, consent, three answers: once each
+
+
+async def test_commands_are_words_in_the_residents_language(whatsapp, graph, meta):
+    resident = WhatsAppResident(graph, meta)
+    await resident.send("start")
+    await pick_language(resident, "Deutsch")
+    await resident.tap("Ja, los geht's")
+    await resident.send("Hilfe")
+    menu = resident.last
+    assert menu.kind == "list"
+    assert [plain(c["title"]) for c in menu.choices] == ["start", "sprache", "abbrechen", "löschen", "hilfe"]
+    await resident.tap("sprache", menu)  # the menu row does what the word does
+    assert "Bitte wählen Sie Ihre Sprache" in plain(resident.last.text)
+    await resident.send("ABBRECHEN")
+    cancelled = plain(resident.last.text)
+    assert "„start“" in cancelled and "/" not in cancelled
+    async with whatsapp.core.db() as db:
+        assert (await db.scalars(select(Session))).all() == []
+    await resident.send("löschen")
+    await resident.tap("Ja, alles löschen")
+    assert plain(resident.last.text) in ("Alle Ihre Antworten wurden gelöscht.",
+                                         "Über Sie war nichts gespeichert.")
+
+
+@pytest.mark.sqlite_only
+async def test_no_phone_number_reaches_the_database_file_or_the_logs(whatsapp, graph, meta, settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    residents = [WhatsAppResident(graph, meta, name=f"Amira{n}") for n in range(2)]
+    for resident in residents:
+        await answer_needs_survey_in_german(resident)
+    await resident.send("löschen")
+    await whatsapp.stop()
+    database = settings.storage.database_url.split("///", 1)[1]
+    raw = b""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            raw += open(database + suffix, "rb").read()  # noqa: SIM115
+    assert raw
+    for resident in residents:
+        number = resident.number.encode()
+        for form in (number, number[2:], base64.b64encode(number)[:12], resident.name.encode()):
+            assert form not in raw, form
+            assert form.decode() not in caplog.text, form
+        for message_id in resident.sent_ids:
+            assert message_id.encode() not in raw and message_id not in caplog.text
+    assert b"2345678" not in raw
+    await whatsapp.start()
