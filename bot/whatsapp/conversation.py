@@ -94,16 +94,27 @@ class WhatsAppChannel:
         if command is not None:
             await self._command(incoming, respondent_for, command)
             return
-        await self._apply(incoming, respondent_for, await self._typed(incoming.text, respondent_for))
+        typed = await self._typed(incoming.text, respondent_for)
+        if isinstance(typed, int):  # not a number of the options shown: say which numbers there are
+            language = await self.conversations.language_of(respondent_for, None)
+            _ = texts.translator(self.conversations, language)
+            warning = "⚠️ " + _("Please type the number of an option (1 to {last}).").format(last=typed)
+            await self._send(incoming.wa_id, [Text(for_direction(warning, self._rtl(language)))])
+            return
+        await self._apply(incoming, respondent_for, typed)
 
-    async def _typed(self, text: str, respondent_for: Callable[[str], str]) -> Sequence[Event | Pressed]:
-        """A typed reply: the options it names by number, if the options went out numbered; else text."""
+    async def _typed(self, text: str, respondent_for: Callable[[str], str]) -> Sequence[Event | Pressed] | int:
+        """A typed reply: the options it names by number, if the options went out numbered; else text. Where
+        the options went out numbered and the reply names none of them: how many there are."""
         reply = await self.conversations.current(respondent_for)
         menu = self._menus.get(respondent_for(self.conversations.registry.default.id))
         if menu is None and reply is not None:  # another worker sent the question: lay it out again
             menu = next((layout.numbered for layout in reversed(self._lay_out_reply(reply)) if layout.numbered), ())
-        if not menu or (numbers := typed_numbers(text, len(menu))) is None:
+        if not menu:
             return [TypedText(text)]
+        numbers = typed_numbers(text, len(menu))
+        if numbers is None:
+            return len(menu)
         chosen = [menu[number - 1] for number in numbers]
         if reply is None:
             return [Pressed(chosen[0])] if len(chosen) == 1 else [TypedText(text)]

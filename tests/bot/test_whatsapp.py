@@ -13,9 +13,11 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from surveys.config import load_settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 from surveys.store.schema import Answer, ConsentRecord, Response, SeenUpdate, Session
 from tests.bot.whatsapp_harness import RunningWhatsApp
+from tests.conftest import write_config
 from tests.fake_whatsapp import (
     VERIFY_TOKEN,
     FakeGraph,
@@ -50,7 +52,12 @@ def meta(whatsapp) -> Meta:
 
 
 async def pick_language(resident: WhatsAppResident, name: str) -> None:
-    await resident.send(str(resident.number_of(name)))
+    """Type the number before the language's name (23 languages: a numbered list), or press it where few are
+    offered."""
+    if resident.last.choices:
+        await resident.tap(name)
+    else:
+        await resident.send(str(resident.number_of(name)))
 
 
 async def answer_needs_survey_in_german(resident: WhatsAppResident) -> None:
@@ -248,3 +255,68 @@ async def test_no_phone_number_reaches_the_database_file_or_the_logs(whatsapp, g
             assert message_id.encode() not in raw and message_id not in caplog.text
     assert b"2345678" not in raw
     await whatsapp.start()
+
+
+SERVICES_SURVEY = """\
+id: services
+version: 1
+language: de
+title: Welche Angebote kennen Sie?
+questions:
+  - name: offices
+    type: single
+    field: information
+    label: Wo waren Sie zuletzt?
+    choices:
+{offices}
+  - name: known
+    type: multi
+    field: information
+    label: Welche Angebote kennen Sie?
+    choices:
+{known}
+  - name: wish
+    type: text
+    field: closing
+    label: Was fehlt Ihnen?
+"""
+
+
+@pytest.fixture
+def services_settings(tmp_path):
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    offices = "\n".join(f"      - {{name: office_{n}, label: Amt Nummer {n}}}" for n in range(1, 13))
+    known = "\n".join(f"      - {{name: offer_{n}, label: Angebot {n}}}" for n in range(1, 10))
+    (folder / "services.yaml").write_text(SERVICES_SURVEY.format(offices=offices, known=known), encoding="utf-8")
+    path = write_config(tmp_path, extra=f'\n[surveys]\ndefault = "services"\ndirectories = ["{folder}"]\n')
+    return load_settings(path, environ={})
+
+
+async def test_more_options_than_a_list_holds_are_numbered_and_answered_by_typing_numbers(services_settings, graph):
+    whatsapp = RunningWhatsApp(services_settings, graph)
+    await whatsapp.start()
+    try:
+        resident = WhatsAppResident(graph, whatsapp.meta())
+        await resident.send("start")
+        if "Language · Sprache" in plain(resident.last.text):
+            await pick_language(resident, "Deutsch")
+        await resident.tap("Ja, los geht's")
+        offices = resident.last
+        assert offices.kind == "text" and not offices.choices  # 12 offices and "prefer not to say": too many
+        assert "Tippen Sie die Nummer Ihrer Antwort." in plain(offices.text)
+        await resident.send("99")
+        assert "1 bis 13" in plain(resident.last.text), "a number outside the list is answered with the range"
+        await resident.send(str(resident.number_of("Amt Nummer 11", offices)))
+        known = resident.last
+        assert "Tippen Sie die Nummern aller Antworten, die zutreffen" in plain(known.text)
+        typed = ", ".join(str(resident.number_of(f"Angebot {n}", known)) for n in (1, 3, 5))
+        await resident.send(typed.replace("3", "٣"))  # Arabic-Indic digits count too
+        assert "Was fehlt Ihnen?" in plain(resident.last.text)
+        await resident.send("Ein Sprachcafé")
+        async with whatsapp.core.db() as db:
+            rows = (await db.scalars(select(Answer))).all()
+        chosen = {(a.question, a.choice) for a in rows if a.choice}
+        assert chosen == {("offices", "office_11"), ("known", "offer_1"), ("known", "offer_3"), ("known", "offer_5")}
+    finally:
+        await whatsapp.stop()
