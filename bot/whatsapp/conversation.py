@@ -12,7 +12,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import partial
-from urllib.parse import quote
 
 from bot import texts
 from bot.app import COMMANDS as COMMAND_DESCRIPTIONS
@@ -22,7 +21,7 @@ from bot.whatsapp.deliveries import Incoming
 from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, typed_numbers
 from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
-from surveys import actions
+from surveys import actions, distribution
 from surveys.bidi import for_direction
 from surveys.conversation import Conversations, Pressed, Reply
 from surveys.engine import Ask, AskLanguage, Cancel, Done, Event, Start, Toggle, Unsupported
@@ -68,8 +67,8 @@ class WhatsAppChannel:
         """wa.me link that opens the chat with the start word (and the distributor's code) typed in."""
         if not self._number:
             return None
-        text = words.START + (f" {payload}" if payload else "")
-        return f"https://wa.me/{self._number}?text={quote(text)}"
+        hints = parse_payload(payload)
+        return distribution.whatsapp_link(self._number, hints.distributor, hints.language, hints.survey)
 
     # ------------------------------------------------------------------------------------------ inbound
 

@@ -7,7 +7,9 @@ import base64
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
@@ -15,10 +17,12 @@ from sqlalchemy import select
 
 from surveys.config import load_settings
 from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
-from surveys.store.schema import Answer, ConsentRecord, Response, SeenUpdate, Session
+from surveys.store.schema import Answer, ConsentRecord, Distributor, Referral, Response, SeenUpdate, Session
+from tests.admin.test_cli import run
 from tests.bot.whatsapp_harness import RunningWhatsApp
 from tests.conftest import write_config
 from tests.fake_whatsapp import (
+    BUSINESS_NUMBER,
     VERIFY_TOKEN,
     FakeGraph,
     Meta,
@@ -320,3 +324,24 @@ async def test_more_options_than_a_list_holds_are_numbered_and_answered_by_typin
         assert chosen == {("offices", "office_11"), ("known", "offer_1"), ("known", "offer_3"), ("known", "offer_5")}
     finally:
         await whatsapp.stop()
+
+
+async def test_a_distributors_wa_me_link_opens_the_survey_in_their_language_and_counts_for_them(
+        whatsapp, graph, cli_env):
+    added = run("heard-admin", "distributors", "add", "--name", "Frauencafé Nord", "--language", "ar", env=cli_env)
+    code = re.search(r"code (\w+)", added.stdout).group(1)
+    missing = run("heard-admin", "distributors", "link", code, "--whatsapp", env=cli_env)
+    assert missing.returncode == 1 and "set WHATSAPP_NUMBER" in missing.stderr and "Traceback" not in missing.stderr
+    link = run("heard-admin", "distributors", "link", code, "--whatsapp",
+               env={**cli_env, "WHATSAPP_NUMBER": BUSINESS_NUMBER}).stdout.strip()
+    assert link == f"https://wa.me/{BUSINESS_NUMBER}?text=start%20{code}--l-ar"
+    prefilled = parse_qs(urlsplit(link).query)["text"][0]  # what WhatsApp types in for the resident
+    resident = WhatsAppResident(graph, whatsapp.meta())
+    await resident.send(prefilled)
+    texts = bot_text(whatsapp, "ar")
+    await resident.tap(texts.gettext("Yes, let's start"))  # Arabic straight away: no language list
+    assert "1/15" in plain(resident.last.text)
+    async with whatsapp.core.db() as db:
+        referrals = (await db.scalars(select(Referral))).all()
+        distributor = (await db.scalars(select(Distributor))).one()
+    assert [r.distributor_id for r in referrals] == [distributor.id]
