@@ -117,7 +117,7 @@ def build_whatsapp_app(settings: Settings, core: Core, channel: WhatsAppChannel,
             return web.Response(status=400, text="malformed delivery")
         for status in statuses:
             if status.errors:
-                log.info("a message was not delivered: WhatsApp error %s", ", ".join(map(str, status.errors)))
+                log.warning("a message was not delivered: WhatsApp error %s", ", ".join(map(str, status.errors)))
         for message in incoming:
             inbox.accept(message)
         return web.Response(text="ok")

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from surveys.config import load_settings
@@ -31,6 +32,7 @@ from tests.fake_whatsapp import (
     message_id_for,
     plain,
     signature,
+    status_delivery,
 )
 
 
@@ -345,3 +347,18 @@ async def test_a_distributors_wa_me_link_opens_the_survey_in_their_language_and_
         referrals = (await db.scalars(select(Referral))).all()
         distributor = (await db.scalars(select(Distributor))).one()
     assert [r.distributor_id for r in referrals] == [distributor.id]
+
+
+async def test_statuses_in_any_order_change_nothing_and_server_errors_are_retried(whatsapp, graph, meta, caplog):
+    resident = WhatsAppResident(graph, meta)
+    await resident.send("start")
+    sent = resident.last.message_id
+    for status, error in (("read", None), ("delivered", None), ("sent", None), ("failed", 131026)):
+        assert await meta.deliver(status_delivery(resident.number, sent, status, error)) == 200
+    assert "WhatsApp error 131026" in caplog.text and resident.number not in caplog.text
+    failures = iter([web.json_response({"error": {"code": 1, "message": "unknown"}}, status=500),
+                     web.json_response({"error": {"code": 130429, "message": "throughput"}}, status=400)])
+    graph.faults.append(lambda _request: next(failures, None))
+    await pick_language(resident, "Deutsch")
+    assert "Was brauchen Sie in unserer Stadt?" in resident.texts(), "the reply arrived after two refusals"
+    assert len(graph.requests) == 4, "one picker, two refused tries and the intro"
