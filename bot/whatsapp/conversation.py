@@ -19,7 +19,7 @@ from bot.channel import WHATSAPP, Capabilities
 from bot.whatsapp import words
 from bot.whatsapp.deliveries import Incoming
 from bot.whatsapp.graph import GraphClient
-from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, typed_numbers
+from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, shortened, typed_numbers
 from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
 from surveys import actions, distribution
 from surveys.bidi import for_direction
@@ -244,8 +244,6 @@ def _pseudonym(secret: bytes, wa_id: str, survey_id: str) -> str:
 
 
 def _title(text: str, rtl: bool, limit: int = 20) -> str:
-    from bot.whatsapp.layout import shortened
-
     return shortened(text, limit, rtl)
 
 
