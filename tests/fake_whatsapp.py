@@ -1,7 +1,8 @@
 """A fake WhatsApp Business Cloud API on 127.0.0.1, and Meta's side of the webhook, for running Heard's real
 WhatsApp channel offline.
 
-- The Graph API part takes POST /<version>/<phone-number-id>/messages with the bearer token, checks every payload
+- The Graph API part takes POST /<version>/<phone-number-id>/messages with the bearer token, refuses free-form
+  messages more than 24 hours after the resident last wrote (error 131047, on a clock tests move), checks every payload
   against WhatsApp's limits (3 reply buttons with titles of at most 20 characters, 10 list rows with titles of
   at most 24 and descriptions of at most 72, 1,024 characters above buttons or a list, 4,096 in a text; unique
   titles and ids) and refuses what breaks them with Graph's error 131009, as Meta does. It keeps each resident's
@@ -37,6 +38,8 @@ PHONE_NUMBER_ID = "109876543210987"
 BUSINESS_NUMBER = "4930123456789"
 VERSION = "v21.0"
 INVALID_PARAMETER = 131009
+WINDOW_CLOSED = 131047
+WINDOW = 24 * 3600.0
 
 _DIRECTION_MARKS = re.compile("[\u200e\u200f\u2066-\u2069]")
 _numbers = itertools.count(4915100000001)
@@ -133,6 +136,10 @@ class FakeGraph:
         self._runner: web.AppRunner | None = None
         self._ids = itertools.count(1)
         self.base_url = ""
+        self.clock: Callable[[], float] = time.time
+        """Meta's clock for the 24-hour window; tests move it."""
+        self.last_inbound: dict[str, float] = {}
+        """number -> when the resident last wrote: free-form messages only within 24 hours of it."""
 
     @property
     def api_base(self) -> str:
@@ -162,6 +169,9 @@ class FakeGraph:
         for fault in self.faults:
             if (injected := fault(body)) is not None:
                 return injected
+        if body.get("type") != "template" and self.clock() - self.last_inbound.get(body["to"], -WINDOW) >= WINDOW:
+            return _error(400, WINDOW_CLOSED, "(#131047) Re-engagement message: more than 24 hours have passed "
+                                              "since the recipient last replied")
         problems = limit_problems(body)
         if problems:
             self.refused.append((body, problems))
@@ -275,6 +285,7 @@ class WhatsAppResident:
         return next(m for m in reversed(self.chat) if m.choices)
 
     async def _send(self, message: dict[str, Any], copies: int = 1) -> str:
+        self.graph.last_inbound[self.number] = self.graph.clock()
         message_id = message_id_for(self.number)
         self.sent_ids.append(message_id)
         status = await self.meta.deliver(delivery(self.number, {"id": message_id, **message}, self.name),
