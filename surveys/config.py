@@ -122,6 +122,16 @@ class Webhook(_Strict):
         return self.public_url.rstrip("/") + self.path if self.public_url else None
 
 
+class WhatsAppTemplates(_Strict):
+    """Message templates approved by Meta, by language code: the only messages WhatsApp delivers more than 24
+    hours after a resident last wrote. Each has one body parameter, {{1}}, which Heard fills with the message
+    it would have sent (on one line). A reminder or results message for a language without a template is not
+    sent, and `heard-admin results status` says so."""
+
+    reminder: dict[str, str] = Field(default_factory=dict)
+    results: dict[str, str] = Field(default_factory=dict)
+
+
 class WhatsApp(_Strict):
     """`heard-bot whatsapp`: Meta's WhatsApp Business Cloud API. The access token, the app secret (that signs
     every webhook delivery) and the verify token (that Meta echoes when the webhook is registered) come from
@@ -138,6 +148,11 @@ class WhatsApp(_Strict):
     host: str = "0.0.0.0"
     port: int = Field(default=8081, ge=1, le=65535)
     path: str = Field(default="/whatsapp/webhook", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    templates: WhatsAppTemplates = WhatsAppTemplates()
+    messages_per_second: int = Field(default=20, ge=1, le=1000)
+    """The number's throughput for messages Heard starts (Meta's default is 80 a second; stay below it)."""
+    seconds_per_resident: float = Field(default=6.0, ge=1.0)
+    """WhatsApp's pair rate: about one message every 6 seconds to the same resident."""
 
     def missing(self) -> list[str]:
         """The environment variables still to set before the channel can run."""
