@@ -362,3 +362,13 @@ async def test_statuses_in_any_order_change_nothing_and_server_errors_are_retrie
     await pick_language(resident, "Deutsch")
     assert "Was brauchen Sie in unserer Stadt?" in resident.texts(), "the reply arrived after two refusals"
     assert len(graph.requests) == 4, "one picker, two refused tries and the intro"
+
+
+def test_heard_bot_whatsapp_without_meta_settings_says_in_one_line_what_to_set(cli_env):
+    done = run("heard-bot", "whatsapp", env={**cli_env, "WHATSAPP_TOKEN": "EAAG-set"})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "Configuration problem: the WhatsApp channel needs WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN, "
+        "WHATSAPP_PHONE_NUMBER_ID (from Meta's developer dashboard, see the README section “Residents on WhatsApp”)"
+    ]
+    assert "EAAG-set" not in done.stdout + done.stderr
