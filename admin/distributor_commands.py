@@ -144,8 +144,11 @@ def _whatsapp_number(settings: Settings) -> str:
 
 
 @app.command()
-def invite(code: str) -> None:
-    """A one-time link with which a worker connects their Telegram account (valid 14 days).
+def invite(
+    code: str,
+    whatsapp: bool = typer.Option(False, "--whatsapp", help="For the worker's WhatsApp account (a wa.me link)."),
+) -> None:
+    """A one-time link with which a worker connects their Telegram (or WhatsApp) account (valid 14 days).
 
     Example: heard-admin distributors invite Xk29fQ7pAb
     """
@@ -153,13 +156,17 @@ def invite(code: str) -> None:
     async def run() -> str:
         async with core() as opened, opened.db() as db, db.begin():
             distributor = await distribution.by_code(db, code)
+            number = _whatsapp_number(opened.settings) if whatsapp else None
+            username = None if whatsapp else await bot_username(opened.settings)
             token = await distribution.create_invitation(db, distributor)
-            username = await bot_username(opened.settings)
+            if number is not None:
+                return f"https://wa.me/{number}?text=start%20{distribution.INVITE_PREFIX}{token}"
             return f"https://t.me/{username}?start={distribution.INVITE_PREFIX}{token}"
 
     url = _run(run())
     typer.echo(url)
-    errors.print("Give this link to the worker only; it works once. They open it in Telegram and press Start.")
+    where = "WhatsApp and press send" if whatsapp else "Telegram and press Start"
+    errors.print(f"Give this link to the worker only; it works once. They open it in {where}.")
 
 
 @app.command()

@@ -131,13 +131,13 @@ class Renderer:
 
     def command_words(self) -> dict[str, str]:
         """The words that stand for the commands where a channel has none, in this language (lower case)."""
-        word = self._bot.pgettext
+        bot = self._bot
         return {
-            "start": word("command word", "start"),
-            "language": word("command word", "language"),
-            "cancel": word("command word", "cancel"),
-            "delete": word("command word", "delete"),
-            "help": word("command word", "help"),
+            "start": bot.pgettext("command word", "start"),
+            "language": bot.pgettext("command word", "language"),
+            "cancel": bot.pgettext("command word", "cancel"),
+            "delete": bot.pgettext("command word", "delete"),
+            "help": bot.pgettext("command word", "help"),
         }
 
     def question_label(self, question: Question, answers: Mapping[str, AnswerValue] | None = None) -> str:

@@ -17,10 +17,12 @@ from bot import texts
 from bot.app import COMMANDS as COMMAND_DESCRIPTIONS
 from bot.channel import WHATSAPP, Capabilities
 from bot.whatsapp import words
+from bot.whatsapp import workers as worker_words
 from bot.whatsapp.deliveries import Incoming
 from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, shortened, typed_numbers
 from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
+from bot.whatsapp.workers import WhatsAppWorkers
 from surveys import actions, distribution
 from surveys.bidi import for_direction
 from surveys.conversation import Conversations, Pressed, Reply
@@ -30,6 +32,7 @@ from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 from surveys.payload import parse_payload
 from surveys.privacy import pseudonym_for
 from surveys.render import Message, Renderer, Wording
+from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,9 @@ class WhatsAppChannel:
     wording = Wording.WORDS
 
     def __init__(self, conversations: Conversations, graph: GraphClient, secret: bytes,
-                 number: str | None = None) -> None:
+                 number: str | None = None, workers: Workers | None = None) -> None:
         self.conversations = conversations
+        self.workers = WhatsAppWorkers(conversations, workers, secret, number) if workers is not None else None
         self.graph = graph
         self._secret = secret
         self._number = number
@@ -89,6 +93,12 @@ class WhatsAppChannel:
         if incoming.kind != "text":
             await self._apply(incoming, respondent_for, [Unsupported(incoming.kind)])
             return
+        if self.workers is not None and words.normalized(incoming.text) in worker_words.WORDS:
+            language = await self.conversations.language_of(respondent_for, None)
+            answer = await self.workers.answer(incoming.wa_id, words.normalized(incoming.text), language)
+            if answer is not None:
+                await self._send(incoming.wa_id, [Text(for_direction(answer, self._rtl(language)))])
+                return
         command = self.words.command(incoming.text)
         if command is not None:
             await self._command(incoming, respondent_for, command)
@@ -129,7 +139,13 @@ class WhatsAppChannel:
         return [Pressed(chosen[0])] if len(chosen) == 1 else [TypedText(text)]
 
     async def _command(self, incoming: Incoming, respondent_for: Callable[[str], str], command: words.Command) -> None:
-        if command.name == words.START:
+        if command.name == words.START and self.workers is not None and (command.argument or "").startswith(
+                distribution.INVITE_PREFIX):
+            language = await self.conversations.language_of(respondent_for, None)
+            answer = await self.workers.link(incoming.wa_id, command.argument[len(distribution.INVITE_PREFIX):],
+                                             language)
+            await self._send(incoming.wa_id, [Text(answer)])
+        elif command.name == words.START:
             payload = (command.argument or "")[:MAX_PAYLOAD] or None
             hints = parse_payload(payload)
             language = hints.language if hints.language in self.conversations.catalogs.languages else None
@@ -170,7 +186,8 @@ class WhatsAppChannel:
     async def _answer_deletion(self, incoming: Incoming, respondent_for: Callable[[str], str]) -> None:
         language = await self.conversations.language_of(respondent_for, None)
         if incoming.button == CONFIRM_DELETE:
-            count = await self.conversations.erase(respondent_for)
+            worker = self.workers.worker(incoming.wa_id) if self.workers is not None else None
+            count = await self.conversations.erase(respondent_for, worker=worker)
             self._menus.pop(respondent_for(self.conversations.registry.default.id), None)
             text = texts.deleted(self.conversations, language, count)
         else:

@@ -28,6 +28,7 @@ from bot.whatsapp.deliveries import Incoming, MalformedDelivery, parse_delivery
 from bot.whatsapp.graph import GraphClient
 from surveys.config import Settings
 from surveys.wiring import Core, open_core
+from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def build_whatsapp_app(settings: Settings, core: Core, channel: WhatsAppChannel,
 
 async def open_channel(settings: Settings, core: Core) -> WhatsAppChannel:
     graph = GraphClient(settings.whatsapp)
-    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number)
+    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
+    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers)
 
 
 async def whatsapp_app(settings: Settings) -> web.Application:

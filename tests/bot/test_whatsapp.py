@@ -372,3 +372,26 @@ def test_heard_bot_whatsapp_without_meta_settings_says_in_one_line_what_to_set(c
         "WHATSAPP_PHONE_NUMBER_ID (from Meta's developer dashboard, see the README section “Residents on WhatsApp”)"
     ]
     assert "EAAG-set" not in done.stdout + done.stderr
+
+
+async def test_an_outreach_worker_links_their_whatsapp_and_sees_their_reach(whatsapp, graph, meta, cli_env):
+    env = {**cli_env, "WHATSAPP_NUMBER": BUSINESS_NUMBER}
+    code = re.search(r"code (\w+)", run("heard-admin", "distributors", "add", "--name", "Chor", "--language", "de",
+                                        env=env).stdout).group(1)
+    invite = run("heard-admin", "distributors", "invite", code, "--whatsapp", env=env).stdout.strip()
+    assert invite.startswith(f"https://wa.me/{BUSINESS_NUMBER}?text=start%20w-")
+    worker = WhatsAppResident(graph, meta, name="Worker")
+    await worker.send("mystats")  # not linked yet: an ordinary message, the survey answers it
+    assert "Über Ihren Link erreichte Menschen" not in worker.texts()
+    await worker.send(parse_qs(urlsplit(invite).query)["text"][0])
+    assert plain(worker.last.text).startswith("Dieses WhatsApp-Konto ist jetzt mit Chor verbunden.")
+    await worker.send("mylink")
+    link = re.search(r"https://wa\.me/\S+", plain(worker.last.text)).group(0)
+    assert link == f"https://wa.me/{BUSINESS_NUMBER}?text=start%20{code}--l-de"
+    resident = WhatsAppResident(graph, meta)
+    await resident.send(parse_qs(urlsplit(link).query)["text"][0])
+    await resident.tap("Ja, los geht's")
+    await worker.send("/mystats")
+    stats = plain(worker.last.text)
+    assert stats.startswith("Über Ihren Link erreichte Menschen:") and "Was brauchen Sie in unserer Stadt?" in stats
+    assert "begonnen: 1," not in stats, "one person started: shown as 0 or k, never 1"
