@@ -1,5 +1,5 @@
-"""`heard-admin results publish` (results back to residents who asked) and `heard-admin privacy purge`
-(retention)."""
+"""`heard-admin results publish` (results back to residents who asked), `results status` (registered from
+admin/outbox_status.py) and `heard-admin privacy purge` (retention)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import Select, select
 
+from admin import outbox_status
 from admin.context import chosen_survey, console, core, errors
 from admin.summary import needs_ranking, summarize
 from surveys.outreach import outbox
@@ -23,8 +24,8 @@ privacy_app = typer.Typer(no_args_is_help=True, help="Privacy housekeeping: rete
 
 #: How many needs the results message names.
 TOP_NEEDS = 3
-#: How long `results publish` waits for messages delayed by Telegram (429) or errors before leaving them
-#: to the running bot.
+#: How long `results publish` keeps trying messages delayed by Telegram (429, an outage) before leaving them
+#: to the running bot (--wait).
 PATIENCE_SECONDS = 120.0
 
 
@@ -50,18 +51,25 @@ def register(results_app: typer.Typer) -> None:
         wave: str = typer.Option(None, "--wave", help="The wave whose results go out, e.g. 2027-spring."),
         send: bool = typer.Option(True, "--send/--queue-only",
                                   help="Send now (default), or only queue for the running bot to send."),
+        wait: float = typer.Option(PATIENCE_SECONDS, "--wait", min=0, max=3600, metavar="SECONDS",
+                                   help="How long to keep trying while Telegram cannot be reached or asks to "
+                                   "wait, before leaving the rest to the running bot."),
     ) -> None:
         """Send every resident who asked for the results of this wave one short message in their language:
         how many took part, the needs named most often (same small-group protection as summaries), what
-        happens next and a link (next_steps and link in the results section of heard.toml). Each request's chat id is
-        deleted as its message is queued. Safe to run again after a crash: nobody gets the message twice.
-        Quiet hours are respected: messages queued at night go out in the morning.
+        happens next and a link (next_steps and link in the results section of heard.toml). Each request's chat
+        id is deleted as its message is queued; the queued message keeps it until it is sent. Safe to run again
+        after a crash: nobody gets the message twice. Quiet hours are respected: messages queued at night go out
+        in the morning. If Telegram cannot be reached, what is not sent stays queued and the running bot keeps
+        trying (for [sending] give_up_after_hours); `heard-admin results status` shows where they are.
 
         Example: heard-admin results publish needs --wave 2027-spring
         """
-        asyncio.run(_publish(survey_id, wave, send))
+        asyncio.run(_publish(survey_id, wave, send, wait))
 
-    async def _publish(survey_id: str, wave: str | None, send: bool) -> None:
+    outbox_status.register(results_app)
+
+    async def _publish(survey_id: str, wave: str | None, send: bool, wait: float) -> None:
         async with core() as opened:
             survey = chosen_survey(opened.registry, survey_id)
             async with opened.db() as db:
@@ -79,17 +87,19 @@ def register(results_app: typer.Typer) -> None:
                                              opened.settings.results, quiet, _now())
             console.print(f"Queued {queued} results message(s) for {survey.id} {wave or ''}".rstrip() + ".")
             if send and opened.settings.telegram.token:
-                await _send(opened)
+                await _send(opened, wait)
                 await opened.checkpoints.after_deletion()  # the chat ids of sent messages leave the files too
             elif send:
                 console.print("No TELEGRAM_BOT_TOKEN here: the running bot sends them within a minute.")
             if quiet.contains(_now()):
                 console.print(f"Quiet hours now: messages go out from {quiet.next_allowed(_now()):%H:%M} UTC.")
             async with opened.db() as db:
-                states = await outbox.tally(db, outbox.RESULTS, survey.id, key_prefix(survey.id, wave))
-            _print_states(states)
+                lines = await outbox.breakdown(db, outbox.RESULTS, survey.id, key_prefix(survey.id, wave))
+            if lines:
+                console.print(outbox_status.status_table(lines, opened.settings.municipality.time_zone, _now()))
+            _say_what_is_left(lines, opened, survey.id, wave)
 
-    async def _send(opened: Core) -> None:
+    async def _send(opened: Core, wait: float) -> None:
         from bot.app import build_bot
         from bot.scheduler import sender_for
         from surveys.store.leadership import Leadership
@@ -101,29 +111,25 @@ def register(results_app: typer.Typer) -> None:
                 return
             bot = build_bot(opened.settings, retrying=False)
             try:
-                await sender_for(opened, bot).deliver_due(patience=PATIENCE_SECONDS)
+                await sender_for(opened, bot).deliver_due(patience=wait)
             finally:
                 await bot.session.close()
 
 
+def _say_what_is_left(lines: list[outbox.StateLine], opened: Core, survey_id: str, wave: str | None) -> None:
+    """The last line: how many are still queued and who sends them."""
+    left = sum(line.count for line in lines if line.state == outbox.PENDING)
+    if not left:
+        return
+    hours = opened.settings.sending.give_up_after_hours
+    status = f"heard-admin results status {survey_id}" + (f" --wave {wave}" if wave else "")
+    console.print(f"{left} results message(s) left queued for the bot's sender: the running bot (heard-bot) "
+                  f"sends them as soon as Telegram answers, trying for up to {hours:g} hours; see `{status}`.",
+                  highlight=False)
+
+
 def select_wave_names(survey_id: str) -> Select[tuple[str]]:
     return select(Wave.name).where(Wave.survey_id == survey_id)
-
-
-def _print_states(states: dict[str, int]) -> None:
-    labels = {
-        outbox.SENT: "sent",
-        outbox.PENDING: "waiting (quiet hours or a retry)",
-        outbox.UNREACHABLE: "unreachable (blocked the bot; chat id deleted)",
-        outbox.FAILED: "failed after repeated errors",
-        outbox.SENDING: "interrupted while sending (not sent again, to never send twice)",
-        outbox.WITHDRAWN: "withdrawn",
-    }
-    table = Table("results messages", "count")
-    for state, label in labels.items():
-        if states.get(state):
-            table.add_row(label, str(states[state]))
-    console.print(table)
 
 
 @privacy_app.command("purge")

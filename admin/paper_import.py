@@ -41,6 +41,7 @@ from admin.paper_sheets import (
     open_sheet,
     scan,
 )
+from surveys.answer_codes import pack_values
 from surveys.conversation import answer_values as answers_as_values
 from surveys.engine import parse_decimal, parse_int
 from surveys.free_text import scrub_free_text
@@ -560,12 +561,14 @@ async def _insert(
     answer_values: list[dict[str, Any]] = []
     for paper in responses:
         response_id = secrets.token_hex(16)
+        values = answers_as_values(survey, paper.answers)
+        codes, numbers = pack_values(values)
         response_values.append({
             "id": response_id, "survey_id": survey.id, "survey_version": survey.version,
             "respondent": new_respondent(), "language": paper.language, "channel": CHANNEL, "submitted_on": today,
-            "distributor_id": paper.distributor_id, "wave": wave,
+            "distributor_id": paper.distributor_id, "wave": wave, "answer_codes": codes, "answer_numbers": numbers,
         })
-        answer_values += [{"response_id": response_id, **values} for values in answers_as_values(survey, paper.answers)]
+        answer_values += [{"response_id": response_id, **row} for row in values]
     if response_values:
         await db.execute(insert(Response.__table__), response_values)
     if answer_values:

@@ -300,7 +300,7 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 }
 
 LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "de": {"de_plain": "Deutsch (einfache Sprache)", "fa_AF": "Dari", "kmr": "Kurdisch (Kurmandschi)",
+    "de": {"de_plain": "Deutsch (Leichte Sprache)", "fa_AF": "Dari", "kmr": "Kurdisch (Kurmandschi)",
            "ckb": "Kurdisch (Sorani)", "bs": "Bosnisch / Kroatisch / Serbisch"},
     "en": {"de_plain": "Plain German", "fa_AF": "Dari", "kmr": "Kurdish (Kurmanji)", "ckb": "Kurdish (Sorani)",
            "bs": "Bosnian / Croatian / Serbian"},

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
+from admin import counting
 from surveys.disclosure import (
     EMPTY,
     HIDDEN,
@@ -156,24 +156,6 @@ def resolve_dimension(survey: Survey, by: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------- queries
 
 
-def _group_expression(dimension: str | None):  # type: ignore[no-untyped-def]
-    """(SQL expression for a response's group, extra outer joins)."""
-    if dimension is None:
-        return literal(ALL), []
-    if dimension == "distributor":
-        return func.coalesce(cast(Response.distributor_id, String), NO_ANSWER), []
-    if dimension in META_DIMENSIONS:
-        return func.coalesce(getattr(Response, dimension), NO_ANSWER), []
-    grouping = aliased(Answer)
-    expression = case(
-        (grouping.declined.is_(True), DECLINED),
-        (grouping.choice.is_not(None), grouping.choice),
-        else_=NO_ANSWER,
-    )
-    join = (grouping, and_(grouping.response_id == Response.id, grouping.question == dimension))
-    return func.coalesce(expression, NO_ANSWER), [join]
-
-
 def _scope(statement, survey: Survey, versions: Sequence[int], wave: str | None):  # type: ignore[no-untyped-def]
     statement = statement.where(Response.survey_id == survey.id, Response.survey_version.in_(versions))
     return statement.where(Response.wave == wave) if wave else statement
@@ -211,33 +193,14 @@ async def summarize(
     alike = await _versions_alike(db, survey) if dimension == "wave" else {q.name: {survey.version}
                                                                              for q in survey.questions}
     all_versions = sorted(set().union(*alike.values()))
-    group_of, joins = _group_expression(dimension)
-    sizes_by_version = await _group_sizes(db, survey, dimension, all_versions, wave)
-
-    answer_key = case((Answer.declined.is_(True), DECLINED), (Answer.choice.is_not(None), Answer.choice), else_=None)
-    counts_statement = (
-        select(Response.survey_version, Answer.question, answer_key, Answer.number, group_of, func.count(),
-               func.sum(Response.record_key))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-    )
-    for target, condition in joins:
-        counts_statement = counts_statement.outerjoin(target, condition)
-    counts_statement = _scope(counts_statement, survey, all_versions, wave).group_by(
-        Response.survey_version, Answer.question, answer_key, Answer.number, group_of
-    )
+    data = await counting.frame(db, survey, all_versions, wave)
+    names = await counting.key_names(db, survey, data)
+    sizes_by_version = counting.group_sizes(names, data, dimension)
 
     raw: dict[str, dict[tuple[str, str], Tally]] = defaultdict(lambda: defaultdict(lambda: EMPTY))
-    for version, question, key, number, group, count, key_sum in await db.execute(counts_statement):
-        if question not in alike or version not in alike[question]:
-            continue
-        tally = Tally(count, int(key_sum or 0))
-        if key is not None:
+    for version, question, key, group, tally in counting.answer_tallies(names, data, dimension):
+        if question in alike and version in alike[question]:
             raw[question][(key, group)] += tally
-        elif number is not None:
-            raw[question][(f"#{number}", group)] += tally
-        else:  # a free text, or the row that marks a multi-choice question as answered
-            raw[question][(ANSWERED, group)] += tally
 
     labels = await _group_labels(db, survey, dimension)
     size_k = _dimension_k(survey, dimension, k)
@@ -258,9 +221,11 @@ async def summarize(
 
 
 async def completed_responses(db: DbSession, survey: Survey, k: int, wave: str | None = None) -> Cell:
-    """The survey's completed responses (current version), the same cell as a summary's total."""
-    sizes = await _group_sizes(db, survey, None, [survey.version], wave)
-    return disclose_group(sum(sizes.get(survey.version, {}).values(), EMPTY), k)
+    """The survey's completed responses (current version), the same cell as a summary's total (counted by the
+    database: one number needs no answers)."""
+    statement = _scope(select(func.count(), func.sum(Response.record_key)), survey, [survey.version], wave)
+    count, key_sum = (await db.execute(statement)).one()
+    return disclose_group(Tally(count, int(key_sum or 0)), k)
 
 
 def _dimension_k(survey: Survey, dimension: str | None, k: int) -> int:
@@ -275,16 +240,8 @@ async def _group_sizes(
     db: DbSession, survey: Survey, dimension: str | None, versions: Sequence[int], wave: str | None
 ) -> dict[int, dict[str, Tally]]:
     """version -> group -> the group's responses (count and key sum)."""
-    group_of, joins = _group_expression(dimension)
-    statement = select(Response.survey_version, group_of, func.count(), func.sum(Response.record_key)).select_from(
-        Response)
-    for target, condition in joins:
-        statement = statement.outerjoin(target, condition)
-    statement = _scope(statement, survey, versions, wave).group_by(Response.survey_version, group_of)
-    sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
-    for version, group, count, key_sum in await db.execute(statement):
-        sizes[version][group] = Tally(count, int(key_sum or 0))
-    return sizes
+    data = await counting.frame(db, survey, versions, wave)
+    return counting.group_sizes(await counting.key_names(db, survey, data), data, dimension)
 
 
 @dataclass(frozen=True)

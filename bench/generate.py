@@ -12,6 +12,7 @@ import random
 import sqlite3
 from pathlib import Path
 
+from surveys.answer_codes import pack
 from surveys.config import Area
 from surveys.disclosure import KEY_MODULUS
 from surveys.engine import SessionState, final_answers
@@ -89,10 +90,12 @@ def generate(path: Path, count: int, seed: int = 7, waves: tuple[str, ...] = ("2
     batch_responses, batch_answers = [], []
     for index in range(start, start + count):
         response_id = f"{index:032x}"
+        rows = rows_for(survey, response_id, random_answers(survey, rng))
+        codes, numbers = pack((question, choice, number, declined) for _, question, choice, number, _, declined in rows)
         batch_responses.append((response_id, survey.id, survey.version, f"bench-{index}", rng.choice(LANGUAGES),
                                 rng.choice(CHANNELS), today, None, waves[index % len(waves)],
-                                rng.randrange(KEY_MODULUS)))
-        batch_answers += rows_for(survey, response_id, random_answers(survey, rng))
+                                rng.randrange(KEY_MODULUS), codes, numbers))
+        batch_answers += rows
         if len(batch_responses) >= 10_000:
             _flush(connection, batch_responses, batch_answers)
             batch_responses, batch_answers = [], []
@@ -105,7 +108,9 @@ def _flush(connection: sqlite3.Connection, responses: list[tuple], answers: list
     with connection:
         connection.executemany(
             "INSERT INTO responses (id, survey_id, survey_version, respondent, language, channel, submitted_on, "
-            "distributor_id, wave, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", responses)
+            "distributor_id, wave, record_key, answer_codes, answer_numbers) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            responses)
         connection.executemany(
             "INSERT INTO answers (response_id, question, choice, number, text, declined) VALUES (?, ?, ?, ?, ?, ?)",
             answers)

@@ -10,8 +10,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
-from bot import privacy_router, survey_router, worker_router
+from bot import inbound_text, privacy_router, survey_router, worker_router
 from bot.chat import Chat
+from bot.delivery import Delivery
 from bot.errors import install_error_handler
 from bot.flood import button_guard, message_guard
 from bot.identity import ResidentMiddleware
@@ -43,15 +44,15 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
     passes `retrying=False` because it paces and retries by itself."""
     assert settings.telegram.token, "checked by the caller"
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
-                             timeout=settings.telegram.request_timeout)
+                             timeout=settings.telegram.request_timeout, json_loads=inbound_text.loads)
     if retrying:
-        session.middleware(RetryingRequests())
+        session.middleware(RetryingRequests(settings.sending.reply_retry_seconds))
     return Bot(settings.telegram.token, session=session)
 
 
 def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
-    chat = Chat(core.conversations, workers)
+    chat = Chat(core.conversations, workers, Delivery(core.conversations, core.db, core.reads))
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
     middleware = ResidentMiddleware(core.secret, workers)
     for observer, guard in ((dispatcher.message, message_guard()), (dispatcher.callback_query, button_guard())):

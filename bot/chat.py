@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 
 from bot import texts
-from bot.delivery import deliver
+from bot.delivery import Delivery
 from bot.identity import Resident
 from surveys.conversation import Conversations, Pressed
 from surveys.engine import Event, Stage
@@ -21,6 +21,7 @@ class Chat:
 
     conversations: Conversations
     workers: Workers
+    delivery: Delivery
 
     async def handle(
         self, bot: Bot, resident: Resident, event: Event | Pressed, pressed_message_id: int | None = None,
@@ -36,7 +37,9 @@ class Chat:
             client_language=resident.client_language,
             survey_id=resident.assisting.survey_id if resident.assisting else survey_id,
         )
-        await deliver(bot, conversations, resident.chat_id, reply, pressed_message_id)
+        await self.delivery.deliver(
+            bot, resident.chat_id, reply, resident.own_respondent_for(reply.survey.id), pressed_message_id
+        )
         if resident.assisting is not None and reply.state.finished:
             await self.workers.end_assist(resident.worker)
             if reply.state.stage is Stage.COMPLETED:

@@ -1,5 +1,7 @@
 """Replies must arrive even when Telegram hiccups: a client-session middleware that retries a request after a
-429 (waiting `retry_after`), a 5xx or a network error (with exponential backoff), a few times.
+429 (waiting `retry_after`), a 5xx or a network error (with exponential backoff), for a bounded time while
+the resident's update is handled. What still fails is raised to the caller, which hands a reply to the
+outbox (bot.delivery): the resident gets it once Telegram answers again, without tapping a second time.
 
 Long polling is left alone (aiogram's polling loop has its own backoff), and so is the outbox's bot, whose
 sender paces and retries messages itself (surveys.outreach.sending).
@@ -18,12 +20,15 @@ from aiogram.methods.base import TelegramType
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 6
 FIRST_BACKOFF = 0.25
 MAX_BACKOFF = 8.0
 
 
 class RetryingRequests(BaseRequestMiddleware):
+    def __init__(self, budget: float = 15.0) -> None:
+        self.budget = budget
+        """Seconds a request is retried for; a wait that would end later is not begun."""
+
     async def __call__(
         self,
         make_request: NextRequestMiddlewareType[TelegramType],
@@ -32,20 +37,22 @@ class RetryingRequests(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):
             return await make_request(bot, method)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.budget
         backoff = FIRST_BACKOFF
-        for attempt in range(1, ATTEMPTS + 1):
+        while True:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt == ATTEMPTS:
+                wait = float(exc.retry_after)
+                if loop.time() + wait > deadline:
                     raise
                 log.warning("Telegram asked to wait %s s (%s)", exc.retry_after, type(method).__name__)
-                await asyncio.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt == ATTEMPTS:
+                wait = backoff
+                if loop.time() + wait > deadline:
                     raise
                 log.warning("%s failed (%s); trying again in %.2f s", type(method).__name__,
-                            type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
+                            type(exc).__name__, wait)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-        raise AssertionError("unreachable")
+            await asyncio.sleep(wait)

@@ -1,5 +1,6 @@
 """The bot's scheduled work (APScheduler 3.11, AsyncIOScheduler): close waves that are over, queue due
-reminders, deliver the outbox, and purge what is past retention once a day.
+reminders, deliver the outbox (every few seconds: replies waiting for Telegram are among it), and purge what
+is past retention once a day.
 
 The scheduler only decides *when* to look; *what* is due is always read from the database, so nothing is
 lost with the scheduler's memory: on start every job runs once at once and finds the work left over.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 from aiogram import Bot
@@ -18,28 +20,43 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.outbound import telegram_send
+from surveys.config import Settings
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.reminders import queue_reminders
-from surveys.outreach.sending import Sender
+from surveys.outreach.sending import RetryPolicy, Sender
 from surveys.retention import purge
 from surveys.waves import close_due_waves
 from surveys.wiring import Core
 
 log = logging.getLogger(__name__)
 
-#: How often the bot looks for due reminders and queued messages.
+#: How often the bot looks for due reminders and waves to close.
 TICK = dt.timedelta(seconds=20)
+#: How often the bot looks for queued messages that are due (a resident may be waiting for a reply).
+SEND_TICK = dt.timedelta(seconds=2)
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def retry_policy_of(settings: Settings) -> RetryPolicy:
+    """[sending]'s retry settings; a message is never kept past retention's contacts_days either."""
+    sending = settings.sending
+    return RetryPolicy(
+        first=dt.timedelta(seconds=sending.retry_first_seconds),
+        longest=dt.timedelta(minutes=sending.retry_max_minutes),
+        give_up_after=min(dt.timedelta(hours=sending.give_up_after_hours),
+                          dt.timedelta(days=settings.retention.contacts_days)),
+    )
+
+
 def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> Sender:
     sending = core.settings.sending
     pacer = SendPacer(sending.messages_per_second, sending.seconds_per_chat)
-    return Sender(core.db, telegram_send(bot), pacer, quiet_hours_of(core.settings), clock)
+    return Sender(core.db, telegram_send(bot), pacer, quiet_hours_of(core.settings), clock,
+                  retry=retry_policy_of(core.settings), reads=core.reads)
 
 
 class OutreachJobs:
@@ -67,11 +84,20 @@ class OutreachJobs:
                 )
             if queued:
                 log.info("queued %d reminder(s)", queued)
-        outcomes = await self.sender.deliver_due()
-        if outcomes:
-            log.info("outbox: %s", ", ".join(f"{n} {state}" for state, n in sorted(outcomes.items())))
+        outcomes = await self._deliver(patience=0.0)
         if closed or queued or outcomes:  # chat ids were deleted or erased: from the files on disk too
             await self.core.checkpoints.after_deletion()
+
+    async def send(self, patience: float = 0.0) -> None:
+        """Send what is due in the outbox, and what becomes due within `patience` seconds (a retry)."""
+        if await self._deliver(patience):  # the chat ids of messages done leave the files on disk too
+            await self.core.checkpoints.after_deletion()
+
+    async def _deliver(self, patience: float) -> Counter[str]:
+        outcomes = await self.sender.deliver_due(patience=patience)
+        if outcomes:
+            log.info("outbox: %s", ", ".join(f"{n} {state}" for state, n in sorted(outcomes.items())))
+        return outcomes
 
     async def purge(self) -> None:
         async with self.core.db() as db, db.begin():
@@ -88,6 +114,8 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
     now = dt.datetime.now(dt.UTC)
     scheduler.add_job(jobs.tick, IntervalTrigger(seconds=TICK.total_seconds()), id="outreach", next_run_time=now,
                       max_instances=1, coalesce=True)
+    scheduler.add_job(jobs.send, IntervalTrigger(seconds=SEND_TICK.total_seconds()), id="outbox",
+                      kwargs={"patience": SEND_TICK.total_seconds() * 0.75}, max_instances=1, coalesce=True)
     scheduler.add_job(jobs.purge, CronTrigger(hour=3, minute=30, timezone=time_zone), id="retention",
                       next_run_time=now, max_instances=1, coalesce=True)
     scheduler.start()

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery
 from aiogram.types import Message as TelegramMessage
 
 from bot.chat import Chat
+from bot.delivery import acknowledge
 from bot.identity import Resident
 from surveys.conversation import Pressed
 from surveys.engine import AskLanguage, Cancel, Start, Text, Unsupported
@@ -39,12 +40,12 @@ async def on_cancel(message: TelegramMessage, bot: Bot, chat: Chat, resident: Re
 async def on_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
     message_id = query.message.message_id if query.message is not None else None
     await chat.handle(bot, resident, Pressed(query.data or ""), message_id)
-    await query.answer()
+    await acknowledge(query)
 
 
 async def on_empty_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
     await chat.handle(bot, resident, Unsupported("button"))
-    await query.answer()
+    await acknowledge(query)
 
 
 async def on_text(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:

@@ -191,10 +191,20 @@ class Results(_Strict):
 
 
 class Sending(_Strict):
-    """Telegram's limits for messages a bot starts: about 30 per second overall, one per second per chat."""
+    """Telegram's limits for messages a bot starts (about 30 per second overall, one per second per chat), and
+    how long a message is tried while Telegram cannot be reached: an outage must delay messages, never lose them."""
 
     messages_per_second: int = Field(default=30, ge=1, le=30)
     seconds_per_chat: float = Field(default=1.0, ge=1.0)
+    retry_first_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """After a network error, a timeout or a 5xx the next try comes this much later, then twice as late each time."""
+    retry_max_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    """The longest wait between two tries of one message."""
+    give_up_after_hours: float = Field(default=48.0, gt=0, le=24 * 365)
+    """A message not sent this long after it was queued is given up as failed, and its chat id erased."""
+    reply_retry_seconds: float = Field(default=15.0, ge=0, le=60)
+    """How long the bot retries an answer to a resident while handling their message, before the outbox takes
+    it over (and delivers it as soon as Telegram answers again)."""
 
 
 class Retention(_Strict):

@@ -54,6 +54,7 @@ from surveys.store.schema import (
     SeenUpdate,
     Session,
     SurveyVersion,
+    seen_update_key,
 )
 from surveys.waves import open_wave, wave_status
 from surveys.workers import forget_worker
@@ -221,6 +222,7 @@ class Conversations:
             state = SessionState.from_json(row.state)
             survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
         if update_id is not None:
+            update_id = seen_update_key(update_id)
             if await db.get(SeenUpdate, (platform, update_id)) is not None:
                 # delivered again: applied already, but whether our reply arrived is unknown (a crash between
                 # commit and reply), so the current question is shown again rather than nothing

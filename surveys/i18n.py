@@ -10,6 +10,8 @@ msgctxt from stable names, e.g. `area.label`, `area.elsewhere`). A language is s
     X-Heard-Fallback: en de         where missing strings come from (default: the base language, en, de)
     X-Heard-Status: draft           or "reviewed" once a community translator has checked it
     X-Heard-Clients: fa-af fa prs   client language codes that preselect it (default: its code and base)
+    X-Heard-Print-Size: 14          the smallest body font size, in points, of its printed questionnaire
+                                    (Leichte Sprache asks for 14 pt; default: the paper's usual size)
 
 Catalogs are read from the .po files with Babel and compiled in memory, so a fresh checkout works without a
 build step; `.mo` files, when present and newer, are used as they are. Surveys imported from XLSForms keep their
@@ -40,7 +42,7 @@ LOCALES_DIR = PROJECT_ROOT / "locales"
 BOT_DOMAIN = "bot"
 BOT_SOURCE_LANGUAGE = "en"
 
-_HEADER = re.compile(r'^"X-Heard-(?P<key>[A-Za-z]+):\s*(?P<value>[^"\\]*)', re.MULTILINE)
+_HEADER = re.compile(r'^"X-Heard-(?P<key>[A-Za-z-]+):\s*(?P<value>[^"\\]*)', re.MULTILINE)
 
 
 def survey_domain(survey_id: str) -> str:
@@ -56,6 +58,8 @@ class Language:
     status: str
     clients: tuple[str, ...]
     """Client language codes (Telegram's language_code, lower case) that preselect this language."""
+    print_size: float | None = None
+    """The smallest body font size (pt) for this language on paper, when it needs larger print than usual."""
 
 
 def _headers(po_path: Path) -> dict[str, str]:
@@ -100,6 +104,7 @@ def _language_from(folder: Path) -> Language:
         clients=tuple(c.lower() for c in headers["clients"].split())
         if "clients" in headers
         else tuple(dict.fromkeys((code.lower().replace("_", "-"), base.lower()))),
+        print_size=float(headers["print-size"]) if headers.get("print-size") else None,
     )
 
 

@@ -490,11 +490,18 @@ def render_questionnaire(
         f'<p class="back">{_t(form.texts.thanks)}</p></div>'
     )
     css = (_BASE_CSS + _QUESTIONNAIRE_CSS) % {
-        "paper": paper, "margin": "12mm 13mm 15mm 13mm", "size": 10.0 if paper == "A4" else 8.5,
+        "paper": paper, "margin": "12mm 13mm 15mm 13mm", "size": _questionnaire_size(catalogs, code, paper),
         "footer": f"{survey.id} v{survey.version} · {code}",
     }
     css += f"html {{ font-family: {_families(body)}; }}"
     return _write(_page(title, _bcp47(code), _direction(catalogs, code), css, body), output)
+
+
+def _questionnaire_size(catalogs: Catalogs, code: str, paper: str) -> float:
+    """10 pt on A4, 8.5 pt on A5, unless the language asks for larger print (Leichte Sprache: 14 pt, on any paper:
+    its readers need the size more than the form needs few pages)."""
+    usual = 10.0 if paper == "A4" else 8.5
+    return max(usual, catalogs.languages[code].print_size or 0.0)
 
 
 class _Form:

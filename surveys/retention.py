@@ -38,8 +38,9 @@ async def purge(db: DbSession, retention: Retention, now: dt.datetime, *, dry_ru
         "reminder contacts": delete(Contact).where(Contact.created_on < contacts_before),
         "results requests": delete(ResultsSubscription).where(ResultsSubscription.created_on < contacts_before),
         "unfinished sessions": delete(Session).where(Session.updated_at < idle_before),
-        "outbox messages": delete(OutboxMessage).where(
-            OutboxMessage.updated_at < idle_before, OutboxMessage.state != outbox.PENDING
+        "outbox messages": delete(OutboxMessage).where(  # unsent ones too: retention ends their chat ids
+            ((OutboxMessage.updated_at < idle_before) & (OutboxMessage.state != outbox.PENDING))
+            | (OutboxMessage.created_at < idle_before)
         ),
     }
     counts: dict[str, int] = {}

@@ -62,6 +62,7 @@ POSTGRES_MODULES = {
     "tests.bot.test_waves_in_the_bot",
     "tests.bot.test_results_back",
     "tests.bot.test_scheduler_takeover",
+    "tests.bot.test_odd_updates",
 }
 
 

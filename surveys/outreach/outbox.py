@@ -1,10 +1,16 @@
-"""The outbox: messages Heard writes on its own, queued in the database so that sending survives restarts.
+"""The outbox: messages Heard writes on its own (reminders, results) and replies that could not reach a resident
+while their message was handled, queued in the database so that sending survives restarts and outages.
 
-States: pending (waiting until `due_at`) -> sending (claimed by one sender, in its own committed
-transaction, just before the request goes out) -> sent | unreachable (403, chat gone) | failed (gave up after
-repeated errors) | withdrawn (no longer wanted: the resident finished, cancelled or deleted everything).
-A message left in `sending` by a crash is never sent again: a resident must never get it twice, and
-Telegram cannot tell us whether the last request arrived. The chat id is erased once a message is done.
+States: pending (waiting until `due_at`) -> sending (claimed by one sender, in its own committed transaction,
+just before the request goes out) -> sent | unreachable (403, chat gone) | failed (refused by Telegram, or not
+sent within the configured hours) | withdrawn (no longer wanted: the resident finished, cancelled or deleted
+everything). A network error, a timeout or a 5xx puts a message back to pending with its reason, to be tried
+again later; its chat id stays until it is done. A message left in `sending` by a crash is never sent again (a
+resident must never get it twice, and Telegram cannot tell us whether the last request arrived): after a while
+it is marked interrupted. The chat id and the text are erased once a message is done.
+
+Replies to one chat go out in the order they were queued: a reply waits while an earlier one to the same chat
+is unsent, so a next question never overtakes the answer it follows.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, literal, select, update
+from sqlalchemy.orm import aliased
 
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, ResultsSubscription
@@ -25,9 +32,17 @@ SENT = "sent"
 UNREACHABLE = "unreachable"
 FAILED = "failed"
 WITHDRAWN = "withdrawn"
+INTERRUPTED = "interrupted"
 
 REMINDER = "reminder"
 RESULTS = "results"
+REPLY = "reply"
+"""An answer to something the resident just did, handed over by the bot when Telegram did not take it in time.
+Filed, like every message here, under the chat owner's contact key and never a pseudonym: nothing links it to
+the resident's answers, and /delete removes it with the rest."""
+
+#: Reasons stored beside a message (never a chat id): why it waits, or why it ended as it did.
+REASON_LIMIT = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +53,12 @@ class Outgoing:
     contact_key: str
     platform: str
     address: str
-    text: str
+    text: str | None
+    """None only for an edit that changes the buttons alone."""
     buttons: tuple[tuple[tuple[str, str], ...], ...]
     attempts: int
+    edit_message_id: int | None = None
+    """The platform's message this replaces in place (a question turned into its answer); None: a new message."""
 
 
 async def enqueue(
@@ -52,10 +70,11 @@ async def enqueue(
     contact_key: str,
     platform: str,
     address: str,
-    text: str,
+    text: str | None,
     buttons: Sequence[Sequence[tuple[str, str]]] = (),
     due_at: dt.datetime,
     now: dt.datetime,
+    edit_message_id: int | None = None,
 ) -> bool:
     """Queue a message unless one with the same key was ever queued; True if queued now."""
     if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
@@ -63,25 +82,47 @@ async def enqueue(
     db.add(OutboxMessage(
         key=key, kind=kind, survey_id=survey_id, contact_key=contact_key, platform=platform, address=address,
         text=text, buttons=json.dumps([list(map(list, row)) for row in buttons]) if buttons else None,
-        state=PENDING, attempts=0, due_at=due_at, updated_at=now,
+        edit_message_id=edit_message_id, state=PENDING, attempts=0, due_at=due_at, created_at=now, updated_at=now,
     ))
     await db.flush()
     return True
 
 
-async def due(db: DbSession, now: dt.datetime, limit: int = 500) -> list[tuple[int, str]]:
-    """(id, chat) of pending messages that are due, oldest first."""
-    rows = await db.execute(
+def _next_in_its_chat() -> ColumnElement[bool]:
+    """True for a message that no earlier unsent message of its kind to the same chat waits before."""
+    earlier = aliased(OutboxMessage)
+    return ~exists().where(
+        earlier.platform == OutboxMessage.platform,
+        earlier.address == OutboxMessage.address,
+        earlier.kind == OutboxMessage.kind,
+        earlier.id < OutboxMessage.id,
+        earlier.state.in_((PENDING, SENDING)),
+    )
+
+
+async def due(
+    db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500
+) -> list[tuple[int, str]]:
+    """(id, chat) of pending messages that are due and next in their chat, oldest first. `replies_only` in quiet
+    hours: a resident who wrote to the bot at night still gets its answer."""
+    statement = (
         select(OutboxMessage.id, OutboxMessage.address)
-        .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now)
+        .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now, _next_in_its_chat())
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
+    if replies_only:
+        statement = statement.where(OutboxMessage.kind == REPLY)
+    rows = await db.execute(statement)
     return [(message_id, address) for message_id, address in rows.all() if address is not None]
 
 
-async def next_due(db: DbSession) -> dt.datetime | None:
-    moment = await db.scalar(select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING))
+async def next_due(db: DbSession, *, replies_only: bool = False) -> dt.datetime | None:
+    """When the next message that is next in its chat becomes due."""
+    statement = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING, _next_in_its_chat())
+    if replies_only:
+        statement = statement.where(OutboxMessage.kind == REPLY)
+    moment = await db.scalar(statement)
     return as_utc(moment) if moment is not None else None
 
 
@@ -96,26 +137,62 @@ async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | 
     if taken.rowcount != 1:
         return None
     row = await db.get(OutboxMessage, message_id, populate_existing=True)
-    assert row is not None and row.address is not None and row.text is not None
+    assert row is not None and row.address is not None
     buttons = tuple(tuple((label, data) for label, data in r) for r in json.loads(row.buttons or "[]"))
     return Outgoing(row.id, row.kind, row.survey_id, row.contact_key, row.platform, row.address, row.text, buttons,
-                    row.attempts)
+                    row.attempts, row.edit_message_id)
 
 
-async def finish(db: DbSession, message_id: int, state: str, now: dt.datetime) -> None:
-    """Sent, unreachable, failed or withdrawn: forget the chat id and the text."""
+async def finish(db: DbSession, message_id: int, state: str, now: dt.datetime, reason: str | None = None) -> None:
+    """Sent, unreachable, failed or withdrawn: forget the chat id and the text; keep why (not for sent ones)."""
     await db.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id)
-        .values(state=state, address=None, text=None, buttons=None, updated_at=now)
+        .values(state=state, address=None, text=None, buttons=None, last_error=_short(reason), updated_at=now)
     )
 
 
-async def release(db: DbSession, message_id: int, retry_at: dt.datetime, now: dt.datetime) -> None:
-    """Not delivered (server error, rate limit): back to pending, to be tried again at `retry_at`."""
+async def release(db: DbSession, message_id: int, retry_at: dt.datetime, now: dt.datetime, reason: str) -> None:
+    """Not delivered (network, timeout, server error, rate limit): back to pending with its chat id, to be tried
+    again at `retry_at`."""
     await db.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.state == SENDING)
-        .values(state=PENDING, due_at=retry_at, updated_at=now)
+        .values(state=PENDING, due_at=retry_at, last_error=_short(reason), updated_at=now)
     )
+
+
+async def give_up_overdue(db: DbSession, queued_before: dt.datetime, now: dt.datetime, why: str) -> int:
+    """Messages still unsent that were queued before `queued_before` are failed: their chat ids go. `why`
+    comes first in their reason, then the last error they met."""
+    reason = literal(why) + func.coalesce(literal("; last error: ") + OutboxMessage.last_error, "")
+    result = await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == PENDING, OutboxMessage.created_at < queued_before)
+        .values(state=FAILED, address=None, text=None, buttons=None, updated_at=now,
+                last_error=func.substr(reason, 1, REASON_LIMIT))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def mark_interrupted(db: DbSession, claimed_before: dt.datetime, now: dt.datetime) -> int:
+    """Messages claimed before `claimed_before` and never settled: their sender died during the request. They
+    are not sent again (they may have arrived); their chat ids go."""
+    result = await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == SENDING, OutboxMessage.updated_at < claimed_before)
+        .values(state=INTERRUPTED, address=None, text=None, buttons=None, updated_at=now,
+                last_error="the sender stopped while the request was under way")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def replies_waiting(db: DbSession, platform: str, address: str) -> bool:
+    """Whether a reply to this chat still waits (so that a new one must queue behind it)."""
+    return await db.scalar(select(exists().where(
+        OutboxMessage.platform == platform, OutboxMessage.address == address, OutboxMessage.kind == REPLY,
+        OutboxMessage.state.in_((PENDING, SENDING)),
+    ))) or False
 
 
 async def forget_unreachable(db: DbSession, platform: str, address: str) -> None:
@@ -126,7 +203,7 @@ async def forget_unreachable(db: DbSession, platform: str, address: str) -> None
         update(OutboxMessage)
         .where(OutboxMessage.platform == platform, OutboxMessage.address == address,
                OutboxMessage.state == PENDING)
-        .values(state=UNREACHABLE, address=None, text=None, buttons=None)
+        .values(state=UNREACHABLE, address=None, text=None, buttons=None, last_error="the chat cannot be reached")
     )
 
 
@@ -150,3 +227,35 @@ async def tally(db: DbSession, kind: str, survey_id: str, key_prefix: str | None
         statement = statement.where(OutboxMessage.key.startswith(key_prefix, autoescape=True))
     return dict((await db.execute(statement.group_by(OutboxMessage.state))).all())
 
+
+@dataclass(frozen=True, slots=True)
+class StateLine:
+    """Operational counts for the officer: how many messages are in one state for one reason. No chat ids."""
+
+    state: str
+    reason: str | None
+    count: int
+    most_attempts: int
+    next_try: dt.datetime | None
+    oldest: dt.datetime | None
+
+
+async def breakdown(db: DbSession, kind: str, survey_id: str, key_prefix: str | None = None) -> list[StateLine]:
+    """Messages of a kind by state and reason, with the next try and the oldest still waiting."""
+    statement = select(
+        OutboxMessage.state, OutboxMessage.last_error, func.count(), func.max(OutboxMessage.attempts),
+        func.min(OutboxMessage.due_at), func.min(OutboxMessage.created_at),
+    ).where(OutboxMessage.kind == kind, OutboxMessage.survey_id == survey_id)
+    if key_prefix is not None:
+        statement = statement.where(OutboxMessage.key.startswith(key_prefix, autoescape=True))
+    rows = (await db.execute(statement.group_by(OutboxMessage.state, OutboxMessage.last_error))).all()
+    return [
+        StateLine(state, reason, count, attempts or 0,
+                  as_utc(next_try) if state == PENDING and next_try is not None else None,
+                  as_utc(oldest) if state == PENDING and oldest is not None else None)
+        for state, reason, count, attempts, next_try, oldest in rows
+    ]
+
+
+def _short(reason: str | None) -> str | None:
+    return reason[:REASON_LIMIT] if reason is not None else None

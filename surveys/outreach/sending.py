@@ -1,6 +1,14 @@
 """Delivering the outbox: claim each due message, wait for the pacer, send it through the channel's adapter,
 and record what happened. Safe to run in several processes at once (claims are atomic); issue 8 keeps it to
-one scheduler anyway so that the pacer sees all traffic."""
+one scheduler anyway so that the pacer sees all traffic.
+
+An outage delays messages, it never loses them. A network error, a timeout or a 5xx is transient: the message
+goes back to the queue with its chat id and its reason, and is tried again later, each time twice as late (up
+to `RetryPolicy.longest`) until `RetryPolicy.give_up_after` has passed since it was queued. While Telegram
+fails, the sender does not hammer it with every queued message: after a failure it stops taking messages and
+tries again, with one pass, after a pause that also doubles (at most a minute: once Telegram is back, the queue
+moves within a minute).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.outreach import outbox
@@ -18,12 +27,31 @@ from surveys.outreach.outbox import Outgoing
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import QuietHours
 from surveys.store.database import DbSession
+from surveys.store.schema import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-#: After this many failed tries (server errors, network) a message is given up as failed.
-MAX_ATTEMPTS = 8
-MAX_BACKOFF = dt.timedelta(minutes=10)
+#: While Telegram cannot be reached, the sender tries again at least this often.
+PROBE_LONGEST = dt.timedelta(minutes=1)
+#: A reply is tried again at least this often: a resident is waiting for it.
+REPLY_LONGEST = dt.timedelta(seconds=10)
+#: A message claimed this long ago and never settled was being sent when its sender died.
+STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long transient failures are retried (heard.toml [sending])."""
+
+    first: dt.timedelta = dt.timedelta(seconds=2)
+    longest: dt.timedelta = dt.timedelta(minutes=10)
+    give_up_after: dt.timedelta = dt.timedelta(hours=48)
+
+    def delay(self, failures: int, longest: dt.timedelta | None = None) -> dt.timedelta:
+        """`first` after the first failure, then twice as long after each further one, never over `longest`."""
+        cap = min(longest, self.longest) if longest is not None else self.longest
+        seconds = self.first.total_seconds() * 2.0 ** min(max(failures - 1, 0), 40)
+        return min(dt.timedelta(seconds=seconds), cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +68,28 @@ class RetryAfter:
 
 @dataclass(frozen=True, slots=True)
 class Transient:
-    """A server error or a network problem: try again later."""
+    """A server error, a timeout or a network problem: try again later."""
+
+    reason: str = "temporary error"
 
 
 @dataclass(frozen=True, slots=True)
 class Unreachable:
     """The resident blocked the bot or the chat is gone."""
 
+    reason: str = "the chat cannot be reached"
 
-Outcome = Sent | RetryAfter | Transient | Unreachable
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Telegram refused this message for good (e.g. a malformed request): trying again cannot help."""
+
+    reason: str = "refused by the platform"
+
+
+Outcome = Sent | RetryAfter | Transient | Unreachable | Refused
 Send = Callable[[Outgoing], Awaitable[Outcome]]
 Clock = Callable[[], dt.datetime]
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    return min(dt.timedelta(seconds=2 ** attempts), MAX_BACKOFF)
 
 
 class Sender:
@@ -66,35 +101,76 @@ class Sender:
         quiet: QuietHours,
         clock: Clock,
         concurrency: int = 8,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        reads: async_sessionmaker[DbSession] | None = None,
     ) -> None:
         self._db = db
+        self._reads = reads or db
+        """Looking for due messages writes nothing (on SQLite it must not take the write lock every tick)."""
         self._send = send
         self._pacer = pacer
         self._quiet = quiet
         self._clock = clock
         self._concurrency = concurrency
+        self._retry = retry
+        self._failures = 0
+        """Passes in a row that met a transient failure: how long the next pause is."""
+        self._resume_at: dt.datetime | None = None
+        """Until then no message is taken: the platform failed and is given a rest."""
+        self._passing = asyncio.Lock()
 
     async def deliver_due(self, *, patience: float = 0.0) -> Counter[str]:
-        """Send everything due now; with `patience` (seconds), also wait for messages that become due that
-        soon (retries after a 429 or an error). Returns how many messages ended in each state."""
-        outcomes: Counter[str] = Counter()
+        """Send everything due now; with `patience` (seconds, on a clock that moves), also wait for messages
+        that become due that soon (retries after a 429 or an error). Returns how many messages ended in each
+        state."""
+        if self._passing.locked():
+            return Counter()  # a pass is under way (the scheduler's jobs overlap): it sends what is due
+        async with self._passing:
+            return await self._pass(patience)
+
+    async def _pass(self, patience: float) -> Counter[str]:
+        started = self._clock()
+        deadline = started + dt.timedelta(seconds=patience)
+        outcomes = await self._settle_old(started)
         while True:
             now = self._clock()
-            if self._quiet.contains(now):
+            replies_only = self._quiet.contains(now)
+            if not self._resting(now):
+                async with self._reads() as db:
+                    due = await outbox.due(db, now, replies_only=replies_only)
+                if due:
+                    await self._deliver(due, outcomes)
+                    continue
+            async with self._reads() as db:
+                upcoming = await outbox.next_due(db, replies_only=replies_only)
+            if upcoming is None:
                 return outcomes
-            async with self._db() as db:
-                due = await outbox.due(db, now)
-            if due:
-                await self._deliver(due, outcomes)
-                continue
-            async with self._db() as db:
-                upcoming = await outbox.next_due(db)
-            if upcoming is None or patience <= 0:
+            if self._resume_at is not None:
+                upcoming = max(upcoming, self._resume_at)
+            if upcoming > deadline:
                 return outcomes
-            wait = (upcoming - self._clock()).total_seconds()
-            if wait > patience:
-                return outcomes
-            await asyncio.sleep(max(wait, 0.01))
+            await asyncio.sleep(max((upcoming - self._clock()).total_seconds(), 0.01))
+
+    def _resting(self, now: dt.datetime) -> bool:
+        return self._resume_at is not None and now < self._resume_at
+
+    async def _settle_old(self, now: dt.datetime) -> Counter[str]:
+        """Give up messages queued longer than the policy allows; mark those whose sender died mid-request."""
+        overdue = now - self._retry.give_up_after
+        stale = now - STALE_CLAIM
+        async with self._reads() as db:
+            anything = await db.scalar(select(
+                exists().where(OutboxMessage.state == outbox.PENDING, OutboxMessage.created_at < overdue)
+                | exists().where(OutboxMessage.state == outbox.SENDING, OutboxMessage.updated_at < stale)
+            ))
+        settled: Counter[str] = Counter()
+        if anything:
+            async with self._db() as db, db.begin():
+                hours = self._retry.give_up_after.total_seconds() / 3600
+                settled[outbox.FAILED] = await outbox.give_up_overdue(db, overdue, now, f"not sent within {hours:g} h")
+                settled[outbox.INTERRUPTED] = await outbox.mark_interrupted(db, stale, now)
+        return +settled
 
     async def _deliver(self, due: list[tuple[int, str]], outcomes: Counter[str]) -> None:
         queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
@@ -112,32 +188,49 @@ class Sender:
     async def _deliver_one(self, message_id: int, chat: str) -> str | None:
         # claimed inside the pacer's slot, right before the request: a crash while waiting for a turn leaves
         # the message pending (sent after the restart); a crash during the request leaves it `sending`
-        async with self._pacer.slot(chat), self._db() as db, db.begin():
-            message = await outbox.claim(db, message_id, self._clock())
-            if message is None:  # taken by another sender, or withdrawn: every end of a session (finished,
-                return None      # cancelled, deleted, wave closed) withdraws its reminder
+        async with self._pacer.slot(chat):
+            if self._resting(self._clock()):
+                return None  # the platform just failed: this message waits for the next pass
+            async with self._db() as db, db.begin():
+                message = await outbox.claim(db, message_id, self._clock())
+                if message is None:  # taken by another sender, or withdrawn: every end of a session (finished,
+                    return None      # cancelled, deleted, wave closed) withdraws its reminder
         try:
             outcome = await self._send(message)
         except Exception:  # an adapter bug must not leave the message claimed forever
             log.exception("sending an outbox message failed unexpectedly")
-            outcome = Transient()
+            outcome = Transient("unexpected error (see the bot's log)")
         async with self._db() as db, db.begin():
             now = self._clock()
             match outcome:
                 case Sent():
+                    self._failures, self._resume_at = 0, None
                     await outbox.finish(db, message.id, outbox.SENT, now)
                     return outbox.SENT
-                case Unreachable():
-                    await outbox.finish(db, message.id, outbox.UNREACHABLE, now)
+                case Unreachable(reason=reason):
+                    await outbox.finish(db, message.id, outbox.UNREACHABLE, now, reason)
                     await outbox.forget_unreachable(db, message.platform, message.address)
                     return outbox.UNREACHABLE
+                case Refused(reason=reason):
+                    await outbox.finish(db, message.id, outbox.FAILED, now, reason)
+                    return outbox.FAILED
                 case RetryAfter(seconds=seconds):
                     self._pacer.pause(seconds)
-                    await outbox.release(db, message.id, now + dt.timedelta(seconds=seconds), now)
+                    await outbox.release(db, message.id, now + dt.timedelta(seconds=seconds), now,
+                                         f"Telegram asked to wait {seconds:g} s (429)")
                     return None
-                case Transient() if message.attempts >= MAX_ATTEMPTS:
-                    await outbox.finish(db, message.id, outbox.FAILED, now)
-                    return outbox.FAILED
-                case _:
-                    await outbox.release(db, message.id, now + backoff(message.attempts - 1), now)
+                case Transient(reason=reason):
+                    self._rest(now)
+                    longest = REPLY_LONGEST if message.kind == outbox.REPLY else None
+                    retry_at = now + self._retry.delay(message.attempts, longest)
+                    await outbox.release(db, message.id, retry_at, now, reason)
                     return None
+        raise AssertionError(f"unknown outcome {outcome!r}")
+
+    def _rest(self, now: dt.datetime) -> None:
+        """A transient failure: take no message for a while. Failures of one pass (sent at once) count once."""
+        if self._resting(now):
+            return
+        self._failures += 1
+        self._resume_at = now + self._retry.delay(self._failures, PROBE_LONGEST)
+        log.warning("sending failed; the queue rests for %.1f s", (self._resume_at - now).total_seconds())

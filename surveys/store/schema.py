@@ -9,6 +9,7 @@ pseudonym, so no column joins a chat id to answers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import (
     BigInteger,
@@ -18,13 +19,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from surveys import answer_codes
 from surveys.disclosure import new_record_key
 
 NAMING = {
@@ -116,9 +120,25 @@ class Response(Base):
     record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
     """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.disclosure). Never
     exported: with it, anyone could undo the perturbation."""
+    answer_codes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The answers packed as integer codes (surveys.answer_codes), for counting; filled on insert from the
+    answers given with the response (see `_pack_answers`). NULL only where a writer left it out: summaries then
+    read that response's answer rows instead. Never exported."""
+    answer_numbers: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The numbers among the answers, in the order of their codes."""
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+@event.listens_for(Response, "before_insert")
+def _pack_answers(_mapper, _connection, response: Response) -> None:  # type: ignore[no-untyped-def]
+    """A response added through the ORM with its answers gets their codes in the same INSERT. Writers that insert
+    rows without the ORM pass `answer_codes.pack_values(...)` themselves (admin/paper_import.py)."""
+    answers = response.__dict__.get("answers")
+    if response.answer_codes is None and answers is not None:
+        response.answer_codes, response.answer_numbers = answer_codes.pack(
+            (a.question, a.choice, a.number, bool(a.declined)) for a in answers)
 
 
 class Answer(Base):
@@ -176,6 +196,16 @@ class SeenUpdate(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def seen_update_key(update_id: int) -> int:
+    """The platform's update id as `seen_updates` can hold it (a signed 64-bit integer). Telegram's ids are
+    positive and far below 2**63 and are kept as they are; any other id (valid JSON all the same) is folded by a
+    hash into the negative numbers, where it meets no real id."""
+    if 0 <= update_id < 2**63:
+        return update_id
+    digest = hashlib.sha256(str(update_id).encode("ascii")).digest()
+    return -1 - int.from_bytes(digest[:8], "big") % (2**63 - 1)
 
 
 class Distributor(Base):
@@ -270,13 +300,18 @@ class ResultsSubscription(Base):
 
 
 class OutboxMessage(Base):
-    """A message Heard writes on its own (a reminder, a results message), queued so that sending survives
-    restarts. `key` makes queueing idempotent; a message is claimed (state `sending`) in its own transaction
-    before it goes out, so no crash and no second sender can ever send it twice. The chat id is erased as
-    soon as the message is sent or cannot be."""
+    """A message Heard writes on its own (a reminder, a results message) or a reply Telegram did not take in
+    time, queued so that sending survives restarts and outages. `key` makes queueing idempotent; a message is
+    claimed (state `sending`) in its own transaction before it goes out, so no crash and no second sender can
+    ever send it twice. The chat id is kept while the message may still go out and erased as soon as it is
+    sent or cannot be."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"), Index("ix_outbox_contact", "survey_id", "contact_key"))
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "due_at"),
+        Index("ix_outbox_contact", "survey_id", "contact_key"),
+        Index("ix_outbox_chat", "platform", "address"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -288,9 +323,15 @@ class OutboxMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[str | None] = mapped_column(Text)
     """JSON: rows of [label, callback data]."""
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    """For a reply that replaces a message in place (a question turned into its answer): that message's id."""
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(120))
+    """Why the message still waits or why it ended unsent (never a chat id)."""
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    """When it was queued: it is given up after [sending] give_up_after_hours."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -322,6 +322,96 @@ def test_questionnaire_runs_in_the_languages_direction(rendered, language, rtl):
         assert number.x_max < code.x_min and number.x_min < 60
 
 
+# -- paper speaks of paper, and Leichte Sprache prints large ----------------------------------------------------
+
+# How each shipped language says "button", "press", "tap" or "click" (taken from its catalog's chat texts, e.g.
+# "Please answer with the buttons below."). Latin and Cyrillic words match at a word start, others anywhere.
+BUTTON_WORDS: dict[str, tuple[str, ...]] = {
+    "de": ("knopf", "knöpf", "drück", "tippen", "klick", "schaltfläche", "button", "taste"),
+    "en": ("button", "press", "tap", "click"),
+    "am": ("ቁልፍ", "ቁልፎ", "ይጫኑ"), "ti": ("ቁልፍ", "ጠውቑ"),
+    "ar": ("أزرار", "الزر", "الضغط", "اضغط"), "fa": ("دکمه", "کلیک"), "ps": ("تڼۍ", "تڼیو", "کېکاږ"),
+    "ckb": ("دوگمە", "دابگرن"),
+    "bg": ("бутон", "натисн"), "ru": ("кнопк", "нажм", "нажим"), "uk": ("кнопк", "натисн"),
+    "bs": ("dugm", "pritisn", "klikn"), "es": ("botón", "botones", "pulse", "pulsa", "toque"),
+    "fr": ("bouton", "appuy", "cliqu"), "kmr": ("bişkok", "bitikîn"), "pl": ("przycisk", "nacisn", "klikn"),
+    "ro": ("buton", "butoan", "apăs", "apas"), "so": ("badhan", "badham", "riix"), "sq": ("buton", "shtypni", "kliko"),
+    "tr": ("düğme", "tıkla", "basın"), "vi": ("nút", "bấm", "nhấn"),
+}
+
+
+def button_words(language: str) -> tuple[str, ...]:
+    base = {"de_plain": "de", "fa_AF": "fa"}.get(language, language)
+    return BUTTON_WORDS[base] + (BUTTON_WORDS["en"] if base != "en" else ())  # English loanwords too
+
+
+def named_buttons(text: str, language: str) -> list[str]:
+    lower = unicodedata.normalize("NFC", text).lower()
+    return [
+        word for word in button_words(language)
+        if re.search((r"\b" if re.match(r"[a-zà-ɏЀ-ӿ]", word) else "") + re.escape(word), lower)
+    ]
+
+
+def paper_texts(catalogs: Catalogs, survey: Survey, language: str) -> list[str]:
+    """Every catalog text a printed flyer or questionnaire shows in `language`: the printed texts of the bot
+    catalog, and the survey's title, introduction, questions, hints, choices and closing words."""
+    translations = bot(catalogs, language)
+    flyer = flyer_texts(translations, MUNICIPALITY)
+    form = questionnaire_texts(translations)
+    content = catalogs.translations(survey_domain(survey.id), language, survey.language)
+    texts = [flyer.headline, flyer.invitation, flyer.how, flyer.scan, flyer.privacy, form.instructions,
+             form.tick_one, form.tick_any, form.tick_scale, form.write_number, form.write_text, form.declined,
+             form.thanks, form.only_if(translations, 3, "…")]
+    texts += [content.pgettext(f"survey.{part}", getattr(survey, part)) for part in ("title", "intro", "thanks")]
+    for question in survey.questions:
+        for part in ("label", "hint", "low_label", "high_label"):
+            if getattr(question, part, None):
+                texts.append(content.pgettext(f"{question.name}.{part}", getattr(question, part)))
+        texts += [content.pgettext(f"{question.name}.{c.name}", c.label) for c in question.choices]
+    return texts
+
+
+def test_button_words_are_found_in_each_languages_chat_texts(catalogs):
+    """The list is right: each language's own "answer with the buttons below" names a button by it."""
+    for language in catalogs.languages:
+        chat = bot(catalogs, language).gettext("Please answer with the buttons below.")
+        assert named_buttons(chat, language), f"{language}: no button word found in {chat!r}"
+
+
+def test_paper_texts_in_every_language_name_no_buttons(catalogs, survey):
+    """A paper form has boxes to cross, not buttons to press: no printed text, in any shipped language, tells the
+    reader to press, tap or click."""
+    assert len(catalogs.languages) >= 23
+    found = {
+        language: [(text, words) for text in paper_texts(catalogs, survey, language)
+                   if (words := named_buttons(text, language))]
+        for language in catalogs.languages
+    }
+    assert not {language: hits for language, hits in found.items() if hits}
+
+
+@pytest.mark.parametrize("language", ["de", "de_plain", "en"])
+def test_printed_questionnaire_names_no_buttons(rendered, language):
+    text = pdf_text(rendered("questionnaire", language))
+    assert "[area]" in text  # the form really is in the text layer
+    assert not named_buttons(text, language)
+
+
+def _body_size(pdf: Path) -> float:
+    """The most common word height on the first page: the size of the questions' and answers' text."""
+    heights = [round(w.y_max - w.y_min, 1) for w in pdf_words(pdf) if w.text.isalpha()]
+    return max(set(heights), key=heights.count)
+
+
+def test_leichte_sprache_questionnaire_is_printed_at_14_pt(rendered, catalogs):
+    """Leichte Sprache asks for at least 14 pt; the other languages keep 10 pt on A4."""
+    assert catalogs.languages["de_plain"].print_size == 14
+    plain, german = _body_size(rendered("questionnaire", "de_plain")), _body_size(rendered("questionnaire", "de"))
+    assert plain / german == pytest.approx(14 / 10, rel=0.04)
+    assert german == pytest.approx(_body_size(rendered("questionnaire", "en")), rel=0.04)
+
+
 # -- other formats --------------------------------------------------------------------------------------------
 
 

@@ -276,3 +276,38 @@ def test_dates_and_times_count_as_answered(tmp_path):
     assert day.cell(ANSWERED).value == published(range(9)) and day.cell(DECLINED).value == published(range(9, 12))
     assert hour.cell(ANSWERED).value == published(range(9, 12))
     assert hour.cell(NO_ANSWER).value == published(range(9))
+
+
+def test_two_answers_sharing_a_code_are_refused_not_merged(tmp_path):
+    """Summaries count packed 31-bit answer codes (surveys/answer_codes.py); "c26649" and "c29106" hash to the
+    same code under question "q". Counting them as one would publish a wrong number: the summary refuses."""
+    import pytest
+
+    from admin.counting import CodeCollision
+    from surveys.answer_codes import code_for
+    from surveys.loader import parse_survey
+
+    assert code_for("q", "c26649") == code_for("q", "c29106")
+    survey = parse_survey(
+        "id: clash\nversion: 1\nlanguage: de\ntitle: T\nintro: I\nthanks: D\nquestions:\n"
+        "  - {name: q, type: single, field: core, label: Frage, choices: [{name: c26649, label: A},"
+        " {name: c29106, label: B}]}\n", "clash.yaml")
+
+    async def run():
+        engine = connect(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+        await migrate(engine)
+        try:
+            async with session_factory(engine)() as db, db.begin():
+                for index, choice in enumerate(["c26649"] * 6 + ["c29106"] * 6):
+                    response = Response(id=secrets.token_hex(16), survey_id="clash", survey_version=1,
+                                        respondent=secrets.token_hex(8), language="de", channel="paper",
+                                        submitted_on=dt.date.today(), record_key=index * 7919)
+                    response.answers = answer_rows(survey, {"q": choice})
+                    db.add(response)
+            async with session_factory(engine)() as db:
+                with pytest.raises(CodeCollision, match="share a counting code"):
+                    await summarize(db, survey, 5)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

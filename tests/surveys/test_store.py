@@ -8,8 +8,10 @@ import time
 from sqlalchemy import func, select, text
 
 from surveys.engine import Consent, Start
+from surveys.store.database import connect
 from surveys.store.schema import Response, Session
 from surveys.wiring import open_core
+from tests.surveys.upgrade_data import assert_counted_after_upgrade, write_before_0011
 
 
 async def test_a_long_read_does_not_block_the_bots_writes(settings):
@@ -39,3 +41,12 @@ async def test_schema_is_at_the_latest_migration(core):
     from surveys.store.database import MIGRATIONS_DIR
 
     assert version == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+async def test_responses_stored_before_revision_0011_are_counted_after_the_upgrade(settings):
+    engine = connect(settings.storage.database_url)
+    try:
+        await write_before_0011(engine)
+        await assert_counted_after_upgrade(engine)
+    finally:
+        await engine.dispose()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from surveys.store.database import connect, migrate
+from tests.surveys.upgrade_data import assert_counted_after_upgrade, write_before_0011
 
 pytestmark = pytest.mark.postgres
 
@@ -39,3 +40,12 @@ async def test_workers_migrating_at_once_on_postgresql(postgres_server):
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_responses_stored_before_revision_0011_are_counted_after_the_upgrade_on_postgresql(postgres_server):
+    engine = connect(postgres_server.new_database())
+    try:
+        await write_before_0011(engine)
+        await assert_counted_after_upgrade(engine)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,289 @@
+"""Counting responses for summaries: tallies (count and record-key sum) per answer and group, in one pass in
+memory over the responses' packed answer codes (surveys.answer_codes).
+
+Why not a GROUP BY: per answer the database would join, probe and sort 18 million rows at a million
+responses, and SQLite sorts them all again for every breakdown (it has no hash aggregation). Here the
+database only reads one row per response; numpy adds up counts and keys with `bincount`, so a breakdown costs
+little more than the plain count. Every tally still leaves through surveys.disclosure (admin/summary.py):
+this module only finds out what the database knows.
+
+A `Frame` holds the responses of one survey scope (versions, wave); it is read once per database transaction
+and shared by the summaries, breakdowns and who-answered lists computed in it (a report needs all of them).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session as SyncSession
+
+from surveys.answer_codes import (
+    ANSWERED,
+    CODE_BYTES,
+    KEY_BITS,
+    KEY_MASK,
+    NUMBER_KEY,
+    code_for,
+    pack,
+    question_hash,
+)
+from surveys.disclosure import Tally
+from surveys.model import DECLINED, Survey
+from surveys.store.database import DbSession
+from surveys.store.schema import Answer, Response
+
+NO_ANSWER = "no_answer"
+META_COLUMNS = {"language": Response.language, "channel": Response.channel, "wave": Response.wave,
+                "distributor": Response.distributor_id}
+"""Breakdowns by a property of the response rather than by an answer."""
+_CACHE = "heard.counting.frames"
+_FALLBACK_BATCH = 500
+
+
+@dataclass
+class Frame:
+    """The responses of one scope, as arrays: one entry per response, and one per answer code."""
+
+    versions: np.ndarray
+    keys: np.ndarray
+    meta: dict[str, list[str | int | None]]
+    codes: np.ndarray
+    owner: np.ndarray
+    """For each code, the index of its response."""
+    cells: np.ndarray
+    """For each code, the index of its cell (code, or code and number) in `cell_codes` / `cell_numbers`."""
+    cell_codes: list[int]
+    cell_numbers: list[int | None]
+    groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.versions)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each value in the distinct values, distinct values). pandas hashes in one pass; numpy's
+    unique would sort millions of codes."""
+    import pandas as pd  # heavy import, only where counting happens
+
+    index, distinct = pd.factorize(values, sort=False)
+    return index.astype(np.int64, copy=False), np.asarray(distinct)
+
+
+async def frame(db: DbSession, survey: Survey, versions: Sequence[int], wave: str | None) -> Frame:
+    """The scope's responses, read once per transaction (nothing can change what a transaction reads, except
+    its own writes, which clear the cache)."""
+    cache = _cache(db)
+    scope = (survey.id, tuple(sorted(versions)), wave)
+    if scope not in cache:
+        collecting = gc.isenabled()
+        gc.disable()  # a million row tuples would set off the cycle collector again and again, for nothing
+        try:
+            cache[scope] = await _load(db, survey.id, versions, wave)
+        finally:
+            if collecting:
+                gc.enable()
+    return cache[scope]
+
+
+def _cache(db: DbSession) -> dict[tuple[object, ...], Frame]:
+    sync: SyncSession = db.sync_session
+    transaction = sync.get_transaction()
+    entry = sync.info.get(_CACHE)
+    if entry is None or entry[0] is not transaction:
+        entry = (transaction, {})
+        sync.info[_CACHE] = entry
+        from sqlalchemy import event
+
+        if not event.contains(sync, "after_flush", _forget):
+            event.listen(sync, "after_flush", _forget)
+    return entry[1]
+
+
+def _forget(session: SyncSession, _context: object) -> None:
+    session.info.pop(_CACHE, None)
+
+
+async def _load(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None) -> Frame:
+    columns = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
+               Response.distributor_id]
+    scope = [Response.survey_id == survey_id, Response.survey_version.in_(list(versions))]
+    if wave:
+        scope.append(Response.wave == wave)
+    rows = await _fetch(db, select(*columns, Response.answer_codes, Response.answer_numbers)
+                        .where(*scope, Response.answer_codes.is_not(None)))
+    # responses written without codes (by a writer that bypassed the ORM): packed here from their answer rows
+    unpacked = (await (await db.connection()).execute(
+        select(Response.id, *columns).where(*scope, Response.answer_codes.is_(None)))).all()
+    if unpacked:
+        packed = await _pack_from_rows(db, [row[0] for row in unpacked])
+        rows += [(*row[1:], *codes_and_numbers) for row, codes_and_numbers in zip(unpacked, packed, strict=True)]
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return Frame(empty, empty, {name: [] for name in META_COLUMNS}, empty, empty, empty, [], [])
+    versions_, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
+    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) // 8
+    flat = np.frombuffer(b"".join(codes), dtype=CODE_BYTES).astype(np.int64)
+    values = np.frombuffer(b"".join(n or b"" for n in numbers), dtype=CODE_BYTES).astype(np.int64)
+    owner = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+    code_index, distinct_codes = _factorize(flat)
+    is_number = (flat & KEY_MASK) == NUMBER_KEY
+    cells = code_index.copy()
+    cell_codes = [int(c) for c in distinct_codes]
+    cell_numbers: list[int | None] = [None] * len(cell_codes)
+    if values.size:
+        number_codes = code_index[is_number]
+        pair_index, distinct_pairs = _factorize(number_codes * (1 << 32) + _factorize(values)[0])
+        first = np.zeros(len(distinct_pairs), dtype=np.int64)
+        first[pair_index] = np.arange(len(pair_index))  # where each (code, number) occurs (any occurrence)
+        cells[is_number] = len(cell_codes) + pair_index
+        cell_codes += [int(distinct_codes[number_codes[i]]) for i in first]
+        cell_numbers += [int(values[i]) for i in first]
+    meta = {"wave": waves, "language": languages, "channel": channels, "distributor": distributors}
+    return Frame(np.asarray(versions_, dtype=np.int64), np.asarray(keys, dtype=np.int64), meta, flat, owner, cells,
+                 cell_codes, cell_numbers)
+
+
+async def _fetch(db: DbSession, statement: Select) -> list[tuple]:  # type: ignore[type-arg]
+    """All rows as plain tuples. On SQLite straight from the driver: SQLAlchemy's rows cost more per response
+    than all the counting."""
+    connection = await db.connection()
+    if connection.dialect.name != "sqlite":
+        return [tuple(row) for row in (await connection.execute(statement)).all()]
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    return list(await driver.execute_fetchall(str(compiled), tuple(compiled.params[name]
+                                                                    for name in compiled.positiontup or ())))
+
+
+async def _pack_from_rows(db: DbSession, response_ids: list[str]) -> list[tuple[bytes, bytes]]:
+    rows: dict[str, list[tuple[str, str | None, int | None, bool]]] = {i: [] for i in response_ids}
+    for start in range(0, len(response_ids), _FALLBACK_BATCH):
+        chunk = response_ids[start:start + _FALLBACK_BATCH]
+        result = await db.execute(select(Answer.response_id, Answer.question, Answer.choice, Answer.number,
+                                         Answer.declined).where(Answer.response_id.in_(chunk)).order_by(Answer.id))
+        for response_id, question, choice, number, declined in result:
+            rows[response_id].append((question, choice, number, bool(declined)))
+    return [tuple(pack(rows[i])) for i in response_ids]  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------------------------ decoding
+
+
+async def key_names(db: DbSession, survey: Survey, data: Frame) -> dict[int, tuple[str, str]]:
+    """code -> (question, key) for the survey's questions. Keys hashed from the survey's choices are known;
+    other choices a question's rows hold (an answer from before its choices changed) are looked up by name."""
+    names: dict[int, tuple[str, str]] = {}
+    for question in survey.questions:
+        for key in (DECLINED, ANSWERED, *(c.name for c in question.choices)):
+            _name(names, code_for(question.name, key), (question.name, key))
+        _name(names, code_for(question.name, None), (question.name, "#"))
+    by_hash = {question_hash(q.name): q.name for q in survey.questions}
+    if len(by_hash) != len(survey.questions):
+        raise CodeCollision(f"two questions of survey {survey.id} share a counting code, so counts would merge; "
+                            "rename one of them in a new version of the survey and run again")
+    unknown = defaultdict(set)
+    for code in set(data.cell_codes) - set(names):
+        question = by_hash.get(code >> KEY_BITS)
+        if question is not None:
+            unknown[question].add(code)
+    for question, codes in unknown.items():
+        choices = await db.scalars(select(Answer.choice).where(Answer.question == question,
+                                                               Answer.choice.is_not(None)).distinct())
+        for choice in choices:
+            if code_for(question, choice) in codes:
+                _name(names, code_for(question, choice), (question, choice))
+        for code in codes - set(names):  # cannot happen unless rows changed since the frame was read
+            names[code] = (question, f"?{code}")
+    return names
+
+
+class CodeCollision(RuntimeError):
+    """Two different answers hashed to the same code (about one survey in a million): counting by codes would
+    merge them, so the summary refuses rather than publish a wrong number."""
+
+
+def _name(names: dict[int, tuple[str, str]], code: int, name: tuple[str, str]) -> None:
+    if names.setdefault(code, name) != name:
+        raise CodeCollision(f"the answers {names[code]} and {name} share a counting code, so their counts would "
+                            "merge; rename one of them in a new version of the survey and run again")
+
+
+def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
+                 ) -> tuple[np.ndarray, list[str]]:
+    """Each response's group along the dimension, as an index into the returned group keys."""
+    if dimension is None:
+        return np.zeros(data.size, dtype=np.int64), ["all"]
+    if dimension in data.groups:
+        return data.groups[dimension]
+    if dimension in META_COLUMNS:
+        values = np.array([NO_ANSWER if v is None else str(v) for v in data.meta[dimension]], dtype=object)
+        index, distinct = _factorize(values)
+        result = (index, [str(v) for v in distinct])
+    else:
+        wanted = question_hash(dimension)
+        positions = np.nonzero((data.codes >> KEY_BITS) == wanted)[0]
+        keys = [NO_ANSWER]
+        index = np.zeros(data.size, dtype=np.int64)
+        position_cells = data.cells[positions]
+        for cell in np.unique(position_cells):
+            code, number = data.cell_codes[cell], data.cell_numbers[cell]
+            key = NO_ANSWER if number is not None else db_names.get(code, (dimension, f"?{code}"))[1]
+            if key == ANSWERED:  # as the grouping always did: a group is a choice or "prefer not to say"
+                key = NO_ANSWER
+            if key not in keys:
+                keys.append(key)
+            index[data.owner[positions[position_cells == cell]]] = keys.index(key)
+        result = (index, keys)
+    data.groups[dimension] = result
+    return result
+
+
+def _sums(index: np.ndarray, keys: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and exact record-key sums per index (keys < 2^32, split in halves so float64 adds exactly)."""
+    counts = np.bincount(index, minlength=length)
+    low = np.bincount(index, weights=(keys & 0xFFFF).astype(np.float64), minlength=length)
+    high = np.bincount(index, weights=(keys >> 16).astype(np.float64), minlength=length)
+    return counts, np.rint(high).astype(np.int64) * 65536 + np.rint(low).astype(np.int64)
+
+
+def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
+                ) -> dict[int, dict[str, Tally]]:
+    """version -> group -> the group's responses (count and key sum)."""
+    groups, group_keys = _group_index(names, data, dimension)
+    version_index, versions = _factorize(data.versions)
+    index = version_index * len(group_keys) + groups
+    counts, sums = _sums(index, data.keys, len(versions) * len(group_keys))
+    sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
+    for i in np.nonzero(counts)[0]:
+        version, group = divmod(int(i), len(group_keys))
+        sizes[int(versions[version])][group_keys[group]] = Tally(int(counts[i]), int(sums[i]))
+    return sizes
+
+
+def answer_tallies(names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
+                   ) -> list[tuple[int, str, str, str, Tally]]:
+    """(version, question, key, group, tally) for every answer cell with records; a number's key is "#n"."""
+    groups, group_keys = _group_index(names, data, dimension)
+    version_index, versions = _factorize(data.versions)
+    per_response = version_index * len(group_keys) + groups
+    width = len(versions) * len(group_keys)
+    index = data.cells * width + per_response[data.owner]
+    counts, sums = _sums(index, data.keys[data.owner], len(data.cell_codes) * width)
+    found = []
+    for i in np.nonzero(counts)[0]:
+        cell, rest = divmod(int(i), width)
+        name = names.get(data.cell_codes[cell])
+        if name is None:  # a question the survey no longer has
+            continue
+        number = data.cell_numbers[cell]
+        key = f"#{number}" if number is not None else name[1]
+        version, group = divmod(rest, len(group_keys))
+        found.append((int(versions[version]), name[0], key, group_keys[group], Tally(int(counts[i]), int(sums[i]))))
+    return found
