@@ -1,9 +1,9 @@
 """One message from a resident on WhatsApp -> the conversation service -> the reply, laid out for WhatsApp.
 
 The WhatsApp id is the resident's phone number. It is turned into the per-survey pseudonym here, on arrival,
-and otherwise used only as the address of the reply; it is never stored beside answers and never logged.
-(Reminders and results, which would keep it as a contact under the same rules as a Telegram chat id, are not
-offered on WhatsApp until the outbox sends each platform's messages through that platform: `FOLLOW_UP`.)
+and otherwise used only as the address of the reply, and of the one reminder or the results a resident asks
+for: then it is kept as a contact under the same rules as a Telegram chat id (filed under a contact key, never
+beside a pseudonym of answers, deleted once sent). It is never logged.
 """
 
 from __future__ import annotations
@@ -42,9 +42,6 @@ CONFIRM_DELETE = "del:yes"
 KEEP = "del:no"
 COMMAND_PREFIX = "cmd:"
 MAX_PAYLOAD = 64
-FOLLOW_UP = False
-"""Offer the reminder and the results (which keep the number as a contact): only once the outbox routes
-WhatsApp rows to WhatsApp and keeps to its 24-hour rule."""
 REMEMBERED_MENUS = 10_000
 
 
@@ -201,7 +198,7 @@ class WhatsAppChannel:
             update_id = incoming.message_id if number == 0 else f"{incoming.message_id}#{number}"
             reply = await self.conversations.handle(
                 respondent_for, event, channel=CHANNEL, platform=PLATFORM, update_id=update_id,
-                contact=incoming.wa_id if FOLLOW_UP else None, survey_id=survey_id,
+                contact=incoming.wa_id, survey_id=survey_id,
             )
         assert reply is not None
         layouts = self._lay_out_reply(reply)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.whatsapp.server import build_whatsapp_app, open_channel
-from surveys.config import Settings, WhatsApp
+from surveys.config import Settings
 from surveys.wiring import Core, open_core
 from tests.fake_whatsapp import (
     ACCESS_TOKEN,
@@ -19,9 +19,9 @@ from tests.fake_whatsapp import (
 
 
 def whatsapp_settings(settings: Settings, graph: FakeGraph) -> Settings:
-    return settings.model_copy(update={"whatsapp": WhatsApp(
+    return settings.model_copy(update={"whatsapp": settings.whatsapp.model_copy(update=dict(
         token=ACCESS_TOKEN, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN, phone_number_id=PHONE_NUMBER_ID,
-        number=BUSINESS_NUMBER, api_base=graph.api_base)})
+        number=BUSINESS_NUMBER, api_base=graph.api_base))})
 
 
 class RunningWhatsApp:
