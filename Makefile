@@ -48,6 +48,7 @@ xlsform: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo

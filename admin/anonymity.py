@@ -50,8 +50,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from surveys.disclosure import SENSITIVE_MIN_CELL
-from surveys.model import DECLINED
+from surveys.core.disclosure import SENSITIVE_MIN_CELL
+from surveys.core.model import DECLINED
 
 AREA, AGE_BAND, GENDER, LANGUAGE, YEARS_HERE = "area", "age_band", "gender", "language", "years_here"
 CHANNEL, WAVE, MONTH = "channel", "wave", "submitted_month"

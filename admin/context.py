@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from surveys.config import ConfigError, Settings, load_settings
-from surveys.loader import SurveyValidationError
-from surveys.model import Survey
-from surveys.privacy import SecretKeyError
+from surveys.core.model import Survey
+from surveys.core.privacy import SecretKeyError
+from surveys.forms.loader import SurveyValidationError
 from surveys.registry import SurveyRegistry
-from surveys.wiring import Core, open_core
+from surveys.wiring import Runtime, open_core
 
 # piped into a file, tables keep their full width instead of wrapping at 80 columns
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -42,7 +42,7 @@ def chosen_survey(registry: SurveyRegistry, survey_id: str | None) -> Survey:
 
 
 @asynccontextmanager
-async def core(*, writes: bool = True) -> AsyncIterator[Core]:
+async def core(*, writes: bool = True) -> AsyncIterator[Runtime]:
     """The opened core; read-only commands pass writes=False so they never hold the bot's write lock."""
     try:
         opened = await open_core(settings(), writes=writes)

@@ -1,10 +1,10 @@
 """Counting responses for summaries: tallies (count and record-key sum) per answer and group, in one pass in
-memory over the responses' packed answer codes (surveys.answer_codes).
+memory over the responses' packed answer codes (surveys.core.answer_codes).
 
 Why not a GROUP BY: per answer the database would join, probe and sort 18 million rows at a million
 responses, and SQLite sorts them all again for every breakdown (it has no hash aggregation). Here the
 database only reads one row per response; numpy adds up counts and keys with `bincount`, so a breakdown costs
-little more than the plain count. Every tally still leaves through surveys.disclosure (admin/summary.py):
+little more than the plain count. Every tally still leaves through surveys.core.disclosure (admin/summary.py):
 this module only finds out what the database knows.
 
 A `Frame` holds the responses of one survey scope (versions, wave); it is read once per database transaction
@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as SyncSession
 
-from surveys.answer_codes import (
+from surveys.core.answer_codes import (
     ANSWERED,
     CODE_BYTES,
     KEY_BITS,
@@ -32,8 +32,8 @@ from surveys.answer_codes import (
     pack,
     question_hash,
 )
-from surveys.disclosure import Tally
-from surveys.model import DECLINED, Survey
+from surveys.core.disclosure import Tally
+from surveys.core.model import DECLINED, Survey
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Response
 

@@ -38,7 +38,7 @@ from sqlalchemy import extract, select
 from admin import anonymity
 from admin.anonymity import AGE_MERGES, BLANK, MERGED_AGE_BANDS, OTHER, Mode, Step, protect
 from surveys.conversation import answers_from_rows
-from surveys.model import DECLINED, Question, QuestionType, Survey
+from surveys.core.model import DECLINED, Question, QuestionType, Survey
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Response
 

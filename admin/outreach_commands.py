@@ -18,7 +18,7 @@ from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, key_prefix, queue_results
 from surveys.retention import purge
 from surveys.store.schema import Wave
-from surveys.wiring import Core
+from surveys.wiring import Runtime
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Privacy housekeeping: retention.")
 
@@ -33,7 +33,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def digest_of(opened: Core, survey_id: str | None, wave: str | None) -> Digest:
+async def digest_of(opened: Runtime, survey_id: str | None, wave: str | None) -> Digest:
     """The wave's top needs and size, through the same disclosure control as every summary."""
     survey = chosen_survey(opened.registry, survey_id)
     async with opened.db() as db:
@@ -99,7 +99,7 @@ def register(results_app: typer.Typer) -> None:
                 console.print(outbox_status.status_table(lines, opened.settings.municipality.time_zone, _now()))
             _say_what_is_left(lines, opened, survey.id, wave)
 
-    async def _send(opened: Core, wait: float) -> None:
+    async def _send(opened: Runtime, wait: float) -> None:
         from bot.app import build_bot
         from bot.scheduler import sender_for
         from surveys.store.leadership import Leadership
@@ -116,7 +116,7 @@ def register(results_app: typer.Typer) -> None:
                 await bot.session.close()
 
 
-def _say_what_is_left(lines: list[outbox.StateLine], opened: Core, survey_id: str, wave: str | None) -> None:
+def _say_what_is_left(lines: list[outbox.StateLine], opened: Runtime, survey_id: str, wave: str | None) -> None:
     """The last line: how many are still queued and who sends them."""
     left = sum(line.count for line in lines if line.state == outbox.PENDING)
     if not left:

@@ -41,16 +41,16 @@ from admin.paper_sheets import (
     open_sheet,
     scan,
 )
-from surveys.answer_codes import pack_values
 from surveys.conversation import answer_values as answers_as_values
-from surveys.engine import parse_decimal, parse_int
-from surveys.free_text import scrub_free_text
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.core.answer_codes import pack_values
+from surveys.core.engine import parse_decimal, parse_int
+from surveys.core.free_text import scrub_free_text
+from surveys.core.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Distributor, PaperImport, Response
 from surveys.waves import open_wave
-from surveys.wiring import Core
+from surveys.wiring import Runtime
 
 __all__ = [
     "Checker", "ImportRejected", "ImportResult", "PaperFileError", "PaperImportError", "Problem", "Vocabulary",
@@ -576,7 +576,7 @@ async def _insert(
 
 
 async def import_paper(
-    core: Core,
+    core: Runtime,
     path: Path,
     survey_id: str | None = None,
     distributor: str | None = None,

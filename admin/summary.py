@@ -1,6 +1,6 @@
 """Needs-analysis summaries: counts per question and answer, optionally broken down by a group (area,
 language, age, gender, channel, distributor, wave or any single-choice question), a needs ranking, and who
-answered. The database counts (GROUP BY); every number then passes through surveys.disclosure before anyone
+answered. The database counts (GROUP BY); every number then passes through surveys.core.disclosure before anyone
 sees it.
 
 Trends across waves: with `--by wave`, responses of older survey versions are included for each question whose
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from admin import counting
-from surveys.disclosure import (
+from surveys.core.disclosure import (
     EMPTY,
     HIDDEN,
     Cell,
@@ -28,9 +28,9 @@ from surveys.disclosure import (
     min_cell_for,
     share,
 )
-from surveys.free_text import scrub_free_text
-from surveys.loader import parse_survey
-from surveys.model import DECLINED, Question, QuestionType, Survey
+from surveys.core.free_text import scrub_free_text
+from surveys.core.model import DECLINED, Question, QuestionType, Survey
+from surveys.forms.loader import parse_survey
 from surveys.store.database import DbSession
 from surveys.store.schema import Answer, Distributor, Response, SurveyVersion
 
@@ -67,7 +67,7 @@ class Row:
 
 @dataclass
 class QuestionTable:
-    """One question's published counts. Every Cell came out of surveys.disclosure.disclose: perturbed by the
+    """One question's published counts. Every Cell came out of surveys.core.disclosure.disclose: perturbed by the
     Cell Key Method, so rows need not add up to the group's size."""
 
     question: Question

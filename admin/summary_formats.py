@@ -1,5 +1,5 @@
 """Summaries as plain formats for pipes and documents: CSV, JSON, Markdown. Every number printed here is a
-Cell already passed through disclosure control (surveys.disclosure); hidden ones print as its one marker."""
+Cell already passed through disclosure control (surveys.core.disclosure); hidden ones print as its one marker."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from admin.summary import ALL, Profile, Summary
-from surveys.disclosure import HIDDEN_MARK, MAX_DEVIATION
+from surveys.core.disclosure import HIDDEN_MARK, MAX_DEVIATION
 
 CAVEAT = ("These are the people who chose to answer, reached through channels and trusted messengers; "
           "they are not a random sample of the population.")

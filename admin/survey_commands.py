@@ -10,7 +10,7 @@ from rich.table import Table
 
 from admin.context import chosen_survey, console, core, errors, settings
 from admin.output import METAVAR, check_target, replacing
-from surveys.loader import SurveyValidationError, load_survey
+from surveys.forms.loader import SurveyValidationError, load_survey
 from surveys.registry import SurveyRegistry
 
 app = typer.Typer(no_args_is_help=True, help="Survey definitions: check, list and show them.")
@@ -115,7 +115,7 @@ def print_questionnaire(
     """
     from rich.markup import escape
 
-    from surveys.i18n import Catalogs
+    from surveys.i18n.catalogs import Catalogs
     from surveys.printing import SUFFIXES, PrintingError, render_questionnaire
 
     configured = settings()

@@ -8,11 +8,11 @@ import typer
 from rich.table import Table
 
 from admin.context import console, errors
-from surveys import translations
 from surveys.config import PROJECT_ROOT, ConfigError, load_settings
-from surveys.i18n import BOT_DOMAIN, LOCALES_DIR, Catalogs
-from surveys.loader import bundled_survey_paths, load_survey
-from surveys.model import Survey
+from surveys.core.model import Survey
+from surveys.forms.loader import bundled_survey_paths, load_survey
+from surveys.i18n import tooling as translations
+from surveys.i18n.catalogs import BOT_DOMAIN, LOCALES_DIR, Catalogs
 from surveys.registry import SurveyRegistry
 
 app = typer.Typer(no_args_is_help=True, help="Translations: gettext catalogs under locales/.")

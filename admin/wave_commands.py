@@ -11,7 +11,7 @@ from rich.table import Table
 
 from admin.context import console, core, errors
 from surveys import waves
-from surveys.disclosure import disclose
+from surveys.core.disclosure import disclose
 from surveys.waves import WaveError
 
 app = typer.Typer(no_args_is_help=True, help="Waves: named periods in which a survey runs; trends compare them.")

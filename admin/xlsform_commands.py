@@ -16,10 +16,10 @@ from rich.markup import escape
 
 from admin.context import console, core, errors, settings
 from admin.output import METAVAR, check_target, replacing
+from surveys.forms.loader import load_survey, parse_survey
 from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
-from surveys.i18n import LOCALES_DIR, Catalogs
+from surveys.i18n.catalogs import LOCALES_DIR, Catalogs
 from surveys.imported_surveys import store_import
-from surveys.loader import load_survey, parse_survey
 from surveys.registry import SurveyRegistry
 from surveys.secret_key import unlock
 from surveys.store.database import connect, is_sqlite, migrate, session_factory

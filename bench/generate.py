@@ -12,12 +12,12 @@ import random
 import sqlite3
 from pathlib import Path
 
-from surveys.answer_codes import pack
 from surveys.config import Area
-from surveys.disclosure import KEY_MODULUS
-from surveys.engine import SessionState, final_answers
-from surveys.loader import load_survey
-from surveys.model import DECLINED, QuestionType, Survey
+from surveys.core.answer_codes import pack
+from surveys.core.disclosure import KEY_MODULUS
+from surveys.core.engine import SessionState, final_answers
+from surveys.core.model import DECLINED, QuestionType, Survey
+from surveys.forms.loader import load_survey
 from surveys.store.database import connect, migrate
 
 AREAS = [Area(name=f"area_{i:02d}", label=f"Stadtteil {i}") for i in range(1, 13)]

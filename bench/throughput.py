@@ -22,8 +22,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bench.report import Section, write_section
 from surveys.config import load_settings
-from tests.conftest import RunningBot, write_config
-from tests.fake_telegram import TOKEN, FakeTelegram, User
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN, FakeTelegram, User
+from tests.support.running_bot import RunningBot
 
 FREE_TEXT = "Mehr Sprachkurse am Abend"
 
@@ -184,8 +185,9 @@ async def heard_on_postgres(sizes: list[int], folder: Path, bare_rates: dict[int
     throwaway cluster, as in the tests), the fake Bot API spreading updates over both."""
     import os
 
-    from tests.bot.test_webhook import SECRET, WorkerProcess, _free_port
-    from tests.postgres import PostgresServer, find_bin_dir
+    from tests.support.network import free_port
+    from tests.support.postgres import PostgresServer, find_bin_dir
+    from tests.support.processes import WEBHOOK_SECRET, WorkerProcess
 
     bin_dir = find_bin_dir()
     if bin_dir is None:
@@ -200,8 +202,8 @@ async def heard_on_postgres(sizes: list[int], folder: Path, bare_rates: dict[int
         config = write_config(folder, database_url=server.new_database())
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
         env.update({"HEARD_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url,
-                    "HEARD_WEBHOOK_SECRET": SECRET, "HEARD_WEBHOOK_HOST": "127.0.0.1"})
-        ports = [_free_port(), _free_port()]
+                    "HEARD_WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARD_WEBHOOK_HOST": "127.0.0.1"})
+        ports = [free_port(), free_port()]
         workers = [WorkerProcess({**env, "HEARD_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}"}, ports[0],
                                  folder / "worker-1.log", register=True),
                    WorkerProcess(env, ports[1], folder / "worker-2.log", register=False)]
@@ -235,7 +237,7 @@ async def memory_midway(sizes: list[int], folder: Path) -> list[list[str]]:
     this one) with 0 and then `sizes` residents three answers into the survey, all at once in the database."""
     import os
 
-    from tests.bot.test_crash_restart import BotProcess
+    from tests.support.processes import BotProcess
 
     telegram = FakeTelegram()
     await telegram.start()

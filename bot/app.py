@@ -11,7 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
 from bot import inbound_text, privacy_router, survey_router, worker_router
-from bot.chat import Chat
+from bot.chat import Relay
 from bot.delivery import Delivery
 from bot.errors import install_error_handler
 from bot.flood import button_guard, message_guard
@@ -19,8 +19,8 @@ from bot.identity import ResidentMiddleware
 from bot.resilience import RetryingRequests
 from bot.scheduler import lead_outreach
 from surveys.config import Settings
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
-from surveys.wiring import Core, open_core
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.wiring import Runtime, open_core
 from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,9 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
     return Bot(settings.telegram.token, session=session)
 
 
-def build_dispatcher(settings: Settings, core: Core) -> Dispatcher:
+def build_dispatcher(settings: Settings, core: Runtime) -> Dispatcher:
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
-    chat = Chat(core.conversations, workers, Delivery(core.conversations, core.db, core.reads))
+    chat = Relay(core.conversations, workers, Delivery(core.conversations, core.db, core.reads))
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
     middleware = ResidentMiddleware(core.secret, workers)
     for observer, guard in ((dispatcher.message, message_guard()), (dispatcher.callback_query, button_guard())):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from surveys.conversation import Pressed
-from surveys.engine import Event
-from surveys.render import Message, Wording
+from surveys.core.engine import Event
+from surveys.core.render import RenderedMessage, Wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +70,4 @@ class Channel(Protocol):
         """The link that opens a conversation (with a distributor's code), or None if there is none."""
         ...
 
-    async def send(self, address: str, message: Message) -> None: ...
+    async def send(self, address: str, message: RenderedMessage) -> None: ...

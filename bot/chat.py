@@ -9,14 +9,14 @@ from aiogram import Bot
 
 from bot import texts
 from bot.delivery import Delivery
-from bot.identity import Resident
+from bot.identity import Author
 from surveys.conversation import Conversations, Pressed
-from surveys.engine import Event, Stage
+from surveys.core.engine import Event, Stage
 from surveys.workers import Workers
 
 
 @dataclass(frozen=True)
-class Chat:
+class Relay:
     """What the handlers need besides the update: registered once as `chat` in the dispatcher."""
 
     conversations: Conversations
@@ -24,7 +24,7 @@ class Chat:
     delivery: Delivery
 
     async def handle(
-        self, bot: Bot, resident: Resident, event: Event | Pressed, pressed_message_id: int | None = None,
+        self, bot: Bot, resident: Author, event: Event | Pressed, pressed_message_id: int | None = None,
         survey_id: str | None = None,
     ) -> None:
         conversations = self.conversations

@@ -13,7 +13,7 @@ import typer
 from bot.logs import configure_logging
 from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
-from surveys.privacy import SecretKeyError
+from surveys.core.privacy import SecretKeyError
 
 NO_TOKEN_STATUS = 3
 """The exit status when there is no Telegram token (after explaining how to get one), apart from 2 for other

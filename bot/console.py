@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.texts import translator
-from surveys import actions
 from surveys.conversation import Conversations, Pressed, Reply
-from surveys.engine import Ask, Done, Event, Problem, Start, SurveyClosed, Text
-from surveys.model import QuestionType
-from surveys.privacy import anonymous_pseudonym
-from surveys.render import Message, Wording
+from surveys.core import actions
+from surveys.core.engine import Ask, Done, Event, Problem, Start, SurveyClosed, Text
+from surveys.core.model import QuestionType
+from surveys.core.privacy import anonymous_pseudonym
+from surveys.core.render import RenderedMessage, Wording
 
 ReadLine = Callable[[str], Awaitable[str | None]]
 Write = Callable[[str], None]
@@ -139,7 +139,7 @@ class Screen:
         return isinstance(actions.decode(self.reply.survey, action), Done)
 
 
-def show(message: Message, write: Write, keys: Sequence[str]) -> dict[str, str]:
+def show(message: RenderedMessage, write: Write, keys: Sequence[str]) -> dict[str, str]:
     """Print a message with a key before each button; the keys in the order of the buttons."""
     write(message.text)
     shown = {}

@@ -20,8 +20,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.conversation import Conversations, Reply
+from surveys.core.render import RenderedMessage
 from surveys.outreach import outbox
-from surveys.render import Message
 from surveys.store.database import DbSession
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ UNAVAILABLE = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 
-def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+def keyboard(message: RenderedMessage) -> InlineKeyboardMarkup | None:
     return _markup(_buttons(message))
 
 
@@ -150,7 +150,7 @@ async def _perform(bot: Bot, chat_id: int, step: Step) -> None:
         log.debug("edit skipped: %s", exc.message)
 
 
-def _buttons(message: Message) -> Buttons:
+def _buttons(message: RenderedMessage) -> Buttons:
     return tuple(tuple((button.label, button.action) for button in row) for row in message.rows)
 
 

@@ -1,6 +1,6 @@
 """Who is writing, as far as Heard may know: per-survey pseudonyms, never the Telegram user.
 
-This middleware is the only place a Telegram user id is read. It hands handlers a `Resident` that can
+This middleware is the only place a Telegram user id is read. It hands handlers a `Author` that can
 produce pseudonyms (keyed HMAC, per survey) and knows the chat to answer; it never logs anything about them.
 """
 
@@ -13,13 +13,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
+from surveys.core.privacy import pseudonym_for
 from surveys.distribution import WORKER_NAMESPACE
-from surveys.privacy import pseudonym_for
 from surveys.workers import AssistTarget, Workers
 
 
 @dataclass(frozen=True, slots=True)
-class Resident:
+class Author:
     respondent_for: Callable[[str], str]
     """survey id -> the pseudonym this chat answers for (while assisting: the person assisted)"""
     own_respondent_for: Callable[[str], str]
@@ -73,7 +73,7 @@ class ResidentMiddleware(BaseMiddleware):
                 return assisting.respondent
             return own_respondent_for(survey_id)
 
-        data["resident"] = Resident(
+        data["resident"] = Author(
             respondent_for=respondent_for,
             own_respondent_for=own_respondent_for,
             chat_id=chat.id,

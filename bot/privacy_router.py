@@ -13,19 +13,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.types import Message as TelegramMessage
 
 from bot import texts
-from bot.identity import Resident
+from bot.identity import Author
 from surveys.conversation import Conversations
 
 CONFIRM_DELETE = "del:yes"
 KEEP = "del:no"
 
 
-async def on_help(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
+async def on_help(message: TelegramMessage, conversations: Conversations, resident: Author) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     await message.answer(texts.help_text(conversations, language))
 
 
-async def on_delete(message: TelegramMessage, conversations: Conversations, resident: Resident) -> None:
+async def on_delete(message: TelegramMessage, conversations: Conversations, resident: Author) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     question, yes, no = texts.delete_question(conversations, language)
     markup = InlineKeyboardMarkup(
@@ -37,7 +37,7 @@ async def on_delete(message: TelegramMessage, conversations: Conversations, resi
     await message.answer(question, reply_markup=markup)
 
 
-async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Resident) -> None:
+async def on_delete_answer(query: CallbackQuery, bot: Bot, conversations: Conversations, resident: Author) -> None:
     language = await conversations.language_of(resident.respondent_for, resident.client_language)
     if query.data == CONFIRM_DELETE:
         count = await conversations.erase(resident.own_respondent_for, worker=resident.worker)

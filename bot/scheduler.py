@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,7 +31,7 @@ from surveys.outreach.reminders import queue_reminders
 from surveys.outreach.sending import RetryPolicy, Send, Sender, by_platform
 from surveys.retention import purge
 from surveys.waves import close_due_waves
-from surveys.wiring import Core
+from surveys.wiring import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
-def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
                whatsapp: Send | None = None) -> Sender:
     """The outbox's sender: each message through its platform (Telegram; WhatsApp where `whatsapp` is given,
     see bot.whatsapp.outbound), paced by that platform's limits."""
@@ -71,7 +73,7 @@ def sender_for(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
 class OutreachJobs:
     """Each job is one call with the current time from `clock`; tests call them directly with their own."""
 
-    def __init__(self, core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
                  whatsapp: Send | None = None) -> None:
         self.core = core
         self.clock = clock
@@ -117,16 +119,31 @@ class OutreachJobs:
             await self.core.checkpoints.after_deletion()
 
 
+def _ending_quietly(job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The job, ending without a word when the bot stops in the middle of it: APScheduler would log the
+    cancellation as a failed job with a traceback, yet nothing failed (a claimed outbox message is settled on the
+    next start)."""
+
+    @functools.wraps(job)
+    async def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            await job(*args, **kwargs)
+        except asyncio.CancelledError:
+            log.debug("%s stopped with the bot", job.__name__)
+
+    return run
+
+
 def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
     """Start the jobs on the running event loop; each runs once right away to pick up due work."""
     time_zone = jobs.core.settings.municipality.time_zone
     scheduler = AsyncIOScheduler(timezone=time_zone)
     now = dt.datetime.now(dt.UTC)
-    scheduler.add_job(jobs.tick, IntervalTrigger(seconds=TICK.total_seconds()), id="outreach", next_run_time=now,
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(jobs.send, IntervalTrigger(seconds=SEND_TICK.total_seconds()), id="outbox",
+    scheduler.add_job(_ending_quietly(jobs.tick), IntervalTrigger(seconds=TICK.total_seconds()), id="outreach",
+                      next_run_time=now, max_instances=1, coalesce=True)
+    scheduler.add_job(_ending_quietly(jobs.send), IntervalTrigger(seconds=SEND_TICK.total_seconds()), id="outbox",
                       kwargs={"patience": SEND_TICK.total_seconds() * 0.75}, max_instances=1, coalesce=True)
-    scheduler.add_job(jobs.purge, CronTrigger(hour=3, minute=30, timezone=time_zone), id="retention",
+    scheduler.add_job(_ending_quietly(jobs.purge), CronTrigger(hour=3, minute=30, timezone=time_zone), id="retention",
                       next_run_time=now, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
@@ -136,7 +153,7 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
 LEADERSHIP_CHECK = 2.0
 
 
-async def lead_outreach(core: Core, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
     """Run the scheduled jobs in exactly one process among all that share the database: wait to lead (a
     PostgreSQL advisory lock, or a file lock beside the SQLite file), run the jobs while leading, and stand by
     again if the lead is lost. Another process takes over within seconds when the leader dies. Runs until

@@ -11,17 +11,17 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery
 from aiogram.types import Message as TelegramMessage
 
-from bot.chat import Chat
+from bot.chat import Relay
 from bot.delivery import acknowledge
-from bot.identity import Resident
+from bot.identity import Author
 from surveys.conversation import Pressed
-from surveys.engine import AskLanguage, Cancel, Start, Text, Unsupported
-from surveys.payload import parse_payload
+from surveys.core.engine import AskLanguage, Cancel, Start, Text, Unsupported
+from surveys.core.payload import parse_payload
 
 MAX_PAYLOAD = 64
 
 
-async def on_start(message: TelegramMessage, command: CommandObject, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_start(message: TelegramMessage, command: CommandObject, bot: Bot, chat: Relay, resident: Author) -> None:
     payload = (command.args or "").strip()[:MAX_PAYLOAD] or None
     hints = parse_payload(payload)
     catalogs = chat.conversations.catalogs
@@ -29,30 +29,30 @@ async def on_start(message: TelegramMessage, command: CommandObject, bot: Bot, c
     await chat.handle(bot, resident, Start(payload=payload, language=language), survey_id=hints.survey)
 
 
-async def on_language(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_language(message: TelegramMessage, bot: Bot, chat: Relay, resident: Author) -> None:
     await chat.handle(bot, resident, AskLanguage())
 
 
-async def on_cancel(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_cancel(message: TelegramMessage, bot: Bot, chat: Relay, resident: Author) -> None:
     await chat.handle(bot, resident, Cancel())
 
 
-async def on_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_button(query: CallbackQuery, bot: Bot, chat: Relay, resident: Author) -> None:
     message_id = query.message.message_id if query.message is not None else None
     await chat.handle(bot, resident, Pressed(query.data or ""), message_id)
     await acknowledge(query)
 
 
-async def on_empty_button(query: CallbackQuery, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_empty_button(query: CallbackQuery, bot: Bot, chat: Relay, resident: Author) -> None:
     await chat.handle(bot, resident, Unsupported("button"))
     await acknowledge(query)
 
 
-async def on_text(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_text(message: TelegramMessage, bot: Bot, chat: Relay, resident: Author) -> None:
     await chat.handle(bot, resident, Text(message.text or ""))
 
 
-async def on_anything_else(message: TelegramMessage, bot: Bot, chat: Chat, resident: Resident) -> None:
+async def on_anything_else(message: TelegramMessage, bot: Bot, chat: Relay, resident: Author) -> None:
     """Stickers, photos, voice, files, locations, contacts, unknown commands: say what works instead."""
     kind = "command" if message.text else str(message.content_type)
     await chat.handle(bot, resident, Unsupported(kind))

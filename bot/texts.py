@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from surveys.conversation import Conversations
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 
 
 def translator(conversations: Conversations, language: str | None):  # type: ignore[no-untyped-def]

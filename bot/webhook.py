@@ -28,7 +28,7 @@ from sqlalchemy import text
 from bot.app import build_bot, build_dispatcher, publish_commands
 from bot.scheduler import lead_outreach
 from surveys.config import Settings
-from surveys.wiring import Core, open_core
+from surveys.wiring import Runtime, open_core
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class UpdateHandler(SimpleRequestHandler):
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
-def build_webhook_app(settings: Settings, core: Core, bot: Bot, dispatcher: Dispatcher) -> web.Application:
+def build_webhook_app(settings: Settings, core: Runtime, bot: Bot, dispatcher: Dispatcher) -> web.Application:
     """The aiohttp application: the webhook path (secret checked) and the health endpoint."""
     assert settings.webhook.secret, "checked by check_webhook_settings"
     app = web.Application()
@@ -88,7 +88,7 @@ def build_webhook_app(settings: Settings, core: Core, bot: Bot, dispatcher: Disp
     return app
 
 
-async def register_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher, core: Core) -> None:
+async def register_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher, core: Runtime) -> None:
     """setWebhook with the secret, for the update types the handlers use; and the command menu."""
     assert settings.webhook.url and settings.webhook.secret
     await bot.set_webhook(

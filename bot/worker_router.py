@@ -19,11 +19,11 @@ from aiogram.types import FSInputFile
 from aiogram.types import Message as TelegramMessage
 
 from bot import texts
-from bot.chat import Chat
-from bot.identity import Resident
+from bot.chat import Relay
+from bot.identity import Author
 from surveys.conversation import Conversations
+from surveys.core.engine import Start
 from surveys.distribution import INVITE_PREFIX, deep_link
-from surveys.engine import Start
 from surveys.printing import PrintingError, render_flyer
 from surveys.store.schema import Distributor
 from surveys.workers import Workers
@@ -34,18 +34,18 @@ log = logging.getLogger(__name__)
 class LinkedWorker(Filter):
     """Passes for accounts linked to an active distributor, and hands the distributor to the handler."""
 
-    async def __call__(self, message: TelegramMessage, workers: Workers, resident: Resident) -> bool | dict[str, Any]:
+    async def __call__(self, message: TelegramMessage, workers: Workers, resident: Author) -> bool | dict[str, Any]:
         distributor = await workers.distributor(resident.worker)
         return {"distributor": distributor} if distributor is not None else False
 
 
-def _language(conversations: Conversations, resident: Resident, distributor: Distributor | None) -> str | None:
+def _language(conversations: Conversations, resident: Author, distributor: Distributor | None) -> str | None:
     return conversations.catalogs.match(resident.client_language) or (distributor.language if distributor else None)
 
 
 async def on_invitation(
     message: TelegramMessage, command: CommandObject, workers: Workers, conversations: Conversations,
-    resident: Resident,
+    resident: Author,
 ) -> None:
     token = (command.args or "")[len(INVITE_PREFIX):]
     distributor = await workers.link(token, resident.worker)
@@ -57,7 +57,7 @@ async def on_invitation(
 
 
 async def on_mystats(
-    message: TelegramMessage, workers: Workers, conversations: Conversations, resident: Resident,
+    message: TelegramMessage, workers: Workers, conversations: Conversations, resident: Author,
     distributor: Distributor,
 ) -> None:
     rows = []
@@ -70,7 +70,7 @@ async def on_mystats(
 
 
 async def on_mylink(
-    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident, distributor: Distributor
+    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Author, distributor: Distributor
 ) -> None:
     me = await bot.me()
     link = deep_link(me.username or "", distributor.code, distributor.language)
@@ -78,7 +78,7 @@ async def on_mylink(
 
 
 async def on_myflyer(
-    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Resident, distributor: Distributor
+    message: TelegramMessage, bot: Bot, conversations: Conversations, resident: Author, distributor: Distributor
 ) -> None:
     """The worker's flyer as a PDF: QR code and link with their code, texts in their language (and German)."""
     me = await bot.me()
@@ -100,7 +100,7 @@ async def on_myflyer(
 
 
 async def on_assist(
-    message: TelegramMessage, bot: Bot, workers: Workers, chat: Chat, resident: Resident, distributor: Distributor
+    message: TelegramMessage, bot: Bot, workers: Workers, chat: Relay, resident: Author, distributor: Distributor
 ) -> None:
     """Enter one questionnaire for someone: from now until it ends, this chat answers for a new anonymous
     respondent (channel "assisted", attributed to the worker's distributor)."""

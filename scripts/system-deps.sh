@@ -2,7 +2,7 @@
 # Debian packages Heard needs beside Python: fonts covering Arabic script, Ge'ez and Cyrillic for flyers and
 # paper questionnaires (rendered by WeasyPrint with Pango/HarfBuzz, which the machine already has), poppler-utils
 # for SVG/PNG output and PDF text checks, Chromium for testing the HTML report as a person sees it, and the
-# PostgreSQL server, which the tests start as a throwaway cluster of their own (tests/postgres.py).
+# PostgreSQL server, which the tests start as a throwaway cluster of their own (tests/support/postgres.py).
 # Usage: system-deps.sh [--with-browser] [--with-postgres]
 # Installs only what is missing; needs root (or sudo) for that.
 set -euo pipefail

@@ -130,8 +130,8 @@ def _os_error(exc: OSError) -> str:
 def describe(exc: BaseException) -> Failure:
     """The line (and status) for an exception that escaped a command."""
     from surveys.config import ConfigError
-    from surveys.loader import SurveyValidationError
-    from surveys.privacy import SecretKeyError
+    from surveys.core.privacy import SecretKeyError
+    from surveys.forms.loader import SurveyValidationError
 
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         return describe(exc.exceptions[0])

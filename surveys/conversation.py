@@ -19,8 +19,9 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from surveys import actions, distribution
-from surveys.engine import (
+from surveys import distribution
+from surveys.core import actions
+from surveys.core.engine import (
     AskLanguage,
     Event,
     Notice,
@@ -36,12 +37,12 @@ from surveys.engine import (
     advance,
     current_prompts,
 )
-from surveys.i18n import Catalogs
-from surveys.model import DECLINED, AnswerValue, QuestionType, Survey
+from surveys.core.model import DECLINED, AnswerValue, QuestionType, Survey
+from surveys.core.payload import parse_payload
+from surveys.core.render import Municipality, Renderer, Wording, wording_for
+from surveys.i18n.catalogs import Catalogs
 from surveys.outreach import outbox
-from surveys.payload import parse_payload
 from surveys.registry import SurveyRegistry
-from surveys.render import Municipality, Renderer, Wording, wording_for
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import (
     Answer,

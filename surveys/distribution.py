@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from surveys.disclosure import EMPTY, Cell, Tally, disclose
-from surveys.payload import build_payload
+from surveys.core.disclosure import EMPTY, Cell, Tally, disclose
+from surveys.core.payload import build_payload
 from surveys.store.database import DbSession
 from surveys.store.schema import Distributor, Invitation, Referral, Response, WorkerLink
 

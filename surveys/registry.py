@@ -22,12 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.config import Settings
-from surveys.i18n import BOT_SOURCE_LANGUAGE, Catalogs
-from surveys.loader import BUNDLED_DIR, SurveyProblem, SurveyValidationError, load_survey, parse_survey
-from surveys.model import Survey
+from surveys.core.model import Survey
+from surveys.forms.loader import BUNDLED_DIR, SurveyProblem, SurveyValidationError, load_survey, parse_survey
+from surveys.i18n.catalogs import BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.tooling import survey_messages
 from surveys.store.database import DbSession
 from surveys.store.schema import ImportedSurvey, SurveyVersion
-from surveys.translations import survey_messages
 
 log = logging.getLogger(__name__)
 

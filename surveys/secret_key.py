@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.config import Storage
-from surveys.privacy import SecretKeyError, contact_key_for, create_secret, key_fingerprint, read_secret
+from surveys.core.privacy import SecretKeyError, contact_key_for, create_secret, key_fingerprint, read_secret
 from surveys.store.database import DbSession
 from surveys.store.schema import (
     AssistSession,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select, update
 
-from surveys.disclosure import EMPTY, Tally
+from surveys.core.disclosure import EMPTY, Tally
 from surveys.store.database import DbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, Response, Session, Wave
 

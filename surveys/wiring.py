@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from surveys.config import Settings
 from surveys.conversation import Conversations
-from surveys.i18n import BOT_DOMAIN, Catalogs
-from surveys.loader import load_survey
-from surveys.privacy import contact_key_for, update_number
+from surveys.core.privacy import contact_key_for, update_number
+from surveys.core.render import Municipality
+from surveys.forms.loader import load_survey
+from surveys.i18n.catalogs import BOT_DOMAIN, Catalogs
+from surveys.i18n.tooling import check_catalogs
 from surveys.registry import SurveyRegistry
-from surveys.render import Municipality
 from surveys.secret_key import present_secret, unlock
 from surveys.store.database import DbSession, DeletionCheckpoints, connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import SeenUpdate
-from surveys.translations import check_catalogs
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
 
 
 @dataclass
-class Core:
+class Runtime:
     settings: Settings
     engine: AsyncEngine
     db: async_sessionmaker[DbSession]
@@ -84,7 +84,7 @@ async def open_core(
     *,
     writes: bool = True,
     clock: Callable[[], dt.datetime] | None = None,
-) -> Core:
+) -> Runtime:
     """Migrate the database, check the key against it, load surveys, and record their versions. `writes=False`
     is for read-only work (summaries, reports, exports): deferred SQLite transactions that never block the bot.
     A key that cannot be used ends here with privacy.SecretKeyError."""
@@ -117,4 +117,4 @@ async def open_core(
                                   reads=reads, contact_key_for=partial(contact_key_for, secret),
                                   after_deletion=checkpoints.after_deletion,
                                   update_number_for=partial(update_number, secret))
-    return Core(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)
+    return Runtime(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)

@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys import distribution
+from surveys.core.privacy import anonymous_pseudonym
 from surveys.distribution import Reach
-from surveys.privacy import anonymous_pseudonym
 from surveys.store.database import DbSession
 from surveys.store.schema import AssistSession, Distributor, Session, WorkerLink
 

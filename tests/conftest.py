@@ -1,55 +1,23 @@
 """Shared fixtures: a municipality's configuration in a temporary folder, a real SQLite file (or a database on a
-throwaway PostgreSQL server, see tests/postgres.py), the fake Telegram server, and the real bot polling it.
+throwaway PostgreSQL server, see tests/support/postgres.py), the fake Telegram server, and the real bot polling it.
 
 The end-to-end bot tests in POSTGRES_MODULES run on both databases: their `backend` fixture is parametrised
 ("sqlite", "postgresql"); everything else runs on SQLite only."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from surveys.config import Settings, load_settings
-from surveys.i18n import Catalogs
-from surveys.wiring import Core, open_core
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.postgres import PostgresServer, find_bin_dir, postgres_required
-
-AREAS = [("altstadt", "Altstadt"), ("nordstadt", "Nordstadt"), ("suedstadt", "Südstadt")]
-
-
-def write_config(folder: Path, *, database_url: str | None = None, extra: str = "") -> Path:
-    areas = ",\n".join(f'  {{ name = "{n}", label = "{label}" }}' for n, label in AREAS)
-    url = database_url or f"sqlite+aiosqlite:///{folder / 'heard.db'}"
-    key_file = folder / "secret.key"
-    if not url.startswith("sqlite") and not key_file.exists():  # Heard creates a key only for SQLite
-        key_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-        key_file.chmod(0o600)  # Heard refuses a key file that others can read
-    path = folder / "heard.toml"
-    path.write_text(
-        f"""
-[municipality]
-name = "Stadt Testhausen"
-time_zone = "Europe/Berlin"
-privacy_contact = "datenschutz@testhausen.example"
-areas = [
-{areas}
-]
-
-[storage]
-database_url = "{url}"
-secret_key_file = "{folder / 'secret.key'}"
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return path
-
+from surveys.wiring import Runtime, open_core
+from tests.support.config import write_config
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.postgres import PostgresServer, find_bin_dir, postgres_required
+from tests.support.running_bot import RunningBot
 
 #: End-to-end modules whose tests also run against PostgreSQL (journey, controls, bad input, trusted messengers).
 POSTGRES_MODULES = {
@@ -129,7 +97,7 @@ def cli_env(config_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def core(settings: Settings) -> AsyncIterator[Core]:
+async def core(settings: Settings) -> AsyncIterator[Runtime]:
     opened = await open_core(settings)
     yield opened
     await opened.close()
@@ -141,57 +109,6 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
-
-
-class RunningBot:
-    """The real aiogram bot, long-polling the fake server; can be stopped and started again. `catalogs` replaces
-    the shipped locales/ (e.g. a copy that also holds an imported survey's catalogs)."""
-
-    def __init__(self, settings: Settings, telegram: FakeTelegram, catalogs: Catalogs | None = None) -> None:
-        self.settings = settings.model_copy(
-            update={"telegram": settings.telegram.model_copy(update={"token": TOKEN, "api_base": telegram.base_url})}
-        )
-        self.telegram = telegram
-        self.catalogs = catalogs
-        self.core: Core | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._dispatcher = None
-        self._bot = None
-
-    async def start(self) -> None:
-        from bot.app import build_bot, build_dispatcher, publish_commands
-
-        self.core = await open_core(self.settings, self.catalogs)
-        self._bot = build_bot(self.settings)
-        self._dispatcher = build_dispatcher(self.settings, self.core)
-        telegram = self.telegram
-
-        async def report_handled(handler, update, data):  # type: ignore[no-untyped-def]
-            try:
-                return await handler(update, data)
-            finally:
-                telegram.mark_handled(update.update_id)
-
-        self._dispatcher.update.outer_middleware(report_handled)
-        telegram.tracks_handling = True
-        await publish_commands(self._bot, self.core.conversations.catalogs)
-        self._task = asyncio.create_task(
-            self._dispatcher.start_polling(self._bot, polling_timeout=1, handle_signals=False, close_bot_session=True)
-        )
-        await self.telegram.wait_until(lambda: any(c.method == "getUpdates" for c in self.telegram.calls))
-
-    async def stop(self) -> None:
-        try:
-            if self._dispatcher is not None and self._task is not None:
-                await self._dispatcher.stop_polling()
-                await asyncio.wait_for(self._task, 10)
-        finally:
-            if self._bot is not None:
-                await self._bot.session.close()  # polling closes it too, unless it was cut short
-            if self.core is not None:
-                await self.core.close()
-            self._task = None
-            self.telegram.tracks_handling = False
 
 
 @pytest.fixture

@@ -23,15 +23,16 @@ from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, shortened, typed_numbers
 from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
 from bot.whatsapp.workers import WhatsAppWorkers
-from surveys import actions, distribution
-from surveys.bidi import for_direction
+from surveys import distribution
 from surveys.conversation import Conversations, Pressed, Reply
-from surveys.engine import Ask, AskLanguage, Cancel, Done, Event, Start, Toggle, Unsupported
-from surveys.engine import Text as TypedText
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
-from surveys.payload import parse_payload
-from surveys.privacy import pseudonym_for
-from surveys.render import Message, Renderer, Wording
+from surveys.core import actions
+from surveys.core.bidi import for_direction
+from surveys.core.engine import Ask, AskLanguage, Cancel, Done, Event, Start, Toggle, Unsupported
+from surveys.core.engine import Text as TypedText
+from surveys.core.payload import parse_payload
+from surveys.core.privacy import pseudonym_for
+from surveys.core.render import RenderedMessage, Renderer, Wording
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ class WhatsAppChannel:
             layouts.append(lay_out(message, layout_texts, several=several))
         return layouts
 
-    async def send(self, address: str, message: Message) -> None:
+    async def send(self, address: str, message: RenderedMessage) -> None:
         """Channel.send, for messages Heard starts (a reminder, the results): they carry at most one button,
         so the layout's own words (used only for lists and numbered options) are never shown."""
         neutral = LayoutTexts("Choose", "Type the number of your answer.", "Type the numbers of your answers.")

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from bot.channel import WHATSAPP
 from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
-from surveys.bidi import for_direction
-from surveys.render import Message
+from surveys.core.bidi import for_direction
+from surveys.core.render import RenderedMessage
 
 _DIRECTION_MARKS = re.compile("[\u200e\u200f\u2066-\u2069]")
 ELLIPSIS = "…"
@@ -105,7 +105,7 @@ def _numbered_lines(labels: list[str], rtl: bool) -> str:
     return "\n".join(for_direction(f"{number}. {label}", rtl) for number, label in enumerate(labels, start=1))
 
 
-def lay_out(message: Message, texts: LayoutTexts, *, several: bool = False) -> Layout:
+def lay_out(message: RenderedMessage, texts: LayoutTexts, *, several: bool = False) -> Layout:
     """The payloads for one message. `several`: the options are a question with several answers (typed
     numbers then select them all at once)."""
     buttons = message.buttons

@@ -27,7 +27,7 @@ from bot.whatsapp.conversation import WhatsAppChannel
 from bot.whatsapp.deliveries import Incoming, MalformedDelivery, parse_delivery
 from bot.whatsapp.graph import GraphClient
 from surveys.config import Settings
-from surveys.wiring import Core, open_core
+from surveys.wiring import Runtime, open_core
 from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class Inbox:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def build_whatsapp_app(settings: Settings, core: Core, channel: WhatsAppChannel,
+def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChannel,
                        on_processed: Callable[[str], None] | None = None) -> web.Application:
     config = settings.whatsapp
     assert config.app_secret and config.verify_token, "checked by check_whatsapp_settings"
@@ -142,7 +142,7 @@ def build_whatsapp_app(settings: Settings, core: Core, channel: WhatsAppChannel,
     return app
 
 
-async def open_channel(settings: Settings, core: Core) -> WhatsAppChannel:
+async def open_channel(settings: Settings, core: Runtime) -> WhatsAppChannel:
     graph = GraphClient(settings.whatsapp)
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
     return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers)

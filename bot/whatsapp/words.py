@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 
 START, LANGUAGE, CANCEL, DELETE, HELP = "start", "language", "cancel", "delete", "help"
 COMMANDS = (START, LANGUAGE, CANCEL, DELETE, HELP)

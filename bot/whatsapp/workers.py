@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot import texts
 from surveys import distribution
 from surveys.conversation import Conversations
+from surveys.core.privacy import pseudonym_for
 from surveys.distribution import WORKER_NAMESPACE
-from surveys.privacy import pseudonym_for
 from surveys.workers import Workers
 
 MYSTATS, MYLINK = "mystats", "mylink"

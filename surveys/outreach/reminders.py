@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, select
 
 from surveys.conversation import Conversations
-from surveys.engine import SessionState, Stage, progress
+from surveys.core.engine import SessionState, Stage, progress
 from surveys.outreach import outbox
 from surveys.outreach.quiet_hours import QuietHours
 from surveys.store.database import DbSession

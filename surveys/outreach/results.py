@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from surveys.config import Results
 from surveys.conversation import Conversations
-from surveys.model import Survey
+from surveys.core.model import Survey
 from surveys.outreach import outbox
 from surveys.outreach.quiet_hours import QuietHours
 from surveys.store.database import DbSession

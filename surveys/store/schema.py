@@ -28,8 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from surveys import answer_codes
-from surveys.disclosure import new_record_key
+from surveys.core import answer_codes
+from surveys.core.disclosure import new_record_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,10 +118,10 @@ class Response(Base):
     wave: Mapped[str | None] = mapped_column(String(40))
     """The named wave (e.g. 2027-spring) the response was given in, if the survey runs in waves."""
     record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
-    """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.disclosure). Never
+    """Random, drawn once; the Cell Key Method adds these up to perturb counts (surveys.core.disclosure). Never
     exported: with it, anyone could undo the perturbation."""
     answer_codes: Mapped[bytes | None] = mapped_column(LargeBinary)
-    """The answers packed as integer codes (surveys.answer_codes), for counting; filled on insert from the
+    """The answers packed as integer codes (surveys.core.answer_codes), for counting; filled on insert from the
     answers given with the response (see `_pack_answers`). NULL only where a writer left it out: summaries then
     read that response's answer rows instead. Never exported."""
     answer_numbers: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.test_cli import BIN, run
+from tests.support.commands import BIN, run
 
 
 def one_line_failure(result: subprocess.CompletedProcess, status: int) -> str:

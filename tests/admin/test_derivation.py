@@ -35,10 +35,10 @@ from admin.summary import (
 from surveys import distribution, waves
 from surveys.config import Area
 from surveys.conversation import answer_rows
-from surveys.disclosure import HIDDEN_MARK, KEY_MODULUS, disclose, min_cell_for, possible_counts
-from surveys.engine import SessionState, final_answers
-from surveys.loader import load_survey
-from surveys.model import DECLINED, QuestionType
+from surveys.core.disclosure import HIDDEN_MARK, KEY_MODULUS, disclose, min_cell_for, possible_counts
+from surveys.core.engine import SessionState, final_answers
+from surveys.core.model import DECLINED, QuestionType
+from surveys.forms.loader import load_survey
 from surveys.store.database import connect, migrate, session_factory
 from surveys.store.schema import Distributor, Referral, Response, Wave
 

@@ -7,8 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from tests.admin.test_cli import run
-from tests.fake_telegram import TOKEN
+from tests.support.commands import run, with_bot_token
 
 
 def test_distributor_lifecycle(cli_env):
@@ -37,7 +36,7 @@ def test_distributor_lifecycle(cli_env):
 
 async def test_link_asks_telegram_for_the_username_when_not_configured(cli_env, telegram):
     code = re.search(r"code (\w+)", run("heard-admin", "distributors", "add", "--name", "Chor", env=cli_env).stdout)[1]
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    env = with_bot_token(cli_env, telegram)
     # the fake Telegram server runs in this test's event loop, so the command must not block it
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "heard-admin"), "distributors", "link", code, env=env,

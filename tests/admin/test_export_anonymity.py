@@ -33,11 +33,11 @@ from admin.anonymity import (
 )
 from surveys.config import load_settings
 from surveys.conversation import answer_rows
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
 from surveys.store.schema import Response
 from surveys.wiring import open_core
-from tests.admin.test_cli import run
-from tests.conftest import write_config
+from tests.support.commands import run
+from tests.support.config import write_config
 
 QI = list(QUASI_IDENTIFIERS)
 K = 5

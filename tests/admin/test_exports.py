@@ -20,12 +20,13 @@ from rich.console import Console
 from admin.export import Labels, SpssNames, write_json, write_sav
 from admin.export_commands import format_for, progress_bar
 from surveys.config import load_settings
-from surveys.loader import parse_survey
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
+from surveys.forms.loader import parse_survey
 from surveys.wiring import open_core
-from tests.admin.test_cli import GERMAN_INTERVIEW, Interviewer, run
 from tests.admin.test_export_anonymity import stored
-from tests.conftest import write_config
+from tests.support.commands import run
+from tests.support.config import write_config
+from tests.support.interviews import GERMAN_INTERVIEW, Interviewer
 
 # ------------------------------------------------------------------------------- formats, unit tests
 
@@ -362,7 +363,7 @@ def test_a_single_console_interview_is_never_exported(config_path, cli_env, tmp_
 
 def test_free_text_that_looks_like_a_formula_cannot_run_in_a_spreadsheet():
     from admin.export import _csv_safe
-    from surveys.loader import load_survey
+    from surveys.forms.loader import load_survey
 
     survey = load_survey(Path("surveys/bundled/needs.yaml"))
     text_question = survey.question("town_should_change")

@@ -38,12 +38,12 @@ from admin.paper_import import (
 )
 from admin.paper_sheets import open_sheet, scan
 from surveys import distribution
-from surveys.i18n import Catalogs
-from surveys.loader import parse_survey
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
+from surveys.forms.loader import parse_survey
+from surveys.i18n.catalogs import Catalogs
 from surveys.registry import SurveyRegistry
 from surveys.store.schema import Answer, Response
-from tests.admin.test_cli import BIN, run
+from tests.support.commands import BIN, run
 
 HEADER = ["area", "years_here", "gender", "know_advice", "understood_by_town", "language_course", "course_barriers",
           "work_barriers", "feel_at_home", "town_should_change", "_language", "_distributor"]

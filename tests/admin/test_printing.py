@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from surveys.config import load_settings
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.loader import parse_survey
-from surveys.model import DECLINED, QuestionType, Survey
-from surveys.printed_texts import flyer_texts, questionnaire_texts
+from surveys.core.model import DECLINED, QuestionType, Survey
+from surveys.forms.loader import parse_survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.printing import PrintingError, render_flyer, render_questionnaire
+from surveys.printing.texts import flyer_texts, questionnaire_texts
 from surveys.registry import SurveyRegistry
-from tests.conftest import AREAS, write_config
+from tests.support.commands import run
+from tests.support.config import AREAS, write_config
+from tests.support.pdf import pdf_fonts, pdf_pages, pdf_text, pdf_words
 
-BIN = Path(sys.executable).parent
 LINK = "https://t.me/heard_testhausen_bot?start=d-k7f2q9_l-ar"
 MUNICIPALITY = "Stadt Testhausen"
 A4_WIDTH_PT = 595.28
@@ -35,52 +34,6 @@ FLYER_MARGIN_PT = 14 / 25.4 * 72
 
 
 # -- reading PDFs back ----------------------------------------------------------------------------------------
-
-
-def pdf_text(path: Path) -> str:
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True)
-    return _without_controls(done.stdout)
-
-
-def _without_controls(text: str) -> str:
-    # pdftotext marks right-to-left lines with bidi embeddings; they are not part of the printed text
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    x_min: float
-    y_min: float
-    x_max: float
-    y_max: float
-
-    @property
-    def y_mid(self) -> float:
-        return (self.y_min + self.y_max) / 2
-
-
-def pdf_words(path: Path, page: int = 1) -> list[Word]:
-    done = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
-                          capture_output=True, text=True, check=True)
-    return [
-        Word(_without_controls(m["text"]), float(m["x0"]), float(m["y0"]), float(m["x1"]), float(m["y1"]))
-        for m in re.finditer(
-            r'<word xMin="(?P<x0>[\d.]+)" yMin="(?P<y0>[\d.]+)" xMax="(?P<x1>[\d.]+)" yMax="(?P<y1>[\d.]+)">'
-            r"(?P<text>.*?)</word>",
-            done.stdout,
-        )
-    ]
-
-
-def pdf_pages(path: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
-
-
-def pdf_fonts(path: Path) -> str:
-    return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
 
 
 def _squashed(text: str) -> str:
@@ -477,10 +430,6 @@ def test_a5_flyer(catalogs, tmp_path):
 
 
 # -- the command line -----------------------------------------------------------------------------------------
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_print_command_writes_the_questionnaire(cli_env, tmp_path, catalogs):

@@ -16,7 +16,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,13 +25,13 @@ import pytest
 from admin import report as reporting
 from admin.summary import summarize
 from surveys.conversation import answer_rows
-from surveys.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
-from surveys.engine import SessionState, final_answers
-from surveys.model import DECLINED
+from surveys.core.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
+from surveys.core.engine import SessionState, final_answers
+from surveys.core.model import DECLINED
 from surveys.store.schema import Distributor, Response, Wave
+from tests.support.commands import BIN
 
 GOLDEN = Path(__file__).parent / "golden" / "report.md"
-BIN = Path(sys.executable).parent
 WAVE = "2027-fruehjahr"
 K = 5
 

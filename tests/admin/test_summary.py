@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from admin.summary import ALL, ANSWERED, NO_ANSWER, Summary, differences, summarize, who_answered
 from surveys.config import Area
 from surveys.conversation import answer_rows
-from surveys.disclosure import EMPTY, KEY_MODULUS, Tally, disclose
-from surveys.engine import SessionState, final_answers
-from surveys.loader import load_survey
-from surveys.model import DECLINED, QuestionType
+from surveys.core.disclosure import EMPTY, KEY_MODULUS, Tally, disclose
+from surveys.core.engine import SessionState, final_answers
+from surveys.core.model import DECLINED, QuestionType
+from surveys.forms.loader import load_survey
 from surveys.store.database import connect, migrate, session_factory
 from surveys.store.schema import Response
 
@@ -195,7 +195,7 @@ def test_waves_compare_like_with_like_across_survey_versions(tmp_path):
     old_text = Path("surveys/bundled/needs.yaml").read_text(encoding="utf-8")
     new_text = old_text.replace("version: 1", "version: 2", 1).replace(
         "      - {name: diverse, label: Divers / anderes}", "      - {name: other, label: Anderes}")
-    from surveys.loader import parse_survey
+    from surveys.forms.loader import parse_survey
 
     current = parse_survey(new_text, "needs-v2.yaml", AREAS)
     keys: dict[tuple[str, str], list[int]] = {}
@@ -244,7 +244,7 @@ def test_waves_compare_like_with_like_across_survey_versions(tmp_path):
 
 def test_dates_and_times_count_as_answered(tmp_path):
     """Imported Kobo forms ask dates and times; summaries count them like free text, as "answered"."""
-    from surveys.loader import parse_survey
+    from surveys.forms.loader import parse_survey
 
     survey = parse_survey(
         "id: visit\nversion: 1\nlanguage: de\ntitle: Besuch\nintro: I\nthanks: D\nquestions:\n"
@@ -284,8 +284,8 @@ def test_two_answers_sharing_a_code_are_refused_not_merged(tmp_path):
     import pytest
 
     from admin.counting import CodeCollision
-    from surveys.answer_codes import code_for
-    from surveys.loader import parse_survey
+    from surveys.core.answer_codes import code_for
+    from surveys.forms.loader import parse_survey
 
     assert code_for("q", "c26649") == code_for("q", "c29106")
     survey = parse_survey(

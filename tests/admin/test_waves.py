@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from surveys.store.schema import Contact
 from surveys.wiring import open_core
-from tests.admin.test_cli import GERMAN_INTERVIEW, interview, run
+from tests.support.commands import run
+from tests.support.interviews import GERMAN_INTERVIEW, interview
 
 
 async def test_waves_are_added_listed_closed_and_responses_counted_in_them(settings, cli_env):

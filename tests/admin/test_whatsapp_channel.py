@@ -14,9 +14,9 @@ async def test_summaries_list_whatsapp_as_a_channel_even_before_anybody_answered
 
 
 def test_a_whatsapp_flyer_carries_the_wa_me_link_and_says_whatsapp(tmp_path):
-    from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
-    from surveys.printed_texts import flyer_texts
+    from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
     from surveys.printing import render_flyer
+    from surveys.printing.texts import flyer_texts
     from tests.admin.test_printing import TextLayer
 
     catalogs = Catalogs()

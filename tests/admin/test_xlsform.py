@@ -15,14 +15,14 @@ import pytest
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
-from surveys.engine import Ask, Consent, Problem, SessionState, Start, Text, advance
+from surveys.core.engine import Ask, Consent, Problem, SessionState, Start, Text, advance
+from surveys.core.model import QuestionType, Survey
+from surveys.core.render import Municipality, Renderer
+from surveys.forms.loader import load_survey
 from surveys.forms.xlsform import XlsFormError, catalog_texts, read_xlsform, write_xlsform
-from surveys.i18n import LOCALES_DIR, Catalogs
-from surveys.loader import load_survey
-from surveys.model import QuestionType, Survey
-from surveys.render import Municipality, Renderer
-from tests.conftest import write_config
-from tests.xlsforms import (
+from surveys.i18n.catalogs import LOCALES_DIR, Catalogs
+from tests.support.config import write_config
+from tests.support.xlsforms import (
     HOUSEHOLD_CHOICES,
     HOUSEHOLD_SETTINGS,
     HOUSEHOLD_SURVEY,

@@ -6,21 +6,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from surveys.store.schema import Answer, Response, Session
-from tests.residents import Resident, plain
+from tests.support.journeys import decline_until_free_text
+from tests.support.residents import Resident, plain
 
 
 async def start_german(resident: Resident) -> None:
     await resident.send("/start")
     await resident.tap("Ja, los geht's")
     assert "1/15" in resident.last.text
-
-
-async def decline_until_free_text(resident: Resident) -> None:
-    """"Prefer not to say" to every question before the closing free text: 12 of them, as two
-    conditional questions are skipped when their filter question is declined."""
-    for _ in range(12):
-        await resident.tap("Möchte ich nicht sagen")
-    assert "Was sollte die Stadt als Erstes ändern?" in resident.last.text
 
 
 async def test_sticker_photo_voice_and_location_get_a_reply_and_the_question_again(running_bot, telegram):

@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from surveys.store.schema import Answer, Response
-from tests.admin.test_cli import GERMAN_INTERVIEW, interview
 from tests.bot.whatsapp_harness import RunningWhatsApp
-from tests.fake_whatsapp import FakeGraph, WhatsAppResident
-from tests.residents import Resident, new_user
+from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident
+from tests.support.interviews import GERMAN_INTERVIEW, interview
+from tests.support.residents import Resident, new_user
 
 
 async def on_telegram(telegram) -> None:  # type: ignore[no-untyped-def]

@@ -12,11 +12,12 @@ import threading
 from sqlalchemy import func, select
 
 from bot.console import run_console
-from surveys.i18n import Catalogs
-from surveys.render import Municipality, Renderer, Wording
+from surveys.core.render import Municipality, Renderer, Wording
+from surveys.i18n.catalogs import Catalogs
 from surveys.store.schema import Answer, ConsentRecord, Response, Session
 from surveys.wiring import open_core
-from tests.admin.test_cli import BIN, GERMAN_INTERVIEW, Interviewer
+from tests.support.commands import BIN
+from tests.support.interviews import GERMAN_INTERVIEW, Interviewer
 
 
 async def console(settings, script: list[str], language: str | None = None) -> Interviewer:

@@ -3,16 +3,12 @@ having answered: the controls a resident relies on."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from surveys.store.schema import Answer, ConsentRecord, Contact, Response, Session
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.residents import Resident
-
-
-async def count(core, table) -> int:
-    async with core.db() as db:
-        return await db.scalar(select(func.count()).select_from(table))
+from tests.support.database import count
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.residents import Resident
 
 
 async def test_restart_mid_survey_resumes_at_the_same_question(running_bot, telegram):

@@ -8,17 +8,14 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import signal
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
 from surveys.store.schema import Answer, Response
 from surveys.wiring import open_core
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.residents import Resident, new_user, plain
+from tests.support.processes import BotProcess
+from tests.support.residents import Resident, new_user, plain
 
 RESIDENTS = 40
 KILLS = 8
@@ -27,42 +24,6 @@ replies, so at a random point of its work); more only make the test longer, not 
 RETAP_SECONDS = 5.0
 HANG_GUARD = 900.0
 _OPTION = re.compile(r"^c:(\d+):(\w+)$")
-_REPLIES = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
-
-
-class BotProcess:
-    def __init__(self, telegram: FakeTelegram, env: dict[str, str]) -> None:
-        self.env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
-        self.telegram = telegram
-        self.process: asyncio.subprocess.Process | None = None
-        self.kills = 0
-
-    async def start(self) -> None:
-        polls = sum(c.method == "getUpdates" for c in self.telegram.calls)
-        self.process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "heard-bot"), env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        process = self.process
-        # an event (its first poll) or its death; the timeout only guards against a hang on a crawling machine
-        def polled_or_died() -> bool:
-            return sum(c.method == "getUpdates" for c in self.telegram.calls) > polls or process.returncode is not None
-
-        await self.telegram.wait_until(polled_or_died, timeout=HANG_GUARD)
-        assert process.returncode is None, f"heard-bot exited with {process.returncode} while starting"
-
-    def replies(self) -> int:
-        return sum(c.method in _REPLIES for c in self.telegram.calls)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-        self.kills += 1
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(self.process.wait(), 30)
 
 
 async def answered_or_lost(resident: Resident, newest: int, update_id: int) -> bool:

@@ -11,12 +11,12 @@ import itertools
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from surveys.core.privacy import pseudonym_for
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
-from surveys.privacy import pseudonym_for
 from surveys.store.schema import (
     AssistSession,
     ConsentRecord,
@@ -28,14 +28,14 @@ from surveys.store.schema import (
     WorkerLink,
 )
 from surveys.waves import add_wave
-from tests.admin.test_cli import BIN
-from tests.bot.outreach_helpers import Clock, outreach_jobs, start_and_answer
-from tests.bot.test_bad_input import decline_until_free_text
-from tests.bot.test_results_back import NO_QUIET_HOURS
 from tests.bot.test_trusted_messengers import complete_via, invitation, make_distributor
-from tests.conftest import write_config
-from tests.fake_telegram import User
-from tests.residents import Resident, new_user, plain
+from tests.support.commands import BIN
+from tests.support.config import write_config
+from tests.support.database import count
+from tests.support.fake_telegram import User
+from tests.support.journeys import decline_until_free_text
+from tests.support.outreach import NO_QUIET_HOURS, Clock, outreach_jobs, start_and_answer
+from tests.support.residents import Resident, new_user, plain
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -74,14 +74,6 @@ class Traces:
     @property
     def all(self) -> tuple[str, str, str]:
         return self.chat_id, self.pseudonym, self.contact_key
-
-
-async def count(core, table, **where) -> int:  # type: ignore[no-untyped-def]
-    async with core.db() as db:
-        statement = select(func.count()).select_from(table)
-        for column, value in where.items():
-            statement = statement.where(getattr(table, column) == value)
-        return await db.scalar(statement) or 0
 
 
 async def complete_with(resident: Resident, text: str, *, remind: bool = False) -> None:

@@ -19,9 +19,9 @@ from bot.app import build_bot
 from bot.scheduler import lead_outreach
 from surveys.outreach import outbox
 from surveys.store.schema import Answer, OutboxMessage, Response
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.conftest import RunningBot
-from tests.residents import Resident, new_user, plain
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.residents import Resident, new_user, plain
+from tests.support.running_bot import RunningBot
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

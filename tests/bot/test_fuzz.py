@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from bot.app import build_bot, build_dispatcher
 from bot.logs import configure_logging
 from surveys.config import load_settings
-from surveys.engine import SessionState
-from surveys.model import QuestionType
+from surveys.core.engine import SessionState
+from surveys.core.model import QuestionType
 from surveys.store.schema import Answer, Contact, Response, Session
 from surveys.wiring import open_core
-from tests.conftest import write_config
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN, FakeTelegram
 
 USERS = [{"id": 5_600_000 + i, "is_bot": False, "first_name": f"Fuzzname{i}", "username": f"fuzz_user_{i}",
           "language_code": code} for i, code in enumerate(["de", "ar", "uk", "tr", "en", None, "xx", "fa"] * 3)]

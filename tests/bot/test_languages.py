@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from admin.summary import summarize
-from surveys.bidi import RLM
-from surveys.disclosure import EMPTY, Tally, disclose
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.loader import load_survey
+from surveys.core.bidi import RLM
+from surveys.core.disclosure import EMPTY, Tally, disclose
+from surveys.forms.loader import load_survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 from surveys.store.schema import Response
-from tests.residents import Resident, new_user, plain
+from tests.support.residents import Resident, new_user, plain
 
 CATALOGS = Catalogs()
 SURVEY = load_survey(Path("surveys/bundled/needs.yaml"))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from surveys.store.schema import Answer, Response
 from tests.bot.test_bad_input import decline_until_free_text, start_german
-from tests.residents import Resident
+from tests.support.residents import Resident
 
 APOLOGIES = ("Entschuldigung", "Sorry, something went wrong")
 

@@ -18,18 +18,19 @@ from sqlalchemy import select
 
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs
+from surveys.core.privacy import pseudonym_for
 from surveys.outreach import outbox
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
-from surveys.privacy import pseudonym_for
 from surveys.store.schema import OutboxMessage, ResultsSubscription
-from tests.admin.test_cli import BIN
-from tests.bot.outreach_helpers import Clock, start_and_answer
 from tests.bot.test_faults_and_floods import running_sender
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.conftest import RunningBot, write_config
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.residents import Resident, plain
+from tests.support.commands import BIN
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.outreach import Clock, start_and_answer
+from tests.support.residents import Resident, plain
+from tests.support.running_bot import RunningBot
 
 NO_QUIET_HOURS = "[quiet_hours]\nstarts = 03:00:00\nends = 03:00:00\n"
 #: Retries start after 50 ms (doubling), so that riding out an outage takes a moment, not minutes.

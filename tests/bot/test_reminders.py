@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bot.scheduler import start_scheduler
 from surveys.store.schema import Contact, OutboxMessage
 from surveys.waves import add_wave, close_wave
-from tests.bot.outreach_helpers import Clock, outreach_jobs, start_and_answer
-from tests.residents import Resident, new_user, plain
+from tests.support.outreach import Clock, outreach_jobs, start_and_answer
+from tests.support.residents import Resident, new_user, plain
 
 
 def reminders_in(resident: Resident) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_bot
 from bot.outbound import telegram_send
-from surveys.disclosure import EMPTY, Tally, disclose
+from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.outreach import outbox
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
@@ -24,14 +24,15 @@ from surveys.outreach.results import Digest, TopNeed, queue_results
 from surveys.outreach.sending import Sender
 from surveys.store.schema import Contact, OutboxMessage, Response, ResultsSubscription
 from surveys.waves import add_wave
-from tests.admin.test_cli import BIN, GERMAN_INTERVIEW, interview
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.conftest import write_config
-from tests.fake_telegram import TOKEN
-from tests.residents import Resident, plain
+from tests.support.commands import BIN, with_bot_token
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN
+from tests.support.interviews import GERMAN_INTERVIEW, interview
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.outreach import NO_QUIET_HOURS
+from tests.support.residents import Resident, plain
 
 WAVE = "2026-winter"
-NO_QUIET_HOURS = "[quiet_hours]\nstarts = 03:00:00\nends = 03:00:00\n"
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def config_path(tmp_path: Path, database_url: str | None) -> Path:
 
 
 async def publish(cli_env: dict[str, str], telegram) -> asyncio.subprocess.Process:  # type: ignore[no-untyped-def]
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    env = with_bot_token(cli_env, telegram)
     return await asyncio.create_subprocess_exec(
         str(BIN / "heard-admin"), "results", "publish", "needs", "--wave", WAVE, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -18,8 +18,8 @@ from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
 from surveys.store.schema import OutboxMessage, ResultsSubscription
 from surveys.wiring import open_core
-from tests.conftest import write_config
-from tests.fake_telegram import TOKEN
+from tests.support.commands import with_bot_token
+from tests.support.config import write_config
 
 CHATS = [9_300_000 + i for i in range(120)]
 
@@ -31,7 +31,7 @@ def config_path(tmp_path: Path, database_url: str | None) -> Path:
 
 
 async def scheduler(cli_env: dict[str, str], telegram) -> asyncio.subprocess.Process:  # type: ignore[no-untyped-def]
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    env = with_bot_token(cli_env, telegram)
     return await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "heard-bot"), "scheduler", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

@@ -4,23 +4,15 @@ with small numbers hidden, and can enter a questionnaire for someone."""
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 
 from sqlalchemy import func, select
 
 from surveys import distribution
-from surveys.disclosure import EMPTY, Tally, disclose
+from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.store.schema import AssistSession, Distributor, Referral, Response, Session, WorkerLink
-from tests.bot.test_bad_input import decline_until_free_text
-from tests.residents import Resident, new_user, plain
-
-
-def pdf_text(content: bytes) -> str:
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(content)
-        handle.flush()
-        return subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True).stdout
+from tests.support.journeys import decline_until_free_text
+from tests.support.pdf import pdf_text
+from tests.support.residents import Resident, new_user, plain
 
 
 async def make_distributor(core, name="Frauencafé Nord", language=None, active=True):

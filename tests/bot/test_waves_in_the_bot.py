@@ -6,18 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from surveys.store.schema import Contact, Response, Session
 from surveys.waves import add_wave, close_wave
-from tests.bot.outreach_helpers import start_and_answer
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.residents import Resident, plain
-
-
-async def count(core, table) -> int:  # type: ignore[no-untyped-def]
-    async with core.db() as db:
-        return await db.scalar(select(func.count()).select_from(table)) or 0
+from tests.support.database import count
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.outreach import start_and_answer
+from tests.support.residents import Resident, plain
 
 
 async def test_before_the_wave_opens_residents_hear_when_it_starts(running_bot, telegram):

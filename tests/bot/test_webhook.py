@@ -9,7 +9,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,26 +25,21 @@ from surveys.config import Settings, Webhook, load_settings
 from surveys.store.database import connect
 from surveys.store.schema import Answer, Response, SeenUpdate, Session
 from surveys.wiring import open_core
-from tests.bot.test_resident_journey import answer_needs_survey_in_german
-from tests.conftest import write_config
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.residents import Resident, new_user, plain
-
-SECRET = "test-webhook-secret_0123456789abcdef"
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.commands import with_bot_token
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.journeys import answer_needs_survey_in_german
+from tests.support.network import free_port
+from tests.support.processes import WEBHOOK_SECRET, WorkerProcess
+from tests.support.residents import Resident, new_user, plain
 
 
 def webhook_settings(settings: Settings, telegram: FakeTelegram, port: int) -> Settings:
     return settings.model_copy(
         update={
             "telegram": settings.telegram.model_copy(update={"token": TOKEN, "api_base": telegram.base_url}),
-            "webhook": Webhook(host="127.0.0.1", port=port, public_url=f"http://127.0.0.1:{port}", secret=SECRET),
+            "webhook": Webhook(host="127.0.0.1", port=port, public_url=f"http://127.0.0.1:{port}",
+                               secret=WEBHOOK_SECRET),
         }
     )
 
@@ -69,7 +63,7 @@ class InProcessWorker:
 
 @pytest.fixture
 async def webhook_worker(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[InProcessWorker]:
-    port = _free_port()
+    port = free_port()
     configured = webhook_settings(settings, telegram, port)
     worker = InProcessWorker(await webhook_app(configured, register=True), port)
     await worker.start()
@@ -80,7 +74,7 @@ async def webhook_worker(settings: Settings, telegram: FakeTelegram) -> AsyncIte
 async def test_registering_sets_the_webhook_with_its_secret(webhook_worker, telegram):
     assert telegram.webhook == {
         "url": f"{webhook_worker.base}/telegram/webhook",
-        "secret_token": SECRET,
+        "secret_token": WEBHOOK_SECRET,
         "allowed_updates": telegram.webhook["allowed_updates"],
     }
     assert {"message", "callback_query"} <= set(telegram.webhook["allowed_updates"])
@@ -131,7 +125,7 @@ async def test_a_malformed_update_with_the_right_secret_gets_400_and_nothing_of_
     caplog.set_level(logging.DEBUG)
     user = new_user()
     url = telegram.webhook["url"]
-    header = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    header = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     message = {"message_id": 1, "chat": {"id": user.id, "type": "private"}, "from": user.as_json(),
                "text": "Ich wohne im Gartenweg 17, Hinterhaus"}  # no date: not a valid message
     async with aiohttp.ClientSession() as client:
@@ -150,17 +144,17 @@ async def test_a_malformed_update_with_the_right_secret_gets_400_and_nothing_of_
 
 
 async def test_health_endpoint_reports_whether_the_database_answers(settings, telegram):
-    port = _free_port()
+    port = free_port()
     configured = webhook_settings(settings, telegram, port)
     core = await open_core(configured)
     from bot.app import build_bot, build_dispatcher
 
     bot = build_bot(configured)
     healthy = InProcessWorker(build_webhook_app(configured, core, bot, build_dispatcher(configured, core)), port)
-    dead_port = _free_port()
+    dead_port = free_port()
     unreachable = dataclasses.replace(core, engine=connect(f"postgresql+asyncpg://nobody@127.0.0.1:{dead_port}/x"))
     sick = InProcessWorker(
-        build_webhook_app(configured, unreachable, bot, build_dispatcher(configured, unreachable)), _free_port()
+        build_webhook_app(configured, unreachable, bot, build_dispatcher(configured, unreachable)), free_port()
     )
     await healthy.start()
     await sick.start()
@@ -180,7 +174,7 @@ async def test_health_endpoint_reports_whether_the_database_answers(settings, te
 
 
 def test_webhook_mode_refuses_to_start_without_a_secret(cli_env, telegram):
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url}
+    env = with_bot_token(cli_env, telegram)
     result = subprocess.run([str(Path(sys.executable).parent / "heard-bot"), "webhook"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
@@ -188,8 +182,8 @@ def test_webhook_mode_refuses_to_start_without_a_secret(cli_env, telegram):
 
 
 async def test_set_webhook_command_registers_without_logging_the_secret(cli_env, telegram):
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url,
-           "HEARD_WEBHOOK_SECRET": SECRET, "HEARD_WEBHOOK_URL": "https://heard.example.org"}
+    env = {**with_bot_token(cli_env, telegram),
+           "HEARD_WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARD_WEBHOOK_URL": "https://heard.example.org"}
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "heard-bot"), "set-webhook", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -198,53 +192,13 @@ async def test_set_webhook_command_registers_without_logging_the_secret(cli_env,
     assert process.returncode == 0, err.decode()
     assert telegram.webhook is not None
     assert telegram.webhook["url"] == "https://heard.example.org/telegram/webhook"
-    assert telegram.webhook["secret_token"] == SECRET
-    assert SECRET not in out.decode() + err.decode()
+    assert telegram.webhook["secret_token"] == WEBHOOK_SECRET
+    assert WEBHOOK_SECRET not in out.decode() + err.decode()
 
 
 # ------------------------------------------------------------------------- two worker processes, PostgreSQL
 
 RESIDENTS = int(os.environ.get("HEARD_WEBHOOK_RESIDENTS", "200"))
-
-
-class WorkerProcess:
-    def __init__(self, env: dict[str, str], port: int, log: Path, *, register: bool) -> None:
-        self.port = port
-        self.log = log
-        command = [str(Path(sys.executable).parent / "heard-bot"), "webhook", *(["--register"] if register else [])]
-        self.handle = log.open("wb")
-        self.process = subprocess.Popen(
-            command, env={**env, "HEARD_WEBHOOK_PORT": str(port)}, stdout=self.handle, stderr=subprocess.STDOUT,
-            cwd=PROJECT,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/telegram/webhook"
-
-    async def healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as client:
-            while time.monotonic() < deadline:
-                assert self.process.poll() is None, self.log.read_text(errors="replace")
-                try:
-                    async with client.get(f"http://127.0.0.1:{self.port}{HEALTH_PATH}") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise TimeoutError(f"worker on port {self.port} did not become healthy")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.handle.close()
 
 
 async def _wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -324,9 +278,9 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(datab
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEARD_", "TELEGRAM_"))}
     env.update({
         "HEARD_CONFIG": str(config), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram.base_url,
-        "HEARD_WEBHOOK_SECRET": SECRET, "HEARD_WEBHOOK_HOST": "127.0.0.1",
+        "HEARD_WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARD_WEBHOOK_HOST": "127.0.0.1",
     })
-    first_port, second_port = _free_port(), _free_port()
+    first_port, second_port = free_port(), free_port()
     first = WorkerProcess({**env, "HEARD_WEBHOOK_URL": f"http://127.0.0.1:{first_port}"}, first_port,
                           tmp_path / "worker-1.log", register=True)
     second = WorkerProcess(env, second_port, tmp_path / "worker-2.log", register=False)
@@ -380,7 +334,7 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(datab
         first.stop()
         second.stop()
     logs = first.log.read_text(errors="replace") + second.log.read_text(errors="replace")
-    assert SECRET not in logs and TOKEN not in logs
+    assert WEBHOOK_SECRET not in logs and TOKEN not in logs
     for resident in residents[:20]:
         assert str(resident.user.id) not in logs
         assert resident.user.first_name not in logs and resident.user.username not in logs

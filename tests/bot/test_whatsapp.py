@@ -17,12 +17,12 @@ from aiohttp import web
 from sqlalchemy import select
 
 from surveys.config import load_settings
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 from surveys.store.schema import Answer, ConsentRecord, Distributor, Referral, Response, SeenUpdate, Session
-from tests.admin.test_cli import run
 from tests.bot.whatsapp_harness import RunningWhatsApp
-from tests.conftest import write_config
-from tests.fake_whatsapp import (
+from tests.support.commands import run
+from tests.support.config import write_config
+from tests.support.fake_whatsapp import (
     BUSINESS_NUMBER,
     VERIFY_TOKEN,
     FakeGraph,

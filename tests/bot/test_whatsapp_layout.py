@@ -8,18 +8,18 @@ from hypothesis import strategies as st
 
 from bot.whatsapp.layout import LayoutTexts, lay_out, plain, shortened, typed_numbers
 from bot.whatsapp.payloads import message_request
-from surveys.bidi import for_direction
-from surveys.render import Button, Message
-from tests.fake_whatsapp import limit_problems
+from surveys.core.bidi import for_direction
+from surveys.core.render import Button, RenderedMessage
+from tests.support.fake_whatsapp import limit_problems
 
 WORDS = st.text(alphabet=st.sampled_from("abcdefgh ÄÖÜß مرحبا بكم ሰላም 0123456789-/"), min_size=1, max_size=90)
 TEXTS = LayoutTexts("Auswählen", "Tippen Sie die Nummer Ihrer Antwort.", "Tippen Sie die Nummern, z. B. 1, 3, 5")
 
 
-def _message(text: str, labels: list[str], rtl: bool) -> Message:
+def _message(text: str, labels: list[str], rtl: bool) -> RenderedMessage:
     label_list = [for_direction(label.strip() or "x", rtl) for label in labels]
     buttons = tuple((Button(label, f"c:1:option_{n}"),) for n, label in enumerate(label_list))
-    return Message(for_direction(text, rtl), buttons)
+    return RenderedMessage(for_direction(text, rtl), buttons)
 
 
 @settings(max_examples=150, deadline=None)

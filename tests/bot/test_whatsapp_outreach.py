@@ -14,13 +14,13 @@ from sqlalchemy import select
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs, whatsapp_sender
 from surveys.config import load_settings
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
 from surveys.store.schema import Contact, OutboxMessage
-from tests.bot.outreach_helpers import Clock
 from tests.bot.whatsapp_harness import RunningWhatsApp
-from tests.conftest import write_config
-from tests.fake_telegram import TOKEN
-from tests.fake_whatsapp import FakeGraph, WhatsAppResident, plain
+from tests.support.config import write_config
+from tests.support.fake_telegram import TOKEN
+from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
+from tests.support.outreach import Clock
 
 TEMPLATES = '\n[reminders]\ndelay_hours = 2\n\n[whatsapp.templates]\nreminder = { de = "heard_reminder_de" }\n'
 

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from bot.console import interview
 from surveys.config import PROJECT_ROOT
 from surveys.conversation import Conversations
+from surveys.core.render import Municipality
 from surveys.forms.xlsform import XlsFormError, read_xlsform, write_xlsform
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.imported_surveys import store_import
-from surveys.render import Municipality
 from surveys.store.schema import Response
-from tests.xlsform_corpus import corpus_folder, corpus_forms
+from tests.support.xlsform_corpus import corpus_folder, corpus_forms
 
 GOAL = 0.9
 

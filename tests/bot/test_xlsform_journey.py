@@ -15,11 +15,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.store.schema import Answer, Response
-from tests.conftest import RunningBot, write_config
-from tests.residents import Resident, new_user, plain
-from tests.xlsforms import HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS, HOUSEHOLD_SURVEY, household_form, write_workbook
+from tests.support.config import write_config
+from tests.support.residents import Resident, new_user, plain
+from tests.support.running_bot import RunningBot
+from tests.support.xlsforms import (
+    HOUSEHOLD_CHOICES,
+    HOUSEHOLD_SETTINGS,
+    HOUSEHOLD_SURVEY,
+    household_form,
+    write_workbook,
+)
 
 HEARD_ADMIN = str(Path(sys.executable).parent / "heard-admin")
 

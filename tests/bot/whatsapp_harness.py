@@ -6,8 +6,8 @@ from aiohttp import web
 
 from bot.whatsapp.server import build_whatsapp_app, open_channel
 from surveys.config import Settings
-from surveys.wiring import Core, open_core
-from tests.fake_whatsapp import (
+from surveys.wiring import Runtime, open_core
+from tests.support.fake_whatsapp import (
     ACCESS_TOKEN,
     APP_SECRET,
     BUSINESS_NUMBER,
@@ -30,7 +30,7 @@ class RunningWhatsApp:
     def __init__(self, settings: Settings, graph: FakeGraph) -> None:
         self.settings = whatsapp_settings(settings, graph)
         self.graph = graph
-        self.core: Core | None = None
+        self.core: Runtime | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
 

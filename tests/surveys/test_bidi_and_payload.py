@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.bidi import FSI, PDI, RLM, for_direction, starts_with_strong_rtl
-from surveys.payload import StartPayload, build_payload, parse_payload
+from surveys.core.bidi import FSI, PDI, RLM, for_direction, starts_with_strong_rtl
+from surveys.core.payload import StartPayload, build_payload, parse_payload
 
 
 def test_rtl_message_starts_with_rlm_and_isolates_numbers_commands_and_links():

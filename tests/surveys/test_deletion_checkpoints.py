@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from surveys.engine import Consent, Start
+from surveys.core.engine import Consent, Start
 from surveys.store.schema import Session
 from surveys.wiring import open_core
 

@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.disclosure import (
+from surveys.core.disclosure import (
     EMPTY,
     HIDDEN,
     KEY_MODULUS,

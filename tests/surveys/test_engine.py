@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from surveys.config import Area
-from surveys.engine import (
+from surveys.core.engine import (
     Acknowledge,
     Ask,
     AskLanguage,
@@ -38,8 +38,8 @@ from surveys.engine import (
     advance,
     final_answers,
 )
-from surveys.loader import load_survey, parse_survey
-from surveys.model import DECLINED, QuestionType
+from surveys.core.model import DECLINED, QuestionType
+from surveys.forms.loader import load_survey, parse_survey
 
 AREAS = [Area(name="nord", label="Nord"), Area(name="sued", label="Süd")]
 NEEDS = load_survey(Path("surveys/bundled/needs.yaml"), AREAS)
@@ -313,10 +313,10 @@ def test_random_event_sequences_never_crash_and_never_record_invalid_values(surv
 
 
 def test_reminder_is_offered_and_kept_only_where_the_channel_can_write_later():
-    from surveys.engine import Consent as Agree
-    from surveys.engine import Intro
-    from surveys.engine import Start as Begin
-    from surveys.engine import advance as step
+    from surveys.core.engine import Consent as Agree
+    from surveys.core.engine import Intro
+    from surveys.core.engine import Start as Begin
+    from surveys.core.engine import advance as step
 
     survey = NEEDS
     reachable = step(survey, SessionState.new(survey), Begin(language="de", reachable=True))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.engine import (
+from surveys.core.engine import (
     Ask,
     Choose,
     Consent,
@@ -20,8 +20,8 @@ from surveys.engine import (
     advance,
     parse_decimal,
 )
-from surveys.loader import parse_survey
-from surveys.model import DECLINED, QuestionType
+from surveys.core.model import DECLINED, QuestionType
+from surveys.forms.loader import parse_survey
 from tests.surveys.test_engine import events_for
 
 SURVEY = parse_survey(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.engine import (
+from surveys.core.engine import (
     Ask,
     Back,
     Choose,
@@ -21,10 +21,10 @@ from surveys.engine import (
     Text,
     advance,
 )
-from surveys.i18n import Catalogs
-from surveys.loader import parse_survey
-from surveys.model import DECLINED, QuestionType
-from surveys.render import Municipality, Renderer
+from surveys.core.model import DECLINED, QuestionType
+from surveys.core.render import Municipality, Renderer
+from surveys.forms.loader import parse_survey
+from surveys.i18n.catalogs import Catalogs
 from tests.surveys.test_engine import events_for
 
 SURVEY = parse_survey(

@@ -1,4 +1,4 @@
-"""Free-text scrubbing (`surveys.free_text`): what could name or reach a resident goes, ordinary content stays.
+"""Free-text scrubbing (`surveys.core.free_text`): what could name or reach a resident goes, ordinary content stays.
 
 Each variant is something a resident might type, in the languages and scripts Heard ships: the fragments that
 must be gone, the placeholder that stands in their place, and the fragments that must stay exactly as written.
@@ -15,10 +15,10 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.engine import Consent, SessionState, Start, Text, advance
-from surveys.free_text import scrub_free_text
-from surveys.free_text.normalise import fold
-from surveys.loader import parse_survey
+from surveys.core.engine import Consent, SessionState, Start, Text, advance
+from surveys.core.free_text import scrub_free_text
+from surveys.core.free_text.normalise import fold
+from surveys.forms.loader import parse_survey
 
 
 class Variant(NamedTuple):

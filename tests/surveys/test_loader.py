@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from surveys.config import Area
-from surveys.loader import SurveyValidationError, bundled_survey_paths, load_survey, parse_survey
-from surveys.model import QuestionType
+from surveys.core.model import QuestionType
+from surveys.forms.loader import SurveyValidationError, bundled_survey_paths, load_survey, parse_survey
 
 MINIMAL = """\
 id: mini

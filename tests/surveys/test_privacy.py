@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from surveys.privacy import (
+from surveys.core.privacy import (
     SecretKeyError,
     contact_key_for,
     create_secret,

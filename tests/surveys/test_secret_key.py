@@ -8,19 +8,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sys
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from surveys.privacy import contact_key_for, create_secret, key_fingerprint, pseudonym_for
+from surveys.core.privacy import contact_key_for, create_secret, key_fingerprint, pseudonym_for
 from surveys.store.database import connect, migrate
 from surveys.store.schema import Contact, KeyFingerprint, OutboxMessage, Response, ResultsSubscription
 from surveys.wiring import open_core
-from tests.admin.test_cli import GERMAN_INTERVIEW, interview
+from tests.support.commands import BIN
+from tests.support.interviews import GERMAN_INTERVIEW, interview
 
-BIN = Path(sys.executable).parent
 RESTORE = "restore that file from your backup"
 DIFFERENT = "is not the one this database was started with"
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING) ")

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select, text
 
-from surveys.engine import Consent, Start
+from surveys.core.engine import Consent, Start
 from surveys.store.database import connect
 from surveys.store.schema import Response, Session
 from surveys.wiring import open_core

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys import xpath
-from surveys.model import DECLINED
+from surveys.core import xpath
+from surveys.core.model import DECLINED
 
 ANSWERS = {"size": 3, "yes_no": "yes", "needs": ("housing", "other"), "skipped": DECLINED, "rent": "450.5"}
 

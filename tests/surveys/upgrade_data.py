@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.summary import summarize
 from surveys.config import Area
-from surveys.disclosure import possible_counts
-from surveys.loader import load_survey
+from surveys.core.disclosure import possible_counts
+from surveys.forms.loader import load_survey
 from surveys.store.database import migrate, session_factory
 from surveys.store.schema import Response
 

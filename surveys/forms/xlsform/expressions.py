@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from surveys import xpath
+from surveys.core import xpath
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from surveys import xpath
+from surveys.core import xpath
 
 
 def one_round(element: dict[str, Any], copies: dict[str, str], column: dict[str, Any]) -> dict[str, Any]:

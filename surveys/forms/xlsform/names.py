@@ -13,8 +13,8 @@ import hashlib
 import re
 import unicodedata
 
-from surveys.loader import CHOICE_NAME_PATTERN, NAME_PATTERN
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
+from surveys.forms.loader import CHOICE_NAME_PATTERN, NAME_PATTERN
 
 _LIMIT = 40
 _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "œ": "oe",

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from surveys.core.model import THEMATIC_FIELDS, QuestionType, Survey
+from surveys.forms.loader import NAME_PATTERN, SurveyValidationError, parse_survey
 from surveys.forms.xlsform import expressions
 from surveys.forms.xlsform.expressions import Names
 from surveys.forms.xlsform.languages import Languages
@@ -36,10 +38,8 @@ from surveys.forms.xlsform.texts import (
 )
 from surveys.forms.xlsform.types import REPEAT, kind_of
 from surveys.forms.xlsform.workbook import Workbook, read_workbook
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
-from surveys.loader import NAME_PATTERN, SurveyValidationError, parse_survey
-from surveys.model import THEMATIC_FIELDS, QuestionType, Survey
-from surveys.translations import survey_messages
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
+from surveys.i18n.tooling import survey_messages
 
 _YES = {"yes", "true", "true()", "1"}
 _NO = {"no", "false", "false()", "0", ""}
@@ -121,7 +121,7 @@ class _Translator:
     def __init__(self, workbook: Workbook, report: Report, catalogs: Catalogs | None, survey_id: str | None,
                  default_language: str | None) -> None:
         self.wb = workbook
-        self.r = report
+        self.report = report
         self.catalogs = catalogs
         self.survey_id = survey_id
         self.languages: FormLanguages = resolve_languages(
@@ -148,9 +148,9 @@ class _Translator:
         self.walk(form.get("children", []), [])
         document = self.document()
         if not self.questions:
-            self.r.problem(self.wb.cells.title("survey"), "", "the form has no question Heard can ask")
-        if self.r.problems:
-            raise XlsFormError(self.r.problems)
+            self.report.problem(self.wb.cells.title("survey"), "", "the form has no question Heard can ask")
+        if self.report.problems:
+            raise XlsFormError(self.report.problems)
         source = f"{self.wb.source} (imported)"
         try:
             survey = parse_survey(render_yaml(document, source), source)
@@ -159,14 +159,15 @@ class _Translator:
         translations = self.check_translations(survey)
         version = form.get("version")
         return ImportedForm(survey, document, translations, self.languages.spelled(),
-                            str(version) if version not in (None, "") else None, self.r.skipped, self.r.warnings)
+                            str(version) if version not in (None, "") else None,
+                            self.report.skipped, self.report.warnings)
 
     def document(self) -> dict[str, Any]:
         form = self.wb.form
         form_id = str(form.get("id_string") or Path(self.wb.source).stem)
         survey_id = self.survey_id or (form_id if NAME_PATTERN.match(form_id) else Keys().key(form_id))
         if not NAME_PATTERN.match(survey_id):
-            self.r.problem("settings", "", f"survey id '{survey_id}' must start with a lowercase letter and use "
+            self.report.problem("settings", "", f"survey id '{survey_id}' must start with a lowercase letter and use "
                                            "only a-z, 0-9 and _ (max 40); choose one with --id")
         written = list(self.wb.settings.values())
         title = self.texts.take(form.get("heard_title"), "survey.title", written=written)
@@ -273,7 +274,7 @@ class _Translator:
 
     def left_out(self, name: str, row: int | None, message: str, key: str = "type") -> None:
         sheet, cell = self.where(row, key)
-        self.r.unsupported(sheet, cell, message)
+        self.report.unsupported(sheet, cell, message)
         self.names.left_out[name] = f"{sheet}!{cell}"
         self.names.keys.pop(name, None)
 
@@ -378,17 +379,17 @@ class _Translator:
             if column in ("relevant", "calculation"):
                 self.left_out(name, row, message, key=column)
                 return False
-            self.r.unsupported(sheet, cell, message)
+            self.report.unsupported(sheet, cell, message)
             return None
         if outcome.problem is not None and outcome.unsupported:
             if column in ("relevant", "calculation"):
                 self.left_out(name, row, f"'{name}': {outcome.problem}", key=column)
                 return False
             consequence = "it is left out" if column == "constraint" else "all its choices are offered"
-            self.r.unsupported(sheet, cell, f"'{name}': {outcome.problem}: {consequence}")
+            self.report.unsupported(sheet, cell, f"'{name}': {outcome.problem}: {consequence}")
             return None
         if outcome.problem is not None:
-            self.r.problem(sheet, cell, outcome.problem)
+            self.report.problem(sheet, cell, outcome.problem)
             return None
         return outcome.expression
 
@@ -397,7 +398,7 @@ class _Translator:
         for reference in re.findall(r"\$\{\s*([^}\s]*)\s*\}", text):
             if reference in self.names.left_out and reference not in self.piped_left_out:
                 self.piped_left_out.add(reference)
-                self.r.warn(f"texts that show ${{{reference}}} show nothing in its place: it is left out")
+                self.report.warn(f"texts that show ${{{reference}}} show nothing in its place: it is left out")
         return expressions.rename_in_text(text, self.names.keys, self.names.left_out)
 
     # -- calculations ----------------------------------------------------------------------------------------
@@ -438,7 +439,8 @@ class _Translator:
             question["source_name"] = name
         heard_field = str(element.get("heard_field") or "core")
         if heard_field not in THEMATIC_FIELDS:
-            self.r.problem(*self.where(row, "heard_field"), f"heard_field must be one of {', '.join(THEMATIC_FIELDS)}")
+            self.report.problem(*self.where(row, "heard_field"),
+                           f"heard_field must be one of {', '.join(THEMATIC_FIELDS)}")
         question["field"] = heard_field
         written = self.written(row)
         label = self.texts.take(element.get("label"), f"{key}.label", self.piped, single_colon_texts(element, "label"),
@@ -455,7 +457,7 @@ class _Translator:
                 self.left_out(name, row, f"{what}: it shows only a picture or recording, no text")
                 return None
             sheet, cell = self.where(row, "label", self._source_spelling())
-            self.r.problem(sheet, cell, f"{what} has no label in the source language ({self.languages.source})")
+            self.report.problem(sheet, cell, f"{what} has no label in the source language ({self.languages.source})")
             label = ""
         question["label"] = label
         if hint:
@@ -517,14 +519,14 @@ class _Translator:
             return False
         for column, why in _UNSUPPORTED_CELLS.items():
             if element.get(column) not in (None, ""):
-                self.r.unsupported(*self.where(row, column), f"{what}: {why}")
+                self.report.unsupported(*self.where(row, column), f"{what}: {why}")
         if bind.get("calculate"):
-            self.r.unsupported(*self.where(row, "calculation"), f"{what}: calculated answers are not supported "
+            self.report.unsupported(*self.where(row, "calculation"), f"{what}: calculated answers are not supported "
                                                                  "(use a calculate row)")
         media = element.get("media")
         if media:
             for kind in media:
-                self.r.unsupported(*self.where(row, kind if kind in ("image", "audio", "video") else "image"),
+                self.report.unsupported(*self.where(row, kind if kind in ("image", "audio", "video") else "image"),
                                    f"{what}: pictures and recordings beside questions are not shown (the text is)")
         return True
 
@@ -533,7 +535,7 @@ class _Translator:
         if value.lower() in _YES:
             question["required"] = True
         elif value.lower() not in _NO:
-            self.r.unsupported(*self.where(row, "required"),
+            self.report.unsupported(*self.where(row, "required"),
                                f"{what}: required only under a condition is not supported: the question is optional")
 
     def bounds(self, element: dict[str, Any], question: dict[str, Any]) -> None:
@@ -551,10 +553,10 @@ class _Translator:
             start, end, step = (float(parameters.get(k, default)) for k, default in
                                 (("start", 1), ("end", 10), ("step", 1)))
         except (TypeError, ValueError):
-            self.r.problem(*self.where(row, "parameters"), f"{what}: range parameters must be numbers")
+            self.report.problem(*self.where(row, "parameters"), f"{what}: range parameters must be numbers")
             return False
         if step <= 0 or end <= start:
-            self.r.problem(*self.where(row, "parameters"), f"{what}: a range needs start < end and a step above 0")
+            self.report.problem(*self.where(row, "parameters"), f"{what}: a range needs start < end and a step above 0")
             return False
         whole = all(v.is_integer() for v in (start, end, step))
         if whole and step == 1 and end - start <= 9:
@@ -582,7 +584,7 @@ class _Translator:
                 self.left_out(str(element["name"]), row, f"{what}: choices from the file '{list_name}' are not "
                                                          "supported")
             else:
-                self.r.problem(*self.where(row), f"{what}: list '{list_name}' has no choices")
+                self.report.problem(*self.where(row), f"{what}: list '{list_name}' has no choices")
             return False
         written = self.wb.choice_rows(list_name)
         keys = Keys(choices=True)
@@ -593,7 +595,7 @@ class _Translator:
                 continue  # pyxform's for or_other (in every question sharing the list): Heard adds its own
             choices.append(self.choice(entry, name, keys, question["name"], list_name, written.get(name)))
         if not choices:
-            self.r.problem(*self.where(row), f"{what}: list '{list_name}' has no choices")
+            self.report.problem(*self.where(row), f"{what}: list '{list_name}' has no choices")
             return False
         question["choices"] = choices
         if str(element.get("heard_type") or "").lower() == "scale":
@@ -613,7 +615,7 @@ class _Translator:
         label = self.texts.take(entry.get("label"), context, self.piped, single_colon_texts(entry, "label"), written)
         result: dict[str, Any] = {"name": key, "label": label or name}
         if not label:
-            self.r.warn(f"list '{list_name}': choices without a label in {self.languages.source} show their name")
+            self.report.warn(f"list '{list_name}': choices without a label in {self.languages.source} show their name")
         if key != name:
             result["source_name"] = name
         if _flag(entry.get("heard_exclusive")):
@@ -622,7 +624,7 @@ class _Translator:
             result["need"] = _flag(entry.get("heard_need"))
         if entry.get("media"):
             where = self.wb.cells.header_cell("choices", "image") or self.wb.cells.header_cell("choices", "audio")
-            self.r.unsupported(self.wb.cells.title("choices"), where,
+            self.report.unsupported(self.wb.cells.title("choices"), where,
                                f"list '{list_name}': pictures and recordings of choices are not shown (labels are)")
         attributes = {k: str(v) for k, v in entry.items() if k not in _CHOICE_KEYS and isinstance(v, str | int | float)
                       and not str(k).startswith(("label:", "heard_", "_"))}
@@ -687,13 +689,13 @@ class _Translator:
             if missing:
                 title = (" (XLSForm cannot translate form_title: add a heard_title::Language (code) column to the "
                          "settings sheet)") if "survey.title" in missing else ""
-                self.r.warn(
+                self.report.warn(
                     f"{code}: {len(missing)} of {len(contexts)} texts have no translation "
                     f"(e.g. {', '.join(missing[:3])}){title}; residents of this survey can choose {code} once "
                     "they are translated"
                 )
             if self.catalogs is not None and code not in self.catalogs.languages:
-                self.r.warn(
+                self.report.warn(
                     f"{code}: Heard's bot has no catalog for this language, so residents cannot choose it yet: the "
                     f"bot's own buttons and messages need translating first (heard-admin translations update {code})"
                 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
-from surveys.model import QuestionType
+from surveys.core.model import QuestionType
 
 LOCATION = "locations are not collected (residents are anonymous)"
 MEDIA = "photos, recordings and files are not collected in the chat"

@@ -14,11 +14,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from surveys import xpath
+from surveys.core import xpath
+from surveys.core.model import Question, QuestionType, Survey
 from surveys.forms.xlsform.languages import language_header
-from surveys.i18n import survey_domain
-from surveys.model import Question, QuestionType, Survey
-from surveys.translations import read_catalog
+from surveys.i18n.catalogs import survey_domain
+from surveys.i18n.tooling import read_catalog
 
 _TYPES = {QuestionType.TEXT: "text", QuestionType.NOTE: "note", QuestionType.DATE: "date",
           QuestionType.TIME: "time", QuestionType.NUMBER: "integer", QuestionType.DECIMAL: "decimal"}

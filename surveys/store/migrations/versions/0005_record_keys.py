@@ -18,7 +18,7 @@ TABLES = ('responses', 'referrals')
 
 
 def upgrade() -> None:
-    # existing rows get random keys drawn by the database itself, in [0, 2^32) like surveys.disclosure's
+    # existing rows get random keys drawn by the database itself, in [0, 2^32) like surveys.core.disclosure's
     random_key = ('(abs(random()) % 4294967296)' if op.get_bind().dialect.name == 'sqlite'
                   else 'floor(random() * 4294967296)::bigint')
     for table in TABLES:

@@ -2,7 +2,7 @@
 index to keep replies to one chat in order
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06 10:00:00
 """
 

@@ -5,14 +5,14 @@ Revision ID: 0011
 Revises: 0006
 Create Date: 2026-12-14 09:00:00
 
-Existing responses get their codes here, read from their answer rows in batches (surveys.answer_codes, the same
+Existing responses get their codes here, read from their answer rows in batches (surveys.core.answer_codes, the same
 function the bot and the paper import use when they store a response).
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-from surveys.answer_codes import pack
+from surveys.core.answer_codes import pack
 
 
 revision = '0011'

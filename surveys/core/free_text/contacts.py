@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import phonenumbers
 from stdnum import iban
 
-from surveys.free_text.findings import Finding, Kind
+from surveys.core.free_text.findings import Finding, Kind
 
 DEFAULT_REGION = "DE"
 

@@ -18,10 +18,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from surveys.bidi import starts_with_strong_rtl
 from surveys.config import PROJECT_ROOT
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
-from surveys.model import Survey
+from surveys.core.bidi import starts_with_strong_rtl
+from surveys.core.model import Survey
+from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 
 CODE_DIRS = ("surveys", "bot")
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from surveys.free_text.findings import Finding, Kind
+from surveys.core.free_text.findings import Finding, Kind
 
 # ----------------------------------------------------------------------------------------------- names
 

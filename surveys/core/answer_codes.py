@@ -21,7 +21,7 @@ from functools import lru_cache
 from hashlib import blake2b
 from typing import NamedTuple
 
-from surveys.model import DECLINED
+from surveys.core.model import DECLINED
 
 ANSWERED = "answered"
 """The key of a free text, a decimal, date or time, and of the row that marks a multi question answered."""

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs
-from tests.residents import Resident
+from tests.support.residents import Resident
+
+#: A configuration section that leaves no quiet hours (start == end), so outreach runs at any time of day.
+NO_QUIET_HOURS = "[quiet_hours]\nstarts = 03:00:00\nends = 03:00:00\n"
 
 
 class Clock:

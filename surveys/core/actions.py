@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from surveys.engine import (
+from surveys.core.engine import (
     AskLanguage,
     Back,
     Choose,
@@ -24,7 +24,7 @@ from surveys.engine import (
     Start,
     Toggle,
 )
-from surveys.model import Survey
+from surveys.core.model import Survey
 
 MAX_BYTES = 64
 #: "Send me the results", shown after the last answer; the conversation service handles it, not the engine.

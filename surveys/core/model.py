@@ -10,13 +10,9 @@ from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from surveys.xpath import Value
-
-#: The value recorded when a resident presses "prefer not to say"; reserved, no choice may be named so.
-DECLINED = "prefer_not_to_say"
+from surveys.core import xpath
+from surveys.core.values import DECLINED, AnswerValue, Value
 
 
 class QuestionType(StrEnum):
@@ -47,9 +43,6 @@ THEMATIC_FIELDS = (
     "closing",
 )
 
-AnswerValue = str | int | tuple[str, ...]
-"""A recorded answer: a choice name (single, or a scale's extra choice), an int (scale, number),
-free text (text, decimal, date, time), a tuple of choice names (multi), or DECLINED."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +101,7 @@ class Question:
     choices_from: str | None = None
     """Where choices come from besides the file, e.g. "areas" from the municipality's configuration."""
     relevant: str | None = None
-    """An XPath-subset expression (surveys.xpath): the question is asked only when it holds."""
+    """An XPath-subset expression (surveys.core.xpath): the question is asked only when it holds."""
     constraint: str | None = None
     """An expression over `.` (this answer) and earlier answers that an answer must satisfy."""
     constraint_message: str | None = None
@@ -141,7 +134,6 @@ class Question:
         expressions = (*self.group_relevant, *((self.relevant,) if self.relevant else ()))
         if not expressions:
             return True
-        from surveys import xpath
 
         context = xpath.Context(answers)
         return all(xpath.holds(expression, context) for expression in expressions)
@@ -150,7 +142,6 @@ class Question:
         """The choices offered under the earlier answers: all of them, or those `choice_filter` lets through."""
         if not self.choice_filter:
             return self.choices
-        from surveys import xpath
 
         return tuple(
             c for c in self.choices
@@ -163,7 +154,6 @@ class Question:
         constraint reads the answer being checked both as `.` and under the question's own name."""
         if not self.constraint:
             return True
-        from surveys import xpath
 
         value = self.form_value(value)  # type: ignore[arg-type]
         with_value = ChainMap({self.name: value}, answers)  # type: ignore[arg-type]
@@ -226,7 +216,6 @@ class Evaluated(Mapping[str, "AnswerValue | Value"]):
         if name not in self._values:
             if name in self._evaluating:
                 return ""
-            from surveys import xpath
 
             self._evaluating.add(name)
             try:

@@ -1,7 +1,7 @@
 """Texts of printed material (flyers, paper questionnaires) in one language, from the `bot` catalog.
 
 Kept here, beside the chat texts, so that `translations extract` finds them and translators see every text a
-resident reads in one catalog; the layout lives in admin/printing.
+resident reads in one catalog; the layout lives in surveys/printing/.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from surveys import xpath
 from surveys.config import Area
-from surveys.model import (
+from surveys.core import xpath
+from surveys.core.model import (
     DECLINED,
     THEMATIC_FIELDS,
     Calculation,
@@ -32,7 +32,7 @@ from surveys.model import (
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Choice names may also start with a digit, as XLSForm choice lists often do (`1`, `2`, `3`).
 CHOICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
-BUNDLED_DIR = Path(__file__).parent / "bundled"
+BUNDLED_DIR = Path(__file__).parents[1] / "bundled"
 
 _SURVEY_KEYS = {"id", "version", "language", "title", "intro", "thanks", "questions", "groups", "calculations",
                 "source_name"}

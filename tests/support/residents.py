@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from tests.fake_telegram import ChatMessage, FakeTelegram, User
+from tests.support.fake_telegram import ChatMessage, FakeTelegram, User
 
 _BIDI_AND_MARKS = re.compile("[\u200e\u200f\u2066-\u2069]")
 _ids = itertools.count(5_550_001)

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from surveys.dates import read_date, read_time
-from surveys.free_text import scrub_free_text
-from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.core import xpath
+from surveys.core.dates import read_date, read_time
+from surveys.core.free_text import scrub_free_text
+from surveys.core.model import DECLINED, AnswerValue, Question, QuestionType, Survey
 
 
 class Stage(StrEnum):
@@ -371,7 +372,6 @@ def current_prompts(survey: Survey, state: SessionState) -> tuple[Prompt, ...]:
 
 def _expressions_allow(survey: Survey, question: Question, values: Mapping[str, object], answered: set[str]) -> bool:
     """For progress: a `relevant` that reads a question not yet answered counts as holding."""
-    from surveys import xpath
 
     expressions = (*question.group_relevant, *((question.relevant,) if question.relevant else ()))
     context = xpath.Context(values)  # type: ignore[arg-type]
@@ -382,7 +382,6 @@ def _expressions_allow(survey: Survey, question: Question, values: Mapping[str, 
 
 def _inputs(survey: Survey, node: object) -> set[str]:
     """The questions an expression reads, directly or through calculations."""
-    from surveys import xpath
 
     inputs: set[str] = set()
     pending = list(xpath.references(node))  # type: ignore[arg-type]

@@ -13,10 +13,11 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.support.network import free_port
 
 SEARCH_PATHS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/usr/local/bin", "/usr/bin"]
 
@@ -45,18 +46,12 @@ def postgres_required() -> bool:
     return os.environ.get("HEARD_REQUIRE_POSTGRES", "") not in ("", "0")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     """One cluster for the whole test session; `new_database()` gives each test its own empty database."""
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="heard-pg-"))
         self.data = self.folder / "data"
         self.user = "postgres"

@@ -15,10 +15,10 @@ dates, amounts, counts ("3 Kinder", "B1 Kurs") and every word that is not part o
 
 from __future__ import annotations
 
-from surveys.free_text.contacts import emails, handles, ibans, links, phone_numbers
-from surveys.free_text.findings import Finding, Kind, merged
-from surveys.free_text.normalise import fold
-from surveys.free_text.people import addresses, names
+from surveys.core.free_text.contacts import emails, handles, ibans, links, phone_numbers
+from surveys.core.free_text.findings import Finding, Kind, merged
+from surveys.core.free_text.normalise import fold
+from surveys.core.free_text.people import addresses, names
 
 __all__ = ["Kind", "find_personal_data", "scrub_free_text"]
 

@@ -21,45 +21,28 @@ translations in the database; the registry hands them to `Catalogs.set_survey_te
 
 from __future__ import annotations
 
-import datetime as dt
 import gettext
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_percent
 
 from surveys.config import PROJECT_ROOT
+from surveys.core.languages import BOT_DOMAIN, Language, exact_cldr_locale, survey_domain
+
+# also offered here, beside the catalogs, for callers that read both
+from surveys.core.languages import BOT_SOURCE_LANGUAGE as BOT_SOURCE_LANGUAGE
+from surveys.core.languages import cldr_locale as cldr_locale
+from surveys.core.languages import format_day as format_day
+from surveys.core.languages import format_share as format_share
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
-BOT_DOMAIN = "bot"
-BOT_SOURCE_LANGUAGE = "en"
 
 _HEADER = re.compile(r'^"X-Heard-(?P<key>[A-Za-z-]+):\s*(?P<value>[^"\\]*)', re.MULTILINE)
-
-
-def survey_domain(survey_id: str) -> str:
-    return f"survey-{survey_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Language:
-    code: str
-    name: str
-    rtl: bool
-    fallback: tuple[str, ...]
-    status: str
-    clients: tuple[str, ...]
-    """Client language codes (Telegram's language_code, lower case) that preselect this language."""
-    print_size: float | None = None
-    """The smallest body font size (pt) for this language on paper, when it needs larger print than usual."""
 
 
 def _headers(po_path: Path) -> dict[str, str]:
@@ -67,31 +50,10 @@ def _headers(po_path: Path) -> dict[str, str]:
     return {m["key"].lower(): m["value"].strip() for m in _HEADER.finditer(head)}
 
 
-def _cldr(code: str) -> Locale | None:
-    try:
-        return Locale.parse(code.split("@")[0])
-    except (UnknownLocaleError, ValueError):
-        return None
-
-
-def cldr_locale(code: str) -> Locale:
-    """The CLDR locale for dates and numbers in a shipped language: its own, else its base language, else
-    English (e.g. de_plain -> de)."""
-    return _cldr(code) or _cldr(code.split("_")[0]) or Locale.parse("en")
-
-
-def format_day(day: dt.date, code: str) -> str:
-    return format_date(day, format="long", locale=cldr_locale(code))
-
-
-def format_share(share: float, code: str) -> str:
-    return format_percent(share, locale=cldr_locale(code))
-
-
 def _language_from(folder: Path) -> Language:
     code = folder.name
     headers = _headers(folder / "LC_MESSAGES" / f"{BOT_DOMAIN}.po")
-    cldr = _cldr(code)
+    cldr = exact_cldr_locale(code)
     base = code.split("_")[0]
     default_fallback = tuple(dict.fromkeys(c for c in (base, "en", "de") if c != code))
     return Language(

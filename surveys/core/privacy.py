@@ -1,4 +1,4 @@
-"""Privacy by construction: pseudonyms and the secret key they rest on (free text: `surveys.free_text`).
+"""Privacy by construction: pseudonyms and the secret key they rest on (free text: `surveys.core.free_text`).
 
 A platform user id enters Heard only through `pseudonym_for` and goes nowhere else. The key is derived per
 survey, so the same person's responses to two surveys cannot be joined, even by someone holding the database.

@@ -22,9 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from surveys.model import DECLINED, AnswerValue
-
-Value = str | float | bool
+from surveys.core.values import DECLINED, AnswerValue, Value
 
 
 class ExpressionError(ValueError):

@@ -2,7 +2,7 @@
 
 Everything a resident reads comes from gettext catalogs: the bot's texts from the `bot` domain, survey
 content from the survey's domain with msgctxt = stable names. Right-to-left languages get one option per row
-and bidi isolation (see surveys.bidi).
+and bidi isolation (see surveys.core.bidi).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from gettext import NullTranslations
+from typing import TYPE_CHECKING
 
-from surveys import actions
-from surveys.bidi import for_direction
-from surveys.dates import date_example, show_date, show_time, time_example
-from surveys.engine import (
+from surveys.core import actions, xpath
+from surveys.core.bidi import for_direction
+from surveys.core.dates import date_example, show_date, show_time, time_example
+from surveys.core.engine import (
     Acknowledge,
     Ask,
     AskLanguage,
@@ -44,8 +45,11 @@ from surveys.engine import (
     SurveyClosed,
     Toggle,
 )
-from surveys.i18n import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, Language, format_day, format_share, survey_domain
-from surveys.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+from surveys.core.languages import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Language, format_day, format_share, survey_domain
+from surveys.core.model import DECLINED, AnswerValue, Question, QuestionType, Survey
+
+if TYPE_CHECKING:  # the renderer only asks the catalogs for translations; it loads none itself
+    from surveys.i18n.catalogs import Catalogs
 
 _PIPED = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 
@@ -58,11 +62,11 @@ GLOBE = "🌐"
 class Button:
     label: str
     action: str
-    """Encoded event (surveys.actions); channels send it back unchanged when the button is pressed."""
+    """Encoded event (surveys.core.actions); channels send it back unchanged when the button is pressed."""
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class RenderedMessage:
     text: str
     rows: tuple[tuple[Button, ...], ...] = ()
     replaces_question: bool = False
@@ -172,8 +176,6 @@ class Renderer:
         return _PIPED.sub(lambda match: self._piped_value(match.group(1), stored, values), text)
 
     def _piped_value(self, name: str, stored: Mapping[str, AnswerValue], values: Mapping[str, object]) -> str:
-        from surveys import xpath
-
         value = stored[name] if name in stored else values.get(name)
         if value is None or value == DECLINED:
             return ""
@@ -183,7 +185,7 @@ class Renderer:
 
     # -- rendering ----------------------------------------------------------------------------------------
 
-    def render(self, prompt: Prompt) -> Message:
+    def render(self, prompt: Prompt) -> RenderedMessage:
         match prompt:
             case PickLanguage(current=current):
                 message = self._language_picker(current)
@@ -193,7 +195,7 @@ class Renderer:
                 message = self._ask(prompt)
             case Acknowledge(question=name, value=value, answers=answers):
                 question = self.survey.question(name)
-                message = Message(
+                message = RenderedMessage(
                     f"{self.question_label(question, answers)}\n→ {self.answer_text(question, value)}",
                     replaces_question=True,
                 )
@@ -208,34 +210,34 @@ class Renderer:
                 rows: tuple[tuple[Button, ...], ...] = ()
                 if offer_results:
                     rows = ((Button("📬 " + self._("Send me the results"), actions.SUBSCRIBE_RESULTS),),)
-                message = Message(f"{thanks}\n\n{closing}" if thanks else closing, rows)
+                message = RenderedMessage(f"{thanks}\n\n{closing}" if thanks else closing, rows)
             case SurveyClosed(next_opens=next_opens):
-                message = Message(self.closed_text(next_opens))
+                message = RenderedMessage(self.closed_text(next_opens))
             case Returning(problem=problem):
                 message = self._returning(problem)
             case ShowAnswers(answers=answers):
-                message = Message(self._answers_list(answers))
+                message = RenderedMessage(self._answers_list(answers))
             case Say(notice=notice):
-                message = Message(self._notice(notice))
+                message = RenderedMessage(self._notice(notice))
         return self._directed(message)
 
-    def _directed(self, message: Message) -> Message:
+    def _directed(self, message: RenderedMessage) -> RenderedMessage:
         if not self.rtl:
             return message
         rows = tuple(tuple(Button(for_direction(b.label, True), b.action) for b in row) for row in message.rows)
-        return Message(for_direction(message.text, True), rows, message.replaces_question, message.refresh)
+        return RenderedMessage(for_direction(message.text, True), rows, message.replaces_question, message.refresh)
 
     def _button(self, label: str, event: object) -> Button:
         return Button(label, actions.encode(self.survey, event))  # type: ignore[arg-type]
 
-    def _language_picker(self, current: str | None) -> Message:
+    def _language_picker(self, current: str | None) -> RenderedMessage:
         # before a language is known, the picker speaks the two languages of the town hall
         text = GLOBE + " " + (self._("Please choose your language:") if current else "Language · Sprache")
         rows = tuple(
             (self._button(CHECKED + " " + lang.name if lang.code == current else lang.name, SetLanguage(lang.code)),)
             for lang in sorted(self._catalogs.languages.values(), key=self._picker_order)
         )
-        return Message(text, rows)
+        return RenderedMessage(text, rows)
 
     def _picker_order(self, language: Language) -> tuple[int, str]:
         """The survey's own language and its variants first (the town hall's), then English, then the rest."""
@@ -291,19 +293,19 @@ class Renderer:
         parts.append(self._("Thank you for your interest!"))
         return "\n".join(parts)
 
-    def reminder(self, answered: int, total: int) -> Message:
+    def reminder(self, answered: int, total: int) -> RenderedMessage:
         """The one reminder for a resident who stopped midway; its button continues where they left off."""
         text = "\n\n".join((
             self._("You started the survey “{title}” and answered {answered} of {total} questions.").format(
                 title=self.content("survey.title", self.survey.title), answered=answered, total=total),
             self._("If you like, you can continue where you left off. This is the only reminder we send."),
         ))
-        return self._directed(Message(text, ((self._button(self._("Continue"), Start()),),)))
+        return self._directed(RenderedMessage(text, ((self._button(self._("Continue"), Start()),),)))
 
     def results(
         self, respondents: int | None, needs: list[tuple[Question, str, float]], next_steps: str | None,
         link: str | None,
-    ) -> Message:
+    ) -> RenderedMessage:
         """The results message for a resident who asked for it: what came of their answers, in their
         language. Counts arrive already through disclosure control (None: too few to say)."""
         _ = self._
@@ -326,9 +328,9 @@ class Renderer:
             parts.append(_("More: {link}").format(link=link))
         parts.append(_("You get this message because you asked for the results. Your chat has now been deleted "
                        "from our list."))
-        return self._directed(Message("\n\n".join(parts)))
+        return self._directed(RenderedMessage("\n\n".join(parts)))
 
-    def _intro(self, problem: Problem | None, offer_reminder: bool = False) -> Message:
+    def _intro(self, problem: Problem | None, offer_reminder: bool = False) -> RenderedMessage:
         parts = [
             self.content("survey.title", self.survey.title),
             *((self.content("survey.intro", self.survey.intro),) if self.survey.intro else ()),
@@ -344,9 +346,9 @@ class Renderer:
             (self._button(self._("No, thanks"), Consent(False)),),
             (self._button(GLOBE + " " + self._("Language"), AskLanguage()),),
         )
-        return Message("\n\n".join(parts), rows)
+        return RenderedMessage("\n\n".join(parts), rows)
 
-    def _ask(self, ask: Ask) -> Message:
+    def _ask(self, ask: Ask) -> RenderedMessage:
         question = self.survey.question(ask.question)
         lines = []
         if ask.problem is not None:
@@ -379,7 +381,7 @@ class Renderer:
             lines.append(self._date_instruction())
         if question.type is QuestionType.TIME:
             lines.append(self._time_instruction())
-        return Message("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
+        return RenderedMessage("\n".join(lines), self._keyboard(question, ask), refresh=ask.refresh)
 
     def _keyboard(self, question: Question, ask: Ask) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
@@ -467,7 +469,7 @@ class Renderer:
         }
         return "⚠️ " + texts[problem]
 
-    def _returning(self, problem: Problem | None) -> Message:
+    def _returning(self, problem: Problem | None) -> RenderedMessage:
         text = self._("You have already answered this survey. Thank you!")
         if problem is not None:
             text = f"{self._problem(problem, None)}\n\n{text}"
@@ -476,7 +478,7 @@ class Renderer:
             (self._button(self._("Start again"), Restart()),),
             (self._button(self._("Keep my answers"), KeepAnswers()),),
         )
-        return Message(text, rows)
+        return RenderedMessage(text, rows)
 
     def _answers_list(self, answers: dict[str, AnswerValue] | object) -> str:
         lines = [self._("Your answers:")]
@@ -514,6 +516,14 @@ class Renderer:
 
 
 __all__ = [
-    "WORD_PLATFORMS", "Back", "Button", "Decline", "Message", "Municipality", "Renderer", "Restart", "Wording",
+    "WORD_PLATFORMS",
+    "Back",
+    "Button",
+    "Decline",
+    "Municipality",
+    "RenderedMessage",
+    "Renderer",
+    "Restart",
+    "Wording",
     "wording_for",
 ]
