@@ -13,8 +13,12 @@ from sqlalchemy import select
 
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs, whatsapp_sender
+from bot.whatsapp.graph import GraphError
+from bot.whatsapp.outbound import outcome_of
 from surveys.config import load_settings
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.outreach.outbox import Outgoing
+from surveys.outreach.sending import Refused, RetryAfter, Sent, Transient, Unreachable, by_platform
 from surveys.store.schema import Contact, OutboxMessage
 from tests.bot.whatsapp_harness import RunningWhatsApp
 from tests.support.config import write_config
@@ -97,3 +101,28 @@ async def test_reminders_keep_to_the_24_hour_rule(whatsapp):
             "reminder in ar") in rows
     assert {state for state, _, _ in rows} == {"sent", "failed"} and left == [], "every number erased"
     assert json.dumps(template).count(late.number) == 1  # only as the recipient
+
+
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    (400, 131026, Unreachable("not a WhatsApp number, or it cannot receive this message (131026)")),
+    (400, 131056, Transient("too many messages to this resident in a short time (131056)")),
+    (400, 130429, RetryAfter(5.0)),
+    (503, 0, Transient("WhatsApp answered with a server error (5xx)")),
+    (0, 0, Transient("WhatsApp did not answer in time, or could not be reached")),
+    (400, 131009, Refused("WhatsApp refused the message (error 131009)")),
+])
+def test_each_whatsapp_error_leads_to_what_the_outbox_does_next(status, code, expected):
+    assert outcome_of(GraphError(status, code)) == expected
+
+
+async def test_a_row_for_a_platform_this_process_cannot_send_to_fails_saying_so():
+    sent = []
+
+    async def telegram(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+        return Sent()
+
+    send = by_platform({"telegram": telegram})
+    row = Outgoing(1, "reminder", "needs", "key", "whatsapp", "4915100000009", "Hallo", (), 1)
+    assert await send(row) == Refused("whatsapp is not set up in the process that sends the outbox")
+    assert sent == [], "a WhatsApp row is never posted to Telegram"
