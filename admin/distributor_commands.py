@@ -13,6 +13,7 @@ from admin.bot_identity import UnknownBotUsername, bot_username
 from admin.context import console, core, errors
 from admin.output import METAVAR, check_target, replacing
 from surveys import distribution
+from surveys.config import Settings
 from surveys.distribution import DistributorError
 from surveys.store.schema import Distributor
 
@@ -112,8 +113,10 @@ def link(
     code: str,
     survey: str = typer.Option(None, "--survey", help="Survey id (default: the default survey)."),
     language: str = typer.Option(None, "--language", help="Language hint (default: the distributor's)."),
+    whatsapp: bool = typer.Option(False, "--whatsapp", help="A wa.me link to the WhatsApp number instead."),
 ) -> None:
-    """Print the personal t.me deep link of a distributor.
+    """Print the personal t.me deep link of a distributor (or with --whatsapp their wa.me link, which opens
+    the chat with "start" and their code typed in).
 
     Example: heard-admin distributors link Xk29fQ7pAb --language ar
     """
@@ -124,15 +127,28 @@ def link(
             _check_language(opened, language)
             if survey and opened.registry.current(survey) is None:
                 raise DistributorError(f"no survey {survey!r}")
+            if whatsapp:
+                return distribution.whatsapp_link(_whatsapp_number(opened.settings), code,
+                                                  language or distributor.language, survey)
             username = await bot_username(opened.settings)
             return distribution.deep_link(username, code, language or distributor.language, survey)
 
     typer.echo(_run(run()))
 
 
+def _whatsapp_number(settings: Settings) -> str:
+    if not settings.whatsapp.number:
+        raise DistributorError("WhatsApp links need the municipality's WhatsApp number: set WHATSAPP_NUMBER (digits "
+                               "with the country code, e.g. 4930123456789) or [whatsapp] number in heard.toml")
+    return settings.whatsapp.number
+
+
 @app.command()
-def invite(code: str) -> None:
-    """A one-time link with which a worker connects their Telegram account (valid 14 days).
+def invite(
+    code: str,
+    whatsapp: bool = typer.Option(False, "--whatsapp", help="For the worker's WhatsApp account (a wa.me link)."),
+) -> None:
+    """A one-time link with which a worker connects their Telegram (or WhatsApp) account (valid 14 days).
 
     Example: heard-admin distributors invite Xk29fQ7pAb
     """
@@ -140,13 +156,17 @@ def invite(code: str) -> None:
     async def run() -> str:
         async with core() as opened, opened.db() as db, db.begin():
             distributor = await distribution.by_code(db, code)
+            number = _whatsapp_number(opened.settings) if whatsapp else None
+            username = None if whatsapp else await bot_username(opened.settings)
             token = await distribution.create_invitation(db, distributor)
-            username = await bot_username(opened.settings)
+            if number is not None:
+                return f"https://wa.me/{number}?text=start%20{distribution.INVITE_PREFIX}{token}"
             return f"https://t.me/{username}?start={distribution.INVITE_PREFIX}{token}"
 
     url = _run(run())
     typer.echo(url)
-    errors.print("Give this link to the worker only; it works once. They open it in Telegram and press Start.")
+    where = "WhatsApp and press send" if whatsapp else "Telegram and press Start"
+    errors.print(f"Give this link to the worker only; it works once. They open it in {where}.")
 
 
 @app.command()
@@ -156,6 +176,8 @@ def flyer(
                                         "--language de."),
     output: Path = typer.Option(..., "-o", "--output", metavar=METAVAR, help="flyer.pdf, flyer.svg or flyer.png"),
     survey: str = typer.Option(None, "--survey", help="Survey id (default: the default survey)."),
+    whatsapp: bool = typer.Option(False, "--whatsapp", help="The QR code and link open the WhatsApp chat instead "
+                                  "of Telegram (the texts say WhatsApp)."),
 ) -> None:
     """A printable flyer: QR code, link, invitation and privacy promise in the chosen languages.
 
@@ -170,11 +192,15 @@ def flyer(
             for language in languages:
                 _check_language(opened, language)
             distributor = await distribution.by_code(db, code)
-            username = await bot_username(opened.settings)
-            url = distribution.deep_link(username, code, languages[0] if len(languages) == 1 else None, survey)
+            hint = languages[0] if len(languages) == 1 else None
+            if whatsapp:
+                url = distribution.whatsapp_link(_whatsapp_number(opened.settings), code, hint, survey)
+            else:
+                url = distribution.deep_link(await bot_username(opened.settings), code, hint, survey)
             return url, opened.catalogs, opened.settings.municipality.name, distributor
 
     url, catalogs, municipality, _ = _run(run())
     with replacing(output) as partial:
-        render_flyer(url, languages, catalogs, municipality, partial)
+        render_flyer(url, languages, catalogs, municipality, partial,
+                     messenger="whatsapp" if whatsapp else "telegram")
     console.print(f"Wrote {output} ({', '.join(languages)}) for {url}")

@@ -297,7 +297,7 @@ async def who_answered(
     return profiles
 
 
-CHANNELS = ("telegram", "assisted", "paper")
+CHANNELS = ("telegram", "whatsapp", "assisted", "paper")
 """How answers can come in; listed in full wherever respondents are counted by channel."""
 
 

@@ -1,5 +1,5 @@
 """`heard-bot`: run the Telegram bot (long polling, or `heard-bot webhook` for several workers behind Telegram
-webhooks), or the same survey in a terminal (`heard-bot console`)."""
+webhooks), the WhatsApp channel (`heard-bot whatsapp`), or the same survey in a terminal (`heard-bot console`)."""
 
 from __future__ import annotations
 
@@ -140,6 +140,27 @@ def webhook(
         with _key_checked():
             run_webhook(settings, register=register)
     except WebhookConfigError as exc:
+        typer.echo(f"Configuration problem: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def whatsapp() -> None:
+    """Serve residents on WhatsApp (Meta's WhatsApp Business Cloud API webhook; one worker, start several
+    behind a load balancer). Listens on WHATSAPP_HOST:WHATSAPP_PORT at WHATSAPP_PATH; needs WHATSAPP_TOKEN,
+    WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN and WHATSAPP_PHONE_NUMBER_ID (README: "Residents on WhatsApp").
+
+    Example: WHATSAPP_TOKEN=... WHATSAPP_APP_SECRET=... WHATSAPP_VERIFY_TOKEN=... WHATSAPP_PHONE_NUMBER_ID=...
+    heard-bot whatsapp
+    """
+    from bot.whatsapp.server import WhatsAppConfigError, run_whatsapp
+
+    settings = _settings()
+    configure_logging()
+    try:
+        with _key_checked():
+            run_whatsapp(settings)
+    except WhatsAppConfigError as exc:
         typer.echo(f"Configuration problem: {exc}", err=True)
         raise typer.Exit(2) from exc
 

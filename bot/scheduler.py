@@ -22,11 +22,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.outbound import telegram_send
+from bot.whatsapp.graph import GraphClient
+from bot.whatsapp.outbound import whatsapp_send
 from surveys.config import Settings
-from surveys.outreach.pacing import SendPacer
+from surveys.outreach.pacing import PlatformPacers, SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.reminders import queue_reminders
-from surveys.outreach.sending import RetryPolicy, Sender
+from surveys.outreach.sending import RetryPolicy, Send, Sender, by_platform
 from surveys.retention import purge
 from surveys.waves import close_due_waves
 from surveys.wiring import Runtime
@@ -54,21 +56,29 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
-def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> Sender:
-    sending = core.settings.sending
-    pacer = SendPacer(sending.messages_per_second, sending.seconds_per_chat)
-    return Sender(core.db, telegram_send(bot), pacer, quiet_hours_of(core.settings), clock,
+def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+               whatsapp: Send | None = None) -> Sender:
+    """The outbox's sender: each message through its platform (Telegram; WhatsApp where `whatsapp` is given,
+    see bot.whatsapp.outbound), paced by that platform's limits."""
+    sending, settings = core.settings.sending, core.settings.whatsapp
+    senders = {"telegram": telegram_send(bot), **({"whatsapp": whatsapp} if whatsapp is not None else {})}
+    pacers = PlatformPacers({
+        "telegram": SendPacer(sending.messages_per_second, sending.seconds_per_chat),
+        "whatsapp": SendPacer(settings.messages_per_second, settings.seconds_per_resident),
+    })
+    return Sender(core.db, by_platform(senders), pacers, quiet_hours_of(core.settings), clock,
                   retry=retry_policy_of(core.settings), reads=core.reads)
 
 
 class OutreachJobs:
     """Each job is one call with the current time from `clock`; tests call them directly with their own."""
 
-    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+                 whatsapp: Send | None = None) -> None:
         self.core = core
         self.clock = clock
         self.quiet = quiet_hours_of(core.settings)
-        self.sender = sender_for(core, bot, clock)
+        self.sender = sender_for(core, bot, clock, whatsapp)
 
     async def tick(self) -> None:
         """Close waves that are over, queue due reminders, send what is due."""
@@ -151,11 +161,12 @@ async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime
     from surveys.store.leadership import Leadership
 
     leadership = Leadership(core.settings.storage.database_url, "scheduler", poll_interval=LEADERSHIP_CHECK)
+    graph, whatsapp = whatsapp_sender(core.settings)
     try:
         while True:
             await leadership.wait()
             log.info("this process runs the scheduled jobs (reminders, outbox, waves, retention)")
-            scheduler = start_scheduler(OutreachJobs(core, bot, clock))
+            scheduler = start_scheduler(OutreachJobs(core, bot, clock, whatsapp))
             try:
                 while await leadership.still_leading():
                     await asyncio.sleep(LEADERSHIP_CHECK)
@@ -164,3 +175,14 @@ async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime
                 scheduler.shutdown(wait=False)
     finally:
         await leadership.release()
+        if graph is not None:
+            await graph.close()
+
+
+def whatsapp_sender(settings: Settings) -> tuple[GraphClient | None, Send | None]:
+    """WhatsApp's sender for the outbox, where the WhatsApp channel is set up (else its rows fail, saying so)."""
+    config = settings.whatsapp
+    if not (config.token and config.phone_number_id):
+        return None, None
+    graph = GraphClient(config)
+    return graph, whatsapp_send(graph, config.templates)

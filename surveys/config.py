@@ -21,6 +21,7 @@ DEFAULT_CONFIG_PATH = Path("heard.toml")
 EXAMPLE_CONFIG_PATH = PROJECT_ROOT / "heard.example.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/heard.db"
 DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
+DEFAULT_GRAPH_API_BASE = "https://graph.facebook.com/v21.0"
 
 #: Environment variable -> (section, key) it overrides.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -40,6 +41,15 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "HEARD_WEBHOOK_PATH": ("webhook", "path"),
     "HEARD_WEBHOOK_URL": ("webhook", "public_url"),
     "HEARD_WEBHOOK_SECRET": ("webhook", "secret"),
+    "WHATSAPP_TOKEN": ("whatsapp", "token"),
+    "WHATSAPP_APP_SECRET": ("whatsapp", "app_secret"),
+    "WHATSAPP_VERIFY_TOKEN": ("whatsapp", "verify_token"),
+    "WHATSAPP_PHONE_NUMBER_ID": ("whatsapp", "phone_number_id"),
+    "WHATSAPP_NUMBER": ("whatsapp", "number"),
+    "WHATSAPP_API_BASE": ("whatsapp", "api_base"),
+    "WHATSAPP_HOST": ("whatsapp", "host"),
+    "WHATSAPP_PORT": ("whatsapp", "port"),
+    "WHATSAPP_PATH": ("whatsapp", "path"),
 }
 
 
@@ -126,6 +136,45 @@ class Webhook(_Strict):
         return self.public_url.rstrip("/") + self.path if self.public_url else None
 
 
+class WhatsAppTemplates(_Strict):
+    """Message templates approved by Meta, by language code: the only messages WhatsApp delivers more than 24
+    hours after a resident last wrote. Each has one body parameter, {{1}}, which Heard fills with the message
+    it would have sent (on one line). A reminder or results message for a language without a template is not
+    sent, and `heard-admin results status` says so."""
+
+    reminder: dict[str, str] = Field(default_factory=dict)
+    results: dict[str, str] = Field(default_factory=dict)
+
+
+class WhatsApp(_Strict):
+    """`heard-bot whatsapp`: Meta's WhatsApp Business Cloud API. The access token, the app secret (that signs
+    every webhook delivery) and the verify token (that Meta echoes when the webhook is registered) come from
+    the environment; the phone number id is the sending number's id in Meta's dashboard, `number` the same
+    number in digits for wa.me links."""
+
+    token: str | None = Field(default=None, repr=False)
+    app_secret: str | None = Field(default=None, repr=False)
+    verify_token: str | None = Field(default=None, repr=False)
+    phone_number_id: str | None = Field(default=None, pattern=r"^[0-9]{1,32}$")
+    number: str | None = Field(default=None, pattern=r"^[0-9]{6,15}$")
+    api_base: str = DEFAULT_GRAPH_API_BASE
+    request_timeout: float = Field(default=30.0, gt=0, le=300)
+    host: str = "0.0.0.0"
+    port: int = Field(default=8081, ge=1, le=65535)
+    path: str = Field(default="/whatsapp/webhook", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    templates: WhatsAppTemplates = WhatsAppTemplates()
+    messages_per_second: int = Field(default=20, ge=1, le=1000)
+    """The number's throughput for messages Heard starts (Meta's default is 80 a second; stay below it)."""
+    seconds_per_resident: float = Field(default=6.0, ge=1.0)
+    """WhatsApp's pair rate: about one message every 6 seconds to the same resident."""
+
+    def missing(self) -> list[str]:
+        """The environment variables still to set before the channel can run."""
+        needed = {"WHATSAPP_TOKEN": self.token, "WHATSAPP_APP_SECRET": self.app_secret,
+                  "WHATSAPP_VERIFY_TOKEN": self.verify_token, "WHATSAPP_PHONE_NUMBER_ID": self.phone_number_id}
+        return [name for name, value in needed.items() if not value]
+
+
 class Surveys(_Strict):
     default: str = "needs"
     directories: list[Path] = Field(default_factory=list)
@@ -191,6 +240,7 @@ class Settings(_Strict):
     sending: Sending = Sending()
     retention: Retention = Retention()
     webhook: Webhook = Webhook()
+    whatsapp: WhatsApp = WhatsApp()
     source: Path | None = None
 
 

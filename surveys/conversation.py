@@ -64,6 +64,8 @@ RespondentFor = Callable[[str], str]
 """survey id -> the resident's pseudonym in that survey (built by the channel from privacy.pseudonym_for)."""
 ContactKeyFor = Callable[[str], str]
 """pseudonym -> the key the resident's chat id is filed under (privacy.contact_key_for with the secret)."""
+UpdateNumberFor = Callable[[str, str], int]
+"""(platform, string update id) -> the number `seen_updates` keeps (privacy.update_number with the secret)."""
 
 _ATTEMPTS = 8
 #: A repeated tap this long after the last change is a resident asking again, not a double tap.
@@ -106,8 +108,11 @@ class Conversations:
         *,
         contact_key_for: ContactKeyFor,
         after_deletion: Callable[[], Awaitable[None]],
+        update_number_for: UpdateNumberFor | None = None,
     ) -> None:
         self._db = db
+        self._update_number_for = update_number_for
+        """For platforms whose update ids are strings (WhatsApp's message ids): a keyed hash to a number."""
         self._reads = reads or db
         """Lookups that write nothing (on SQLite they must not take the write lock)."""
         self.contact_key_for = contact_key_for
@@ -131,13 +136,18 @@ class Conversations:
         *,
         channel: str,
         platform: str = "telegram",
-        update_id: int | None = None,
+        update_id: int | str | None = None,
         contact: str | None = None,
         survey_id: str | None = None,
         client_language: str | None = None,
     ) -> Reply:
         """Apply one event. `client_language` (e.g. Telegram's language_code) preselects the language when
-        the event starts a new conversation."""
+        the event starts a new conversation. `update_id` is the platform's id of the update that carried the
+        event (Telegram: a number; WhatsApp: a string): the same id twice is applied once."""
+        if isinstance(update_id, str):
+            if self._update_number_for is None:
+                raise TypeError("string update ids need update_number_for (privacy.update_number with the key)")
+            update_id = self._update_number_for(platform, update_id)
         await self.registry.refresh(self._reads, self.catalogs)  # surveys imported since (by another process)
         survey = self.registry.current(survey_id or "") or await self._active_survey(respondent_for)
         respondent = respondent_for(survey.id)
@@ -157,6 +167,23 @@ class Conversations:
         if erased:
             await self._after_deletion()
         return reply
+
+    async def current(self, respondent_for: RespondentFor) -> Reply | None:
+        """What the resident is being asked now, read without changing anything; None outside a conversation.
+        For channels that let residents answer by typing the number of an option they were shown."""
+        await self.registry.refresh(self._reads, self.catalogs)
+        survey = await self._active_survey(respondent_for)
+        async with self._reads() as db:
+            stored = await db.scalar(
+                select(Session.state).where(Session.survey_id == survey.id,
+                                            Session.respondent == respondent_for(survey.id))
+            )
+            if stored is None:
+                return None
+            state = SessionState.from_json(stored)
+            survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
+        prompts = current_prompts(survey, state)
+        return Reply(survey, state, prompts) if prompts else None
 
     async def _active_survey(self, respondent_for: RespondentFor) -> Survey:
         """The survey the resident is in the middle of (the most recent, if several), else the default."""

@@ -44,6 +44,19 @@ def deep_link(bot_username: str, code: str | None = None, language: str | None =
     return f"https://t.me/{bot_username.lstrip('@')}?start={quote(payload)}"
 
 
+#: The word a wa.me link types in before the code: understood in every language (bot/whatsapp/words.py).
+WHATSAPP_START_WORD = "start"
+
+
+def whatsapp_link(number: str, code: str | None = None, language: str | None = None,
+                  survey: str | None = None) -> str:
+    """A wa.me link that opens a chat with the municipality's WhatsApp number, with the start word and the
+    distributor's code already typed in: the resident only presses send."""
+    payload = build_payload(code, language, survey) if (code or language or survey) else ""
+    text = f"{WHATSAPP_START_WORD} {payload}".strip()
+    return f"https://wa.me/{number.lstrip('+')}?text={quote(text)}"
+
+
 async def add_distributor(
     db: DbSession, name: str, language: str | None = None, note: str | None = None
 ) -> Distributor:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from surveys.config import Settings
 from surveys.conversation import Conversations
-from surveys.core.privacy import contact_key_for
+from surveys.core.privacy import contact_key_for, update_number
 from surveys.core.render import Municipality
 from surveys.forms.loader import load_survey
 from surveys.i18n.catalogs import BOT_DOMAIN, Catalogs
@@ -115,5 +115,6 @@ async def open_core(
     checkpoints = DeletionCheckpoints(engine)
     conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock,
                                   reads=reads, contact_key_for=partial(contact_key_for, secret),
-                                  after_deletion=checkpoints.after_deletion)
+                                  after_deletion=checkpoints.after_deletion,
+                                  update_number_for=partial(update_number, secret))
     return Runtime(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)

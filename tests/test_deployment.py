@@ -38,6 +38,18 @@ def test_compose_runs_postgres_migrations_and_two_webhook_workers():
     assert "bot-1:8080 bot-2:8080" in caddyfile and "/telegram/webhook" in caddyfile
 
 
+def test_compose_serves_whatsapp_behind_the_proxy_when_its_profile_is_chosen():
+    whatsapp = _compose()["services"]["whatsapp"]
+    assert whatsapp["command"] == ["heard-bot", "whatsapp"] and whatsapp["profiles"] == ["whatsapp"]
+    assert whatsapp["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "8081/healthz" in " ".join(whatsapp["healthcheck"]["test"])
+    env = whatsapp["environment"]
+    assert {"WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"} <= set(env)
+    assert "TELEGRAM_BOT_TOKEN" not in env, "a WhatsApp-only town needs no Telegram token"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    assert "handle /whatsapp/webhook" in caddyfile and "whatsapp:8081" in caddyfile
+
+
 def test_every_variable_is_documented_in_env_example_and_no_secret_is_written_in():
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     used = set(re.findall(r"\$\{([A-Z_]+)", text))
@@ -48,7 +60,8 @@ def test_every_variable_is_documented_in_env_example_and_no_secret_is_written_in
     }
     assert used == documented
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
-        if line.startswith(("TELEGRAM_BOT_TOKEN", "HEARD_SECRET_KEY", "HEARD_WEBHOOK_SECRET", "POSTGRES_PASSWORD")):
+        if line.startswith(("TELEGRAM_BOT_TOKEN", "HEARD_SECRET_KEY", "HEARD_WEBHOOK_SECRET", "POSTGRES_PASSWORD",
+                            "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")):
             assert line.endswith("="), f"no secret values in .env.example: {line.split('=')[0]}"
     for service in _compose()["services"].values():
         for key, value in (service.get("environment") or {}).items():

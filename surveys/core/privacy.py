@@ -18,6 +18,7 @@ from pathlib import Path
 _PSEUDONYM_CONTEXT = b"heard/pseudonym/v1/"
 _CONTACT_CONTEXT = b"heard/contact/v1/"
 _FINGERPRINT_CONTEXT = b"heard/key-fingerprint/v1"
+_UPDATE_CONTEXT = b"heard/update-id/v1/"
 
 
 def survey_key(secret: bytes, survey_id: str) -> bytes:
@@ -39,6 +40,15 @@ def contact_key_for(secret: bytes, pseudonym: str) -> str:
     belongs to; with it, Heard finds a resident's contacts from their pseudonym (to remind them, or to delete
     everything when they ask)."""
     return hmac.new(secret, _CONTACT_CONTEXT + pseudonym.encode(), hashlib.sha256).hexdigest()
+
+
+def update_number(secret: bytes, platform: str, update_id: str) -> int:
+    """A platform's string update id (WhatsApp's message id "wamid...") as the 63-bit number `seen_updates`
+    keeps. Keyed: a WhatsApp message id carries the sender's phone number in base64, so an unkeyed digest would
+    let anyone who guesses the rest test numbers against the table. 63 bits: fits a signed BIGINT everywhere;
+    two ids colliding within the two days the table remembers is a chance of about one in 10^13."""
+    digest = hmac.new(secret, _UPDATE_CONTEXT + f"{platform}:{update_id}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def anonymous_pseudonym() -> str:

@@ -97,10 +97,19 @@ class Wording(StrEnum):
 
     CHAT = "chat"
     INTERVIEW = "interview"
+    WORDS = "words"
+    """A messenger without commands (WhatsApp): the texts name no platform, and what a chat does with /cancel
+    or /delete the resident does by sending a word (“cancel”, “delete”), in their own language."""
+
+
+#: Platforms whose residents type command words instead of /commands.
+WORD_PLATFORMS = frozenset({"whatsapp"})
 
 
 def wording_for(platform: str) -> Wording:
-    return Wording.INTERVIEW if platform == "console" else Wording.CHAT
+    if platform == "console":
+        return Wording.INTERVIEW
+    return Wording.WORDS if platform in WORD_PLATFORMS else Wording.CHAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +143,17 @@ class Renderer:
 
     def content(self, context: str, source: str) -> str:
         return self._content.pgettext(context, source)
+
+    def command_words(self) -> dict[str, str]:
+        """The words that stand for the commands where a channel has none, in this language (lower case)."""
+        bot = self._bot
+        return {
+            "start": bot.pgettext("command word", "start"),
+            "language": bot.pgettext("command word", "language"),
+            "cancel": bot.pgettext("command word", "cancel"),
+            "delete": bot.pgettext("command word", "delete"),
+            "help": bot.pgettext("command word", "help"),
+        }
 
     def question_label(self, question: Question, answers: Mapping[str, AnswerValue] | None = None) -> str:
         return self.piped(self.content(f"{question.name}.label", question.label), answers)
@@ -193,6 +213,9 @@ class Renderer:
                 )
             case Finished(offer_results=offer_results):
                 closing = self._("You can delete your answers at any time with /delete.")
+                if self.wording is Wording.WORDS:
+                    closing = self._("You can delete your answers at any time by sending “{delete}”.").format(
+                        delete=self.command_words()["delete"])
                 if self.wording is Wording.INTERVIEW:
                     closing = self._("Your answers are stored anonymously: nobody can trace them back to you.")
                 thanks = self.content("survey.thanks", self.survey.thanks) if self.survey.thanks else ""
@@ -253,6 +276,16 @@ class Renderer:
                 _("You can skip any question. You can stop at any time with /cancel; then your answers are "
                   "deleted. Questions about data protection: {contact}").format(
                     contact=self.value(self.municipality.privacy_contact)),
+            ))
+        if self.wording is Wording.WORDS:
+            words = self.command_words()
+            return "\n\n".join((
+                _("This survey is run by {municipality}.").format(municipality=self.municipality.name),
+                _("Your answers are anonymous. We do not store your name or your phone number with your answers. "
+                  "Answering changes nothing about your benefits or your residence status."),
+                _("You can skip any question. You can stop at any time by sending “{cancel}” and delete your "
+                  "answers by sending “{delete}”. Questions about data protection: {contact}").format(
+                    cancel=words["cancel"], delete=words["delete"], contact=self.municipality.privacy_contact),
             ))
         return "\n\n".join(
             (
@@ -501,6 +534,12 @@ class Renderer:
         _ = self._
         if notice is Notice.DECLINED_CONSENT and self.wording is Wording.INTERVIEW:
             return _("No problem. Nothing has been stored.")
+        if notice is Notice.DECLINED_CONSENT and self.wording is Wording.WORDS:
+            return _("No problem. Nothing has been stored. If you change your mind, send “{start}”.").format(
+                start=self.command_words()["start"])
+        if notice is Notice.CANCELLED and self.wording is Wording.WORDS:
+            return _("The survey was stopped and your unfinished answers were deleted. Send “{start}” to begin "
+                     "again.").format(start=self.command_words()["start"])
         return {
             Notice.WELCOME_BACK: _("Welcome back! Let's continue where you left off."),
             Notice.RESTARTED: _("Starting again from the first question."),
@@ -518,6 +557,7 @@ class Renderer:
 
 
 __all__ = [
+    "WORD_PLATFORMS",
     "Back",
     "Button",
     "Decline",

@@ -59,6 +59,8 @@ class Outgoing:
     attempts: int
     edit_message_id: int | None = None
     """The platform's message this replaces in place (a question turned into its answer); None: a new message."""
+    language: str | None = None
+    """The language the text is in (for a platform that needs a template in that language later on)."""
 
 
 async def enqueue(
@@ -75,6 +77,7 @@ async def enqueue(
     due_at: dt.datetime,
     now: dt.datetime,
     edit_message_id: int | None = None,
+    language: str | None = None,
 ) -> bool:
     """Queue a message unless one with the same key was ever queued; True if queued now."""
     if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
@@ -82,7 +85,8 @@ async def enqueue(
     db.add(OutboxMessage(
         key=key, kind=kind, survey_id=survey_id, contact_key=contact_key, platform=platform, address=address,
         text=text, buttons=json.dumps([list(map(list, row)) for row in buttons]) if buttons else None,
-        edit_message_id=edit_message_id, state=PENDING, attempts=0, due_at=due_at, created_at=now, updated_at=now,
+        edit_message_id=edit_message_id, language=language, state=PENDING, attempts=0, due_at=due_at,
+        created_at=now, updated_at=now,
     ))
     await db.flush()
     return True
@@ -103,10 +107,11 @@ def _next_in_its_chat() -> ColumnElement[bool]:
 async def due(
     db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500
 ) -> list[tuple[int, str]]:
-    """(id, chat) of pending messages that are due and next in their chat, oldest first. `replies_only` in quiet
-    hours: a resident who wrote to the bot at night still gets its answer."""
+    """(id, chat) of pending messages that are due and next in their chat, oldest first; the chat is
+    "<platform>:<address>", for each platform's pacer. `replies_only` in quiet hours: a resident who wrote to the
+    bot at night still gets its answer."""
     statement = (
-        select(OutboxMessage.id, OutboxMessage.address)
+        select(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.address)
         .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now, _next_in_its_chat())
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
@@ -114,7 +119,8 @@ async def due(
     if replies_only:
         statement = statement.where(OutboxMessage.kind == REPLY)
     rows = await db.execute(statement)
-    return [(message_id, address) for message_id, address in rows.all() if address is not None]
+    return [(message_id, f"{platform}:{address}") for message_id, platform, address in rows.all()
+            if address is not None]
 
 
 async def next_due(db: DbSession, *, replies_only: bool = False) -> dt.datetime | None:
@@ -140,7 +146,7 @@ async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | 
     assert row is not None and row.address is not None
     buttons = tuple(tuple((label, data) for label, data in r) for r in json.loads(row.buttons or "[]"))
     return Outgoing(row.id, row.kind, row.survey_id, row.contact_key, row.platform, row.address, row.text, buttons,
-                    row.attempts, row.edit_message_id)
+                    row.attempts, row.edit_message_id, row.language)
 
 
 async def finish(db: DbSession, message_id: int, state: str, now: dt.datetime, reason: str | None = None) -> None:

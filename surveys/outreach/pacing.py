@@ -1,5 +1,7 @@
-"""Telegram's limits for messages a bot sends on its own: about 30 per second overall and one per second
-per chat; after a 429 the whole bot waits for `retry_after`. One pacer per sending process."""
+"""The platforms' limits for messages Heard sends on its own. Telegram: about 30 per second overall and one per
+second per chat; after a 429 the whole bot waits for `retry_after`. WhatsApp: the number's throughput (80 per
+second by default) and its pair rate (about one message every 6 seconds to the same person). One pacer per
+platform per sending process (`PlatformPacers`); the outbox names a chat "<platform>:<address>"."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 #: A little slack over one second, so that network jitter cannot squeeze 31 messages into Telegram's second.
 WINDOW = 1.1
@@ -25,8 +27,9 @@ class SendPacer:
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: nobody is written to until `seconds` have passed."""
+    def pause(self, seconds: float, platform: str | None = None) -> None:
+        """The platform said 429: nobody is written to until `seconds` have passed. (`platform`: for the same
+        call on PlatformPacers; a single pacer paces one platform.)"""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     @asynccontextmanager
@@ -56,3 +59,23 @@ class SendPacer:
 
     def _forget_quiet_chats(self, now: float) -> None:
         self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if now - t < self.seconds_per_chat}
+
+
+class PlatformPacers:
+    """Each platform's messages paced by that platform's limits, independently: a pause Telegram asks for does
+    not hold up WhatsApp. Chats are "<platform>:<address>" (surveys.outreach.outbox.due); a platform without a
+    pacer of its own uses `default`'s."""
+
+    def __init__(self, pacers: dict[str, SendPacer], default: str = "telegram") -> None:
+        self._pacers = pacers
+        self._default = default
+
+    def pacer(self, platform: str) -> SendPacer:
+        return self._pacers.get(platform) or self._pacers[self._default]
+
+    def slot(self, chat: str) -> AbstractAsyncContextManager[None]:
+        platform, _, address = chat.partition(":")
+        return self.pacer(platform).slot(address)
+
+    def pause(self, seconds: float, platform: str | None = None) -> None:
+        self.pacer(platform or self._default).pause(seconds)

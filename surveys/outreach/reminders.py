@@ -46,7 +46,8 @@ async def queue_reminders(
             continue
         wave = await open_wave(db, survey.id, now)
         position, total = progress(survey, state)
-        message = conversations.renderer(survey, state.language).reminder(position - 1, total)
+        renderer = conversations.renderer(survey, state.language)
+        message = renderer.reminder(position - 1, total)
         queued += await outbox.enqueue(
             db,
             key=f"reminder:{survey.id}:{wave.name if wave else '-'}:{contact.contact_key}",
@@ -59,6 +60,7 @@ async def queue_reminders(
             buttons=[[(b.label, b.action) for b in row] for row in message.rows],
             due_at=now,
             now=now,
+            language=renderer.language,
         )
         await db.execute(
             delete(Contact).where(Contact.survey_id == contact.survey_id, Contact.contact_key == contact.contact_key)

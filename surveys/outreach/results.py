@@ -73,6 +73,7 @@ async def queue_results(
             text=message.text,
             due_at=due_at,
             now=now,
+            language=renderer.language,
         )
         await db.execute(delete(ResultsSubscription).where(
             ResultsSubscription.survey_id == survey.id, ResultsSubscription.contact_key == subscription.contact_key

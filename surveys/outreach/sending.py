@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys.outreach import outbox
 from surveys.outreach.outbox import Outgoing
-from surveys.outreach.pacing import SendPacer
+from surveys.outreach.pacing import PlatformPacers, SendPacer
 from surveys.outreach.quiet_hours import QuietHours
 from surveys.store.database import DbSession
 from surveys.store.schema import OutboxMessage
@@ -89,6 +89,19 @@ class Refused:
 
 Outcome = Sent | RetryAfter | Transient | Unreachable | Refused
 Send = Callable[[Outgoing], Awaitable[Outcome]]
+
+
+def by_platform(senders: Mapping[str, Send]) -> Send:
+    """One Send that hands each message to its own platform's: an outbox row written for WhatsApp is never
+    posted to Telegram. A platform this process cannot send to fails the message, saying so."""
+
+    async def send(message: Outgoing) -> Outcome:
+        chosen = senders.get(message.platform)
+        if chosen is None:
+            return Refused(f"{message.platform} is not set up in the process that sends the outbox")
+        return await chosen(message)
+
+    return send
 Clock = Callable[[], dt.datetime]
 
 
@@ -97,7 +110,7 @@ class Sender:
         self,
         db: async_sessionmaker[DbSession],
         send: Send,
-        pacer: SendPacer,
+        pacer: SendPacer | PlatformPacers,
         quiet: QuietHours,
         clock: Clock,
         concurrency: int = 8,
@@ -215,9 +228,9 @@ class Sender:
                     await outbox.finish(db, message.id, outbox.FAILED, now, reason)
                     return outbox.FAILED
                 case RetryAfter(seconds=seconds):
-                    self._pacer.pause(seconds)
+                    self._pacer.pause(seconds, message.platform)
                     await outbox.release(db, message.id, now + dt.timedelta(seconds=seconds), now,
-                                         f"Telegram asked to wait {seconds:g} s (429)")
+                                         f"{message.platform.capitalize()} asked to wait {seconds:g} s (429)")
                     return None
                 case Transient(reason=reason):
                     self._rest(now)

@@ -45,7 +45,8 @@ _COLUMN_GAP_MM = 7.0
 
 
 def render_flyer(
-    link: str, languages: list[str], catalogs: Catalogs, municipality: str, output: Path, *, paper: str = "A4"
+    link: str, languages: list[str], catalogs: Catalogs, municipality: str, output: Path, *, paper: str = "A4",
+    messenger: str = "telegram",
 ) -> Path:
     """A one-page flyer: a QR code for `link`, the link as text, and a block of invitation text for each
     language in the order given (right-to-left languages laid out right-to-left). The type gets smaller until
@@ -57,7 +58,7 @@ def render_flyer(
     weasyprint = load_weasyprint()
     qr = load_segno().make(link, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)
     texts = {
-        code: flyer_texts(catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE), municipality)
+        code: flyer_texts(catalogs.translations(BOT_DOMAIN, code, BOT_SOURCE_LANGUAGE), municipality, messenger)
         for code in codes
     }
     small = paper == "A5"

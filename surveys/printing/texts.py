@@ -39,15 +39,19 @@ class QuestionnaireTexts:
         return self.write_number.format(minimum=minimum, maximum=maximum)
 
 
-def flyer_texts(translations: NullTranslations, municipality: str) -> FlyerTexts:
+def flyer_texts(translations: NullTranslations, municipality: str, messenger: str = "telegram") -> FlyerTexts:
+    """The flyer's texts; `messenger` ("telegram" or "whatsapp") is where its link opens the survey."""
     _ = translations.gettext
+    how = _("Answer a few short questions on Telegram, in your language. It takes about 5 minutes.")
+    if messenger == "whatsapp":
+        how = _("Answer a few short questions on WhatsApp, in your language. It takes about 5 minutes.")
     return FlyerTexts(
         headline=_("Your voice counts"),
         invitation=_(
             "{municipality} wants to know what you need: language courses, work, school, health, housing and "
             "living together."
         ).format(municipality=municipality),
-        how=_("Answer a few short questions on Telegram, in your language. It takes about 5 minutes."),
+        how=how,
         scan=_("Scan the code with your phone camera, or open this link:"),
         privacy=_(
             "Anonymous: we do not ask for your name or phone number. Answering changes nothing about your "

@@ -325,6 +325,9 @@ class OutboxMessage(Base):
     """JSON: rows of [label, callback data]."""
     edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
     """For a reply that replaces a message in place (a question turned into its answer): that message's id."""
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language the message is written in: WhatsApp sends a reminder or results message more than 24 hours
+    after the resident last wrote only as the template approved for that language."""
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(120))
