@@ -6,7 +6,7 @@ numbers, "1, 3, 5", for a question with several answers). A label never loses wo
 it: a row's description holds a label too long for its title, and a label too long for a button title or a
 row description is written out whole in the text above (numbered, with numbered titles, where two shortened
 titles would read alike). Text above buttons or a list may be 1,024 characters; what does not fit goes
-first as plain text. Right-to-left texts keep their direction marks in every piece (surveys.bidi).
+first as plain text. Right-to-left texts keep their direction marks in every piece (surveys.core.bidi).
 """
 
 from __future__ import annotations
