@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from admin import export
-from admin.cli import app
+from admin.cli import build_app
 from admin.paper_import import (
     ImportRejected,
     PaperFileError,
@@ -425,7 +425,7 @@ def test_the_command_never_shows_a_traceback(config_path, tmp_path):
         ([str(unknown), "--survey", "nosuch"], "Nothing was imported: no survey 'nosuch' (known: needs)"),
         ([str(unknown)], f"Nothing was imported: 2 problems in {unknown}."),
     ]:
-        result = runner.invoke(app, ["import", "paper", *args], env=env)
+        result = runner.invoke(build_app(["import"]), ["import", "paper", *args], env=env)
         assert isinstance(result.exception, SystemExit) and result.exit_code == 1, (args, result.output)
         assert message in result.output, result.output
         assert "Traceback" not in result.output
