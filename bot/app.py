@@ -11,6 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
 from bot import privacy_router, survey_router, worker_router
+from bot.bot_api_models import keep_response_types
 from bot.chat import Chat
 from bot.errors import install_error_handler
 from bot.flood import button_guard, message_guard
@@ -44,6 +45,7 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
     assert settings.telegram.token, "checked by the caller"
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
                              timeout=settings.telegram.request_timeout)
+    session.middleware(keep_response_types())
     if retrying:
         session.middleware(RetryingRequests())
     return Bot(settings.telegram.token, session=session)

@@ -1,0 +1,67 @@
+"""Build aiogram's Bot API models when they are first used, not all ~630 at import.
+
+aiogram marks its models `defer_build`, but `aiogram/types/__init__.py` then calls `model_rebuild()` on every
+one of them to resolve their forward references, which builds every validator: ~70 MiB and several seconds of
+CPU at each start, for hundreds of types the bot never receives (stickers, games, payments...). While that
+module is imported, `import_lazily` turns those calls into "put the referenced names where the model's module
+can see them" (its globals: what pydantic resolves forward references against), so that each model builds
+on first use with the same types it would have had. If aiogram was imported before (a test, a script), or
+pydantic changed what this relies on, the models are simply built eagerly as before.
+
+Pydantic caches parametrised generics such as aiogram's `Response[Message]` weakly: garbage collection drops
+them and the next request builds the class again. `keep_response_types` holds them for the process's life.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+def import_lazily() -> None:
+    if "aiogram.types" in sys.modules:
+        return
+    try:
+        from pydantic import BaseModel
+
+        original = BaseModel.__dict__["model_rebuild"]
+        rebuild = original.__func__
+    except (ImportError, KeyError, AttributeError):
+        return
+    prepared: set[str] = set()
+
+    def resolve_later(cls, *, force=False, raise_errors=True, _parent_namespace_depth=2,  # type: ignore[no-untyped-def]
+                      _types_namespace=None):
+        module = sys.modules.get(cls.__module__)
+        if _types_namespace is None or force or module is None or not cls.__module__.startswith("aiogram.types."):
+            return rebuild(cls, force=force, raise_errors=raise_errors,
+                           _parent_namespace_depth=_parent_namespace_depth, _types_namespace=_types_namespace)
+        if cls.__module__ not in prepared:
+            names = vars(module)
+            for name, value in _types_namespace.items():
+                names.setdefault(name, value)
+            prepared.add(cls.__module__)
+        return None
+
+    BaseModel.model_rebuild = classmethod(resolve_later)  # type: ignore[method-assign,assignment]
+    try:
+        import aiogram.types  # noqa: F401
+    finally:
+        BaseModel.model_rebuild = original  # type: ignore[method-assign]
+
+
+_kept: dict[Any, type] = {}
+
+
+def keep_response_types() -> Callable[..., Awaitable[Any]]:
+    """A request middleware for aiogram sessions: keeps every `Response[...]` class it has needed alive."""
+    from aiogram.methods.base import Response
+
+    async def middleware(make_request, bot, method):  # type: ignore[no-untyped-def]
+        returning = method.__returning__
+        if returning not in _kept:
+            _kept[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
+
+    return middleware
