@@ -155,8 +155,8 @@ async def bare_journey(driver: Driver, steps: int) -> int:
     return steps
 
 
-STEPS_PER_RESIDENT = 17
-"""/start, consent and 15 answers (the bundled needs survey, one toggle each for its multi questions)."""
+STEPS_PER_RESIDENT = 21
+"""/start, consent, 15 answers and a toggle for each multi question of the bundled needs survey."""
 
 
 async def one_round(bot: BotUnderTest, count: int, offset: int, driver_for, steps: int | None = None):  # type: ignore[no-untyped-def]
@@ -227,8 +227,9 @@ async def throughput(residents: int, rounds: int, folder: Path) -> None:
         f"python -m bench.bot_speed --only throughput --residents {residents} --rounds {rounds}", HEADER, rows,
         f"{residents} residents at once, each waiting for the reply before the next step, in {rounds} rounds per bot, "
         "alternating Heard and bare. A stalled resident waited a minute for a reply that never came (the bot "
-        "failed the update). A step is one message or button press; a Heard resident takes 17 (/start, "
-        "consent, 15 answers, the last one storing the response), the bare bot's as many (same Bot API calls: "
+        "failed the update). A step is one message or button press; a Heard resident takes 21 (/start, "
+        "consent, 15 answers with a toggle before each multi-choice Done, the last storing the response), the "
+        "bare bot's as many (same Bot API calls: "
         "answerCallbackQuery, edit, sendMessage). CPU is the bot process's user+system time from /proc; the "
         "fake Bot API and the residents run in the bench process on the same 2 cores.",
     ))

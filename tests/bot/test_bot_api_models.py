@@ -23,10 +23,15 @@ update = Update.model_validate({"update_id": 1, "callback_query": {
     "message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "Frage",
                 "reply_markup": {"inline_keyboard": [[{"text": "Ja", "callback_data": "c:1:yes"}]]}}}})
 assert update.callback_query.message.reply_markup.inline_keyboard[0][0].text == "Ja"
-for name in types.__all__:  # every model resolves its references when it is first needed
-    model = getattr(types, name)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        model.__pydantic_validator__.validate_python
+
+async def first_use():  # as in the bot: inside the event loop
+    for name in types.__all__:  # every model resolves its references when it is first needed
+        model = getattr(types, name)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            model.__pydantic_validator__.validate_python
+
+import asyncio
+asyncio.run(first_use())
 print(len(built_at_import), "sticker", types.Sticker.__pydantic_complete__)
 """
 
