@@ -13,11 +13,13 @@ LAZY = """
 from bot.bot_api_models import import_lazily
 import_lazily()
 from pydantic import BaseModel
+import aiogram.methods as methods
 import aiogram.types as types
 from aiogram.types import Update
 
-built_at_import = [n for n in types.__all__ if isinstance(getattr(types, n), type)
-                   and issubclass(getattr(types, n), BaseModel) and getattr(types, n).__pydantic_complete__]
+models = [getattr(module, n) for module in (types, methods) for n in module.__all__]
+models = [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
+built_at_import = [m for m in models if m.__pydantic_complete__]
 update = Update.model_validate({"update_id": 1, "callback_query": {
     "id": "1", "from": {"id": 5, "is_bot": False, "first_name": "A"}, "chat_instance": "c", "data": "c:1:yes",
     "message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "Frage",
@@ -25,14 +27,16 @@ update = Update.model_validate({"update_id": 1, "callback_query": {
 assert update.callback_query.message.reply_markup.inline_keyboard[0][0].text == "Ja"
 
 async def first_use():  # as in the bot: inside the event loop
-    for name in types.__all__:  # every model resolves its references when it is first needed
-        model = getattr(types, name)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            model.__pydantic_validator__.validate_python
+    for model in models:  # every type and request resolves its references when it is first needed
+        model.__pydantic_validator__.validate_python
+    sent = methods.SendMessage(chat_id=5, text="Frage", reply_markup={"inline_keyboard": [[
+        {"text": "Ja", "callback_data": "c:1:yes"}]]})
+    assert sent.reply_markup.inline_keyboard[0][0].callback_data == "c:1:yes"
 
 import asyncio
 asyncio.run(first_use())
-print(len(built_at_import), "sticker", types.Sticker.__pydantic_complete__)
+print(len(built_at_import), "sticker",
+      types.Sticker.__pydantic_complete__ and methods.SendSticker.__pydantic_complete__)
 """
 
 
