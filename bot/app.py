@@ -11,7 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
 from bot import privacy_router, survey_router, worker_router
-from bot.bot_api_models import keep_response_types
+from bot.bot_api_models import build_used_models, keep_response_types
 from bot.chat import Chat
 from bot.errors import install_error_handler
 from bot.flood import button_guard, message_guard
@@ -80,6 +80,7 @@ async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
 
 
 async def run_polling(settings: Settings) -> None:
+    build_used_models()
     core = await open_core(settings)
     bot = build_bot(settings)
     dispatcher = build_dispatcher(settings, core)

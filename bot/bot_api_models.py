@@ -68,6 +68,24 @@ def import_lazily() -> None:
 _kept: dict[Any, type] = {}
 
 
+def build_used_models() -> None:
+    """Build, before the first update, the models every update and reply needs (the update with its message
+    and button press, the requests of a reply and their responses), so that the first residents after a start
+    do not wait for them; the hundreds of others stay unbuilt."""
+    from aiogram import methods
+    from aiogram.methods.base import Response
+    from aiogram.types import Update
+
+    Update.model_rebuild()
+    for request in (methods.GetUpdates, methods.SendMessage, methods.EditMessageText,
+                    methods.EditMessageReplyMarkup, methods.AnswerCallbackQuery):
+        request.model_rebuild()
+        returning = request.__returning__
+        if returning not in _kept:
+            _kept[returning] = Response[returning]  # type: ignore[valid-type]
+        _kept[returning].model_rebuild()
+
+
 def keep_response_types() -> Callable[..., Awaitable[Any]]:
     """A request middleware for aiogram sessions: keeps every `Response[...]` class it has needed alive."""
     from aiogram.methods.base import Response
