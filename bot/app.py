@@ -11,6 +11,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
 from bot import inbound_text, privacy_router, survey_router, worker_router
+from bot.bot_api_models import build_used_models, keep_response_types
 from bot.chat import Relay
 from bot.delivery import Delivery
 from bot.errors import install_error_handler
@@ -45,6 +46,7 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
     assert settings.telegram.token, "checked by the caller"
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
                              timeout=settings.telegram.request_timeout, json_loads=inbound_text.loads)
+    session.middleware(keep_response_types())
     if retrying:
         session.middleware(RetryingRequests(settings.sending.reply_retry_seconds))
     return Bot(settings.telegram.token, session=session)
@@ -79,6 +81,7 @@ async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
 
 
 async def run_polling(settings: Settings) -> None:
+    build_used_models()
     core = await open_core(settings)
     bot = build_bot(settings)
     dispatcher = build_dispatcher(settings, core)

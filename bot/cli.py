@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import typer
 
+from bot.bot_api_models import import_lazily
 from bot.logs import configure_logging
 from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
@@ -79,6 +80,7 @@ def main_command(
             return
         raise typer.Exit(NO_TOKEN_STATUS)
     configure_logging()
+    import_lazily()
     from bot.app import run_polling
 
     with _key_checked():
@@ -131,6 +133,7 @@ def webhook(
 
     Example: HEARD_WEBHOOK_URL=https://heard.example.org heard-bot webhook --register
     """
+    import_lazily()
     from bot.webhook import WebhookConfigError, run_webhook
 
     settings = _settings()
@@ -220,6 +223,8 @@ def scheduler() -> None:
     configure_logging()
     settings = _settings()
     _token_or_exit(settings)
+
+    import_lazily()
 
     async def run() -> None:
         from bot.app import build_bot

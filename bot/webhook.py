@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from bot.app import build_bot, build_dispatcher, publish_commands
+from bot.bot_api_models import build_used_models
 from bot.scheduler import lead_outreach
 from surveys.config import Settings
 from surveys.wiring import Runtime, open_core
@@ -135,6 +136,7 @@ async def webhook_app(settings: Settings, *, register: bool = False) -> web.Appl
 
 def run_webhook(settings: Settings, *, register: bool = False) -> None:
     check_webhook_settings(settings, register=register)
+    build_used_models()
     log.info("Heard webhook worker listening on %s:%d", settings.webhook.host, settings.webhook.port)
     web.run_app(
         webhook_app(settings, register=register),

@@ -3,6 +3,12 @@
 Channels (Telegram, the console) call `handle`; it loads the session, runs the pure engine, and persists the
 outcome in one transaction: the new state, or on completion the response with its answers, plus the
 update id that caused it, so a redelivered update or a double tap is recognised and changes nothing.
+
+This is the bot's hot path, so it speaks SQLAlchemy Core (no ORM objects, identity map or flush), and a
+typical answer is one transaction of four statements: read the session row (FOR UPDATE), record the update
+id (an INSERT that does nothing if the id is known: the duplicate check and the record in one statement),
+read the survey's waves, write the new state. The last answer adds the response and its answers in one
+batch (executemany).
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys import distribution
 from surveys.core import actions
+from surveys.core.answer_codes import pack_values
 from surveys.core.engine import (
     AskLanguage,
     Event,
@@ -215,21 +223,19 @@ class Conversations:
         # FOR UPDATE: on PostgreSQL a second worker with the same resident's update waits here for the first to
         # commit and then reads its result, instead of retrying on a stale revision (SQLite ignores it: there
         # BEGIN IMMEDIATE already serialises writers); the revision check below stays as the guarantee
-        row = await db.scalar(
-            select(Session).where(Session.survey_id == survey.id, Session.respondent == respondent).with_for_update()
-        )
+        row = (await db.execute(
+            select(Session.id, Session.state, Session.revision, Session.channel, Session.updated_at)
+            .where(Session.survey_id == survey.id, Session.respondent == respondent).with_for_update()
+        )).first()
         state = SessionState.new(survey)
         if row is not None:
             state = SessionState.from_json(row.state)
             survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
-        if update_id is not None:
-            update_id = seen_update_key(update_id)
-            if await db.get(SeenUpdate, (platform, update_id)) is not None:
-                # delivered again: applied already, but whether our reply arrived is unknown (a crash between
-                # commit and reply), so the current question is shown again rather than nothing
-                return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
-                             duplicate=True), False
-            db.add(SeenUpdate(platform=platform, update_id=update_id, seen_at=_now()))
+        if update_id is not None and not await _first_sighting(db, platform, seen_update_key(update_id)):
+            # delivered again: applied already, but whether our reply arrived is unknown (a crash between
+            # commit and reply), so the current question is shown again rather than nothing
+            return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
+                         duplicate=True), False
         offered = self.catalogs.for_survey(survey.id)
         remembered = await self._remembered_language(db, survey, respondent) if row is None or state.finished else None
         if remembered not in offered.languages:
@@ -276,7 +282,7 @@ class Conversations:
         db: DbSession,
         survey: Survey,
         respondent: str,
-        row: Session | None,
+        row: Row[Any] | None,
         before: SessionState,
         transition: Transition,
         channel: str,
@@ -289,7 +295,7 @@ class Conversations:
             await self._save_response(db, survey, respondent, after, row.channel if row else channel)
         if after.finished:
             if row is not None:
-                await db.delete(row)
+                await db.execute(delete(Session).where(Session.id == row.id))
             contact_key = self.contact_key_for(respondent)
             forgotten = await db.execute(
                 delete(Contact).where(Contact.survey_id == survey.id, Contact.contact_key == contact_key)
@@ -307,8 +313,8 @@ class Conversations:
         if after == before and row is not None:
             return False
         if row is None:
-            db.add(Session(survey_id=survey.id, respondent=respondent, channel=channel, state=after.to_json(),
-                           revision=0, updated_at=_now()))
+            await db.execute(insert(Session).values(survey_id=survey.id, respondent=respondent, channel=channel,
+                                                    state=after.to_json(), revision=0, updated_at=_now()))
             return False
         result = await db.execute(
             update(Session)
@@ -373,8 +379,13 @@ class Conversations:
                 Response.respondent == respondent,
             )
         )
-        response = Response(
-            id=secrets.token_hex(16),
+        response_id = secrets.token_hex(16)
+        answers = answer_values(survey, state.answers)
+        packed = pack_values(answers)  # what summaries count (surveys/core/answer_codes.py)
+        await db.execute(insert(Response).values(
+            answer_codes=packed.codes,
+            answer_numbers=packed.numbers,
+            id=response_id,
             survey_id=survey.id,
             survey_version=survey.version,
             respondent=respondent,
@@ -383,9 +394,9 @@ class Conversations:
             submitted_on=dt.date.today(),
             distributor_id=await distribution.active_id(db, state.payload),
             wave=wave.name if (wave := await open_wave(db, survey.id, self._clock())) else None,
-        )
-        response.answers = answer_rows(survey, state.answers)
-        db.add(response)
+        ))
+        if answers:  # one executemany, not one INSERT per answer
+            await db.execute(insert(Answer), [{**values, "response_id": response_id} for values in answers])
 
     async def _remembered_language(self, db: DbSession, survey: Survey, respondent: str) -> str | None:
         """The language the resident chose for their last completed response (stored with it anyway, under
@@ -511,6 +522,20 @@ def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, Answe
             order = [c.name for c in survey.question(name).choices]
             answers[name] = tuple(sorted(value, key=lambda v: order.index(v) if v in order else len(order)))
     return answers
+
+
+async def _first_sighting(db: DbSession, platform: str, update_id: int) -> bool:
+    """Record the update id; False if it was recorded before (a redelivery). One INSERT ... ON CONFLICT DO
+    NOTHING, in the transaction that applies the update: rolled back with it, so an update whose change
+    was not stored is not taken for seen. On PostgreSQL a second worker holding the same update waits here
+    for the first to commit, then sees the conflict."""
+    dialect = db.get_bind().dialect.name
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await db.execute(
+        insert_into(SeenUpdate).values(platform=platform, update_id=update_id, seen_at=_now())
+        .on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)
 
 
 def _now() -> dt.datetime:

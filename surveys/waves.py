@@ -109,7 +109,10 @@ class WaveStatus:
 
 async def wave_status(db: DbSession, survey_id: str, now: dt.datetime, time_zone: str) -> WaveStatus | None:
     """None for a survey that does not run in waves (always open); else whether one is open now."""
-    waves = (await db.scalars(select(Wave).where(Wave.survey_id == survey_id))).all()
+    # columns, not ORM objects: asked on every answer a resident gives
+    waves = (await db.execute(
+        select(Wave.closed, Wave.opens_at, Wave.closes_at).where(Wave.survey_id == survey_id)
+    )).all()
     if not waves:
         return None
     is_open = any(

@@ -3,11 +3,16 @@ conversation service. The bot, the console and the admin CLI all start here."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -17,14 +22,18 @@ from surveys.conversation import Conversations
 from surveys.core.privacy import contact_key_for, update_number
 from surveys.core.render import Municipality
 from surveys.forms.loader import load_survey
+from surveys.i18n import tooling as translations
 from surveys.i18n.catalogs import BOT_DOMAIN, Catalogs
-from surveys.i18n.tooling import check_catalogs
+from surveys.i18n.tooling import CatalogProblem, check_catalogs
 from surveys.registry import SurveyRegistry
 from surveys.secret_key import present_secret, unlock
 from surveys.store.database import DbSession, DeletionCheckpoints, connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import SeenUpdate
 
 log = logging.getLogger(__name__)
+
+#: Where the outcome of the catalog check is kept, beside the catalogs it checked (see checked_catalogs).
+CHECK_RECORD = ".catalog-check.json"
 
 #: Telegram keeps undelivered updates for 24 hours; ids older than this cannot come again.
 UPDATE_ID_MEMORY = dt.timedelta(days=2)
@@ -38,8 +47,7 @@ def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
     """Withhold every language whose catalogs fail `translations check`, so that no resident ever sees a
     message key, an empty label or two languages mixed in one message: a gap in the bot's own texts withholds
     the language everywhere, a gap in one survey's texts only for that survey."""
-    surveys = [load_survey(path) for path in registry.files()]
-    problems = check_catalogs(catalogs, surveys)
+    problems = checked_catalogs(catalogs, registry.files())
     everywhere = {p.language for p in problems if p.domain == BOT_DOMAIN}
     per_survey: dict[str, set[str]] = {}
     for problem in problems:
@@ -52,6 +60,34 @@ def offered_languages(catalogs: Catalogs, registry: SurveyRegistry) -> Catalogs:
         log.warning("language %s is withheld %s: %d translation problem(s); see `heard-admin translations check %s`",
                     code, where, count, code)
     return catalogs.without(everywhere, per_survey)
+
+
+def checked_catalogs(catalogs: Catalogs, survey_files: list[Path]) -> list[CatalogProblem]:
+    """`check_catalogs` over these surveys, or its stored outcome when nothing it reads has changed since: the
+    check reads every catalog of every language (most of a second of CPU at each start), while its inputs
+    (the .po files, the survey files, the checking code) change only with a deployment. The record lives beside
+    the catalogs, keyed by a SHA-256 of all those inputs; where that folder is read-only, the check runs."""
+    digest = hashlib.sha256(Path(translations.__file__).read_bytes())
+    for path in sorted(catalogs.locales_dir.glob("*/LC_MESSAGES/*.po")) + sorted(survey_files):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(",".join(sorted(catalogs.languages)).encode())
+    fingerprint = digest.hexdigest()
+    record = catalogs.locales_dir / CHECK_RECORD
+    try:
+        stored = json.loads(record.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") == fingerprint:
+            return [CatalogProblem(**problem) for problem in stored["problems"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    problems = check_catalogs(catalogs, [load_survey(path) for path in survey_files])
+    try:
+        written = record.with_name(f"{CHECK_RECORD}.{os.getpid()}")
+        written.write_text(json.dumps({"fingerprint": fingerprint,
+                                       "problems": [dataclasses.asdict(p) for p in problems]}), encoding="utf-8")
+        written.replace(record)  # atomic: a worker starting at the same time reads the old record or this one
+    except OSError:
+        log.debug("the catalog check's outcome cannot be kept in %s", record.parent)
+    return problems
 
 
 @dataclass

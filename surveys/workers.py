@@ -48,8 +48,10 @@ class Workers:
             return await distribution.reach(db, distributor_id, self.min_cell)
 
     async def assist_target(self, worker: str) -> AssistTarget | None:
+        """Asked on every update (Core columns, no ORM object): whether this account enters for someone."""
         async with self._reads() as db:
-            row = await db.get(AssistSession, worker)
+            row = (await db.execute(select(AssistSession.respondent, AssistSession.survey_id)
+                                    .where(AssistSession.worker == worker))).first()
             return AssistTarget(row.respondent, row.survey_id) if row else None
 
     async def start_assist(self, worker: str, survey_id: str) -> AssistTarget:

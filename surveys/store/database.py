@@ -3,7 +3,11 @@
 SQLite (the embedded default) gets WAL so readers never block the bot, a busy timeout, foreign keys,
 `BEGIN IMMEDIATE` transactions so two writers queue instead of failing with "database is locked" when a read
 lock would have to be upgraded, and `secure_delete` with a checkpoint after deletions, so that what a resident
-deletes is gone from the files on disk, not only from the tables. PostgreSQL needs none of this (`BEGIN
+deletes is gone from the files on disk, not only from the tables. A process writes through ONE connection
+(a pool of one): SQLite lets one writer in at a time anyway, and with several pooled connections every
+waiting writer would sleep-poll in SQLite's busy handler (a lock convoy: 43 s of waiting with 10 residents),
+while one connection makes them queue in the event loop, first come first served. Other processes (the
+admin CLI) still meet the busy timeout. PostgreSQL needs none of this (`BEGIN
 IMMEDIATE` is SQLite's own syntax): its row locks and the `sessions.revision` check serialise the bot's
 writers. Several workers starting at once migrate one after the other: on PostgreSQL under a transaction-level
 advisory lock, on SQLite under the write lock `BEGIN IMMEDIATE` takes.
@@ -14,10 +18,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -30,6 +33,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x48454152_0000_0001
 #: How long a SQLite statement waits for another connection's lock before it fails.
 BUSY_TIMEOUT_MS = 30_000
+#: How long a task may queue for the one SQLite write connection before it fails (a backlog, not a lock).
+WRITER_QUEUE_TIMEOUT_S = 300
 #: How long a WAL checkpoint waits for readers to finish. Writers wait while it does, so it is short; a reader
 #: that takes longer (a long report) only postpones the checkpoint (see checkpoint_wal).
 CHECKPOINT_WAIT_MS = 3_000
@@ -54,7 +59,8 @@ def connect(url: str, *, writes: bool = True) -> AsyncEngine:
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": WRITER_QUEUE_TIMEOUT_S} if writes else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         _tune_sqlite(engine, "BEGIN IMMEDIATE" if writes else "BEGIN")
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -132,17 +138,61 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection):  # type: ignore[no-untyped-def]
+    from alembic.config import Config  # Alembic (tens of MiB) only when a migration runs
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
     return config
 
 
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(?:['\"]([^'\"]+)['\"]|None)", re.M)
+
+
+def script_head() -> str:
+    """The newest revision among the migration scripts, read from their `revision`/`down_revision` lines
+    without importing Alembic (which costs ~50 MiB and a second of CPU at every start). A branched history
+    (more than one head) raises: Alembic then decides."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            raise ValueError(f"{path.name}: no revision / down_revision line")
+        revisions.add(revision[1])
+        if down[1]:
+            parents.add(down[1])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise ValueError(f"migration scripts have {len(heads)} heads")
+    return heads.pop()
+
+
+async def is_current(engine: AsyncEngine) -> bool:
+    """Whether the database is already at the scripts' head revision: one SELECT instead of Alembic."""
+    try:
+        head = script_head()
+    except (OSError, ValueError):
+        return False
+    async with engine.connect() as connection:
+        try:
+            stored = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+        except Exception:  # no such table: a new database
+            return False
+    return stored == [head]
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema to `revision` (Alembic), inside the running event loop."""
+    """Upgrade the schema to `revision` (Alembic), inside the running event loop. A database already at the
+    head costs one SELECT (is_current)."""
+    if revision == "head" and await is_current(engine):
+        return
 
     def upgrade(connection: Connection) -> None:
+        from alembic import command
+
         command.upgrade(_alembic_config(connection), revision)
 
     async with engine.begin() as connection:

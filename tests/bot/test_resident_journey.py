@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from surveys.core.answer_codes import pack
 from surveys.store.schema import Answer, ConsentRecord, Contact, Response, Session
 from tests.support.journeys import answer_needs_survey_in_german
 from tests.support.residents import Resident
@@ -32,6 +33,9 @@ async def test_resident_completes_survey_and_answers_are_stored_by_name(running_
         assert ("health_barriers", None, None, True) in stored
         assert ("feel_at_home", None, 4, False) in stored
         assert not any(a.question == "school_system" for a in rows)
+        # summaries count the packed codes stored with the response: they must say what the rows say
+        assert (response.answer_codes, response.answer_numbers) == tuple(
+            pack((a.question, a.choice, a.number, a.declined) for a in sorted(rows, key=lambda a: a.id)))
         text = next(a.text for a in rows if a.question == "town_should_change")
         assert text == "Mehr Deutschkurse am Abend. Ruft mich an: [phone]"
         # the conversation is over: no session, no contact; consent is on record, by day only

@@ -1,0 +1,145 @@
+"""The bot's hot path on SQLite: one write connection (writers queue in the event loop, not in SQLite's busy
+handler), one short transaction per answer, the finished response's answers in one batch, and a start that
+finds its database current without loading Alembic."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+from sqlalchemy import event, func, select
+
+from surveys.core.engine import Ask, Consent, Decline, Start
+from surveys.store.database import script_head
+from surveys.store.schema import Answer, Response, SeenUpdate
+from surveys.wiring import open_core
+
+
+class Statements:
+    """Every SQL statement the write engine sends, as (first word, table-ish text)."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.sent: list[str] = []
+        self.connections = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+        event.listen(engine.sync_engine, "connect", self._connected)
+
+    def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        self.sent.append(" ".join(statement.split()))
+
+    def _connected(self, _dbapi, _record) -> None:  # type: ignore[no-untyped-def]
+        self.connections += 1
+
+    def count(self, prefix: str) -> int:
+        return sum(statement.upper().startswith(prefix) for statement in self.sent)
+
+
+async def answer_all(core, pseudonym: str, first_update: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Start, consent and decline every question; returns the statements each answer cost."""
+    handle = core.conversations.handle
+    update = first_update
+    reply = await handle(lambda _: pseudonym, Start(language="de"), channel="telegram", update_id=update)
+    reply = await handle(lambda _: pseudonym, Consent(True), channel="telegram", update_id=update + 1)
+    update += 2
+    asked = [p for p in reply.prompts if isinstance(p, Ask)]
+    while asked:
+        reply = await handle(lambda _: pseudonym, Decline(asked[0].question), channel="telegram", update_id=update)
+        update += 1
+        asked = [p for p in reply.prompts if isinstance(p, Ask)]
+    return list(range(first_update, update))
+
+
+async def test_an_answer_is_one_short_transaction_and_the_last_stores_its_answers_in_one_batch(settings):
+    core = await open_core(settings)
+    try:
+        await answer_all(core, "a" * 64, 100)  # warm: survey versions, caches
+        statements = Statements(core.engine)
+        handle = core.conversations.handle
+        reply = await handle(lambda _: "b" * 64, Start(language="de"), channel="telegram", update_id=500)
+        reply = await handle(lambda _: "b" * 64, Consent(True), channel="telegram", update_id=501)
+        question = next(p for p in reply.prompts if isinstance(p, Ask)).question
+        statements.sent.clear()
+        reply = await handle(lambda _: "b" * 64, Decline(question), channel="telegram", update_id=502)
+        assert any(isinstance(p, Ask) for p in reply.prompts), "the survey goes on"
+        assert statements.count("BEGIN") == 1, statements.sent
+        # BEGIN, the session row, the update id, the waves, the new state (COMMIT is not a statement here)
+        assert len(statements.sent) <= 5, statements.sent
+
+        statements.sent.clear()
+        update = 503
+        asked = [p for p in reply.prompts if isinstance(p, Ask)]
+        while asked:
+            reply = await handle(lambda _: "b" * 64, Decline(asked[0].question), channel="telegram", update_id=update)
+            update += 1
+            asked = [p for p in reply.prompts if isinstance(p, Ask)]
+        assert statements.count("INSERT INTO ANSWERS") == 1, "the answers go in one executemany"
+        async with core.db() as db:
+            response_id = await db.scalar(select(Response.id).where(Response.respondent == "b" * 64))
+            stored = await db.scalar(select(func.count()).select_from(Answer).where(Answer.response_id == response_id))
+        assert stored == update - 502, "one row per declined question, none lost"
+    finally:
+        await core.close()
+
+
+async def test_a_redelivered_update_changes_nothing(settings):
+    core = await open_core(settings)
+    try:
+        updates = await answer_all(core, "c" * 64, 900)
+        async with core.db() as db:
+            before = await db.scalar(select(func.count()).select_from(Answer))
+            assert await db.scalar(select(func.count()).select_from(SeenUpdate)) == len(updates)
+        for update in updates[-3:]:  # the last answer (the response) delivered again, and two before it
+            reply = await core.conversations.handle(lambda _: "c" * 64, Decline("x"), channel="telegram",
+                                                    update_id=update)
+            assert reply.duplicate
+        async with core.db() as db:
+            assert await db.scalar(select(func.count()).select_from(Answer)) == before
+            assert await db.scalar(select(func.count()).select_from(Response)) == 1
+    finally:
+        await core.close()
+
+
+async def test_many_residents_at_once_write_through_one_connection(settings):
+    core = await open_core(settings)
+    try:
+        statements = Statements(core.engine)
+        await asyncio.gather(*(answer_all(core, f"{n:064d}", 10_000 + 1_000 * n) for n in range(12)))
+        async with core.db() as db:
+            assert await db.scalar(select(func.count()).select_from(Response)) == 12
+        assert statements.connections <= 1, "writers queue for one connection instead of SQLite's busy handler"
+    finally:
+        await core.close()
+
+
+def test_the_stored_head_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from surveys.store.database import MIGRATIONS_DIR
+
+    assert script_head() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+STARTS = """
+import asyncio, sys
+from surveys.config import load_settings
+from surveys.wiring import open_core
+
+async def main():
+    core = await open_core(load_settings())
+    await core.close()
+    print("alembic" in sys.modules)
+
+asyncio.run(main())
+"""
+
+
+def test_a_current_database_starts_without_loading_alembic(cli_env):
+    def start() -> str:
+        done = subprocess.run([sys.executable, "-c", STARTS], env=cli_env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert start() == "True", "a new database is migrated"
+    assert start() == "False", "a current one is only checked"
