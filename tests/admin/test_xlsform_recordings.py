@@ -7,7 +7,7 @@ import pytest
 
 from surveys.forms.xlsform import XlsFormError, read_xlsform
 from surveys.i18n.catalogs import Catalogs
-from tests.xlsforms import write_workbook
+from tests.support.xlsforms import write_workbook
 
 SETTINGS = [["form_id", "form_title", "default_language"], ["voiced", "Voiced", "English (en)"]]
 

@@ -21,8 +21,6 @@ from sqlalchemy import select
 
 from bot.console import interview
 from surveys.config import PROJECT_ROOT
-from surveys.conversation import Conversations
-from surveys.core.render import Municipality
 from surveys.forms.xlsform import XlsFormError, read_xlsform, write_xlsform
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.imported_surveys import store_import
@@ -166,8 +164,8 @@ async def test_real_forms_import_complete_in_the_console_and_export_again(corpus
         registry = copy.copy(core.registry)
         registry.settings = core.settings.model_copy(
             update={"surveys": core.settings.surveys.model_copy(update={"default": survey.id})})
-        conversations = Conversations(core.db, registry, core.catalogs, Municipality("Testhausen", "dpo@example.org"),
-                                      reads=core.reads)
+        conversations = copy.copy(core.conversations)  # the opened runtime's, with this form as the default
+        conversations.registry = registry
         person = Interviewee(core.catalogs)
         completed = await interview(conversations, person.read, person.write)
         assert completed, f"{path.name} could not be completed in the console:\n" + "\n".join(person.transcript[-400:])
