@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from gettext import NullTranslations
 
 from admin.summary import ANSWERED, NO_ANSWER
-from surveys.core.languages import REPORT_DOMAIN, REPORT_LANGUAGES, REPORT_SOURCE_LANGUAGE, format_number, format_share
+from surveys.core.languages import (
+    REPORT_DOMAIN,
+    REPORT_LANGUAGES,
+    REPORT_SOURCE_LANGUAGE,
+    format_number,
+    format_share,
+)
 from surveys.core.model import DECLINED, Question, QuestionType, Survey
 from surveys.i18n.catalogs import Catalogs, survey_domain
 
@@ -111,6 +117,7 @@ TEXTS: dict[str, str] = dict((
     source_text("no_mean_note", "No mean: too few answers."),
     source_text("table_hidden", "Not shown: fewer than {k} people answered this question."),
     source_text("or", "or"),
+    source_text("quoted", "“{text}”"),
     source_text("col_answer", "Answer"),
     source_text("col_count", "Count"),
     source_text("col_share", "Share"),
@@ -188,6 +195,10 @@ class ReportTexts:
         rounded = round(value)
         sign = "+" if rounded > 0 else ("−" if rounded < 0 else "±")
         return self("points", value=f"{sign}{abs(rounded)}")
+
+    def quote(self, text: str) -> str:
+        """In the language's quotation marks („…“ in German, “…” in English)."""
+        return self("quoted", text=text)
 
     def date(self, day: dt.date) -> str:
         return day.strftime("%d.%m.%Y") if self.lang == "de" else day.isoformat()
