@@ -2,8 +2,9 @@
 
 Three steps, kept apart:
 
-- `admin.paper_sheets` reads a .csv or .xlsx file as a header and a stream of rows of text, refusing a hostile
-  or mistaken file (empty, binary, a zip bomb, too many rows or columns) with a message an officer can act on.
+- `admin.paper_sheets` reads a .csv or .xlsx file as a header and a stream of rows of text through the shared
+  sheet reader (surveys.forms.sheets), refusing a hostile or mistaken file (empty, binary, a zip bomb, too many
+  rows or columns) with a message an officer can act on.
 - `Checker` is pure: given the survey, the labels of every shipped language (`Vocabulary`) and the known
   distributors, it turns one row at a time into a response to store, or into problems, each as
   `row R, column C: why` (row numbers as the spreadsheet shows them, the header is row 1).

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from admin.context import console, errors
 from surveys.config import PROJECT_ROOT, ConfigError, load_settings
+from surveys.core.languages import REPORT_DOMAIN
 from surveys.core.model import Survey
 from surveys.forms.loader import bundled_survey_paths, load_survey
 from surveys.i18n import exchange
@@ -33,11 +34,12 @@ def _surveys() -> list[Survey]:
 
 @app.command()
 def extract() -> None:
-    """Write the templates locales/bot.pot and locales/survey-<id>.pot from the code and the survey files.
+    """Write the templates locales/bot.pot, locales/survey-<id>.pot and locales/report.pot from the code and the
+    survey files.
 
     Example: heard-admin translations extract
     """
-    for domain, template in translations.templates(_surveys(), PROJECT_ROOT).items():
+    for domain, template in translations.templates(_surveys(), PROJECT_ROOT, report=True).items():
         path = LOCALES_DIR / f"{domain}.pot"
         translations.write_template(template, path)
         console.print(f"{path.relative_to(PROJECT_ROOT)}: {len([m for m in template if m.id])} messages")
@@ -54,9 +56,11 @@ def update(
     catalogs = Catalogs()
     surveys = _surveys()
     codes = languages or list(catalogs.languages)
-    for domain, template in translations.templates(surveys, PROJECT_ROOT).items():
+    for domain, template in translations.templates(surveys, PROJECT_ROOT, report=True).items():
         for code in codes:
-            if translations.is_source(code, domain, surveys) and domain != BOT_DOMAIN:
+            if not translations.needs_catalog(code, domain):
+                continue
+            if translations.is_source(code, domain, surveys) and domain not in (BOT_DOMAIN, REPORT_DOMAIN):
                 continue
             path = LOCALES_DIR / code / "LC_MESSAGES" / f"{domain}.po"
             translations.update_catalog(template, path, code)
@@ -82,7 +86,7 @@ def status(locales: Path = typer.Option(LOCALES_DIR, help="The locales folder to
     """
     catalogs = Catalogs(locales)
     table = Table("language", "name", "catalog", "translated", "reviewed", "status")
-    for row in translations.catalog_status(catalogs, _surveys()):
+    for row in translations.catalog_status(catalogs, _surveys(), report=True):
         language = catalogs.languages[row.language]
         reviewed = "–" if row.status == "source" else f"{row.reviewed}/{row.total}"
         table.add_row(row.language, language.name, row.domain, f"{row.translated}/{row.total} ({row.share:.0%})",
@@ -95,13 +99,14 @@ def check(
     languages: list[str] = typer.Argument(None, help="Language codes (default: all shipped)."),
     locales: Path = typer.Option(LOCALES_DIR, help="The locales folder to check."),
 ) -> None:
-    """Exit non-zero if a shipped language lacks a text, has placeholders or commands that differ from the
-    source, or has a right-to-left text that starts with a weak or left-to-right character.
+    """Exit non-zero if a shipped language lacks a text (the officers' report texts: German only, English is
+    their source), has placeholders or commands that differ from the source, or has a right-to-left text that
+    starts with a weak or left-to-right character.
 
     Example: heard-admin translations check
     """
     catalogs = Catalogs(locales)
-    problems = translations.check_catalogs(catalogs, _surveys(), languages or None)
+    problems = translations.check_catalogs(catalogs, _surveys(), languages or None, report=True)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:

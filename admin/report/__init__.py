@@ -7,8 +7,9 @@ Three steps, each testable alone, each a module here:
    it is a `Cell` that has passed disclosure control (surveys.core.disclosure); the report only ever prints
    `cell.display(k)` and shares of shown cells, and never adds hidden counts back together.
 2. `build()` (document.py) turns that into a small document model (sections of paragraphs, tables, charts,
-   quotes) in the report's language. The report's own texts live in words.py; survey texts come from the
-   survey's gettext catalog (German source, other languages from `locales/<lang>/LC_MESSAGES/survey-<id>.po`).
+   quotes) in the report's language. The report's own texts live in words.py (English source) and the
+   `report` gettext catalog (`locales/<lang>/LC_MESSAGES/report.po`); survey texts come from the survey's
+   gettext catalog (German source, other languages from `locales/<lang>/LC_MESSAGES/survey-<id>.po`).
 3. `to_html()` (html.py) and `to_markdown()` (markdown.py) render the same document: HTML with inline SVG bar
    charts (hatched, so they stay legible in greyscale print), a table beside every chart, print CSS for A4, and
    nothing loaded from the network; Markdown with the tables only.
@@ -37,18 +38,18 @@ from admin.report.document import (
 )
 from admin.report.html import to_html
 from admin.report.markdown import to_markdown
-from admin.report.words import LANGUAGES, TEXTS, Words, language_name
+from admin.report.words import LANGUAGES, TEXTS, ReportTexts, Words
 from surveys.i18n.catalogs import Catalogs
 
 FORMATS = ("html", "md")
 
 __all__ = [
     "FORMATS", "FREE_TEXT_LIMIT", "LANGUAGES", "STEPS", "TEXTS", "Bar", "Block", "Bullets", "Chart", "Document",
-    "Figure", "Heading", "Paragraph", "Quotes", "ReportData", "Section", "Table", "Words", "build", "collect",
-    "language_name", "render", "to_html", "to_markdown",
+    "Figure", "Heading", "Paragraph", "Quotes", "ReportData", "ReportTexts", "Section", "Table", "Words", "build",
+    "collect", "render", "to_html", "to_markdown",
 ]
 
 
 def render(data: ReportData, output_format: str, lang: str = "de", catalogs: Catalogs | None = None) -> str:
     document = build(data, lang, catalogs)
-    return to_html(document) if output_format == "html" else to_markdown(document)
+    return to_html(document, catalogs) if output_format == "html" else to_markdown(document)

@@ -157,8 +157,7 @@ def _method(data: ReportData, words: Words) -> Section:
     if sensitive:
         ks = min_cell_for(k, True)
         sensitive_text = words("disclosure_sensitive", ks=ks,
-                               questions=", ".join(f"„{words.question(q)}“" if words.lang == "de"
-                                                   else f"“{words.question(q)}”" for q in sensitive))
+                               questions=", ".join(words.quote(words.question(q)) for q in sensitive))
     section.blocks.append(Paragraph(words("disclosure", k=k, below=k - 1, sensitive=sensitive_text,
                                           deviation=MAX_DEVIATION, hidden=HIDDEN_MARK)))
     section.blocks.append(Paragraph(words("caveat")))
@@ -238,7 +237,7 @@ def _question_figure(table: QuestionTable, words: Words, level: int = 4) -> Figu
         asked_by = words.survey.question(condition.question)
         choices = [words.choice(asked_by, c.name, c.label) for c in asked_by.choices if c.name in condition.any_of]
         notes.append(words("show_if_note", question=words.question(asked_by), choices=words.join(
-            [f"„{c}“" if words.lang == "de" else f"“{c}”" for c in choices])))
+            [words.quote(c) for c in choices])))
     if question.type is QuestionType.MULTI:
         notes.append(words("multi_note"))
     if question.type in (QuestionType.SCALE, QuestionType.NUMBER):

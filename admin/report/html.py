@@ -8,7 +8,8 @@ import re
 import textwrap
 
 from admin.report.document import Block, Bullets, Chart, Document, Heading, Paragraph, Quotes, Table
-from admin.report.words import TEXTS, format_percent
+from admin.report.words import ReportTexts
+from surveys.i18n.catalogs import Catalogs
 
 CSS = """
 :root { --ink: #16202b; --muted: #4a5663; --rule: #c9d1da; --accent: #1f3b63; --paper: #ffffff; }
@@ -79,10 +80,9 @@ class _Ids:
         return f"{prefix}{self.next}"
 
 
-def _svg(chart: Chart, lang: str, ids: _Ids) -> str:
+def _svg(chart: Chart, texts: ReportTexts, ids: _Ids) -> str:
     """A horizontal bar chart on a 0-100 % axis: the label above each bar, the value written beside it,
     hatched bars (dotted for "prefer not to say" and "not asked"), hidden values as an empty dashed bar."""
-    texts = TEXTS[lang]
     chart_id = ids("chart")
     hatch, dots = f"{chart_id}-hatch", f"{chart_id}-dots"
     parts = []
@@ -97,7 +97,7 @@ def _svg(chart: Chart, lang: str, ids: _Ids) -> str:
         f'<svg viewBox="0 0 {_SVG_WIDTH} {height}" width="{_SVG_WIDTH}" '
         f'height="{height}" role="img" aria-labelledby="{chart_id}-t" font-family="Noto Sans, DejaVu Sans, '
         f'Liberation Sans, Arial, sans-serif">')
-    parts.append(f'<title id="{chart_id}-t">{escaped(texts["chart_label"].format(title=chart.title))}</title>')
+    parts.append(f'<title id="{chart_id}-t">{escaped(texts("chart_label", title=chart.title))}</title>')
     parts.append(
         f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" '
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#d5deea"/>'
@@ -111,7 +111,7 @@ def _svg(chart: Chart, lang: str, ids: _Ids) -> str:
                      f'stroke-width="1" stroke-dasharray="{"none" if tick == 0 else "2 3"}"/>')
         anchor = "start" if tick == 0 else ("end" if tick == 1 else "middle")
         parts.append(f'<text x="{x:.1f}" y="10" font-size="10" fill="#4a5663" text-anchor="{anchor}">'
-                     f'{escaped(format_percent(lang, tick))}</text>')
+                     f'{escaped(texts.percent(tick))}</text>')
     for bar, lines, top in rows:
         for index, line in enumerate(lines):
             parts.append(f'<text x="{_TRACK_X}" y="{top + 12 + index * _LINE_HEIGHT}" font-size="13" '
@@ -121,7 +121,7 @@ def _svg(chart: Chart, lang: str, ids: _Ids) -> str:
             width = 28.0
             parts.append(f'<rect x="{_TRACK_X + 0.5}" y="{bar_y}" width="{width}" height="{_BAR_HEIGHT}" '
                          f'fill="none" stroke="#4a5663" stroke-width="1" stroke-dasharray="3 2"/>')
-            value = f"{bar.value} ({texts['chart_hidden']})"
+            value = f"{bar.value} ({texts('chart_hidden')})"
         else:
             width = max(bar.share, 0.0) * _TRACK_WIDTH
             if width > 0:
@@ -152,7 +152,7 @@ def _html_table(table: Table) -> str:
     return "".join(out)
 
 
-def _html_block(block: Block, lang: str, ids: _Ids) -> str:
+def _html_block(block: Block, texts: ReportTexts, ids: _Ids) -> str:
     if isinstance(block, Paragraph):
         return f'<p class="note">{escaped(block.text)}</p>' if block.note else f"<p>{escaped(block.text)}</p>"
     if isinstance(block, Heading):
@@ -167,7 +167,7 @@ def _html_block(block: Block, lang: str, ids: _Ids) -> str:
     out = [f"<figure><h{level}>{escaped(block.heading)}</h{level}>"]
     if block.chart is not None and block.table is not None:
         layout = "pair wide" if block.wide else "pair"
-        out.append(f'<div class="{layout}">{_svg(block.chart, lang, ids)}{_html_table(block.table)}</div>')
+        out.append(f'<div class="{layout}">{_svg(block.chart, texts, ids)}{_html_table(block.table)}</div>')
     elif block.table is not None:
         out.append(_html_table(block.table))
     if block.notes:
@@ -176,9 +176,9 @@ def _html_block(block: Block, lang: str, ids: _Ids) -> str:
     return "".join(out)
 
 
-def to_html(document: Document) -> str:
+def to_html(document: Document, catalogs: Catalogs | None = None) -> str:
     """One self-contained HTML file: inline CSS and SVG, no scripts, nothing from the network."""
-    texts = TEXTS[document.lang]
+    texts = ReportTexts(document.lang, catalogs)
     ids = _Ids()
     out = [
         "<!DOCTYPE html>",
@@ -194,7 +194,7 @@ def to_html(document: Document) -> str:
         f'<p class="kicker">{escaped(document.kicker)}</p>',
         f"<h1>{escaped(document.title)}</h1>",
         f'<p class="subtitle">{escaped(document.subtitle)}</p>',
-        f'<nav aria-label="{escaped(texts["contents"])}"><ol>',
+        f'<nav aria-label="{escaped(texts("contents"))}"><ol>',
         *(f'<li><a href="#{s.key}">{escaped(re.sub(r"^[0-9]+[.] ", "", s.title))}</a></li>' for s in document.sections),
         "</ol></nav>",
         "</header>",
@@ -203,7 +203,7 @@ def to_html(document: Document) -> str:
     for section in document.sections:
         out.append(f'<section class="chapter" id="{section.key}" aria-labelledby="{section.key}-h">')
         out.append(f'<h2 id="{section.key}-h">{escaped(section.title)}</h2>')
-        out.extend(_html_block(block, document.lang, ids) for block in section.blocks)
+        out.extend(_html_block(block, texts, ids) for block in section.blocks)
         out.append("</section>")
     out += ["</main>", f"<footer>{escaped(document.footer)}</footer>", "</body>", "</html>", ""]
     return "\n".join(out)

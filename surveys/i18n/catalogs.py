@@ -6,6 +6,8 @@ msgctxt from stable names, e.g. `area.label`, `area.elsewhere`). A language is s
 `bot.po`; its PO header says what Babel cannot know:
 
     X-Heard-Name: العربية          the language's name in itself (default: from CLDR)
+    X-Heard-Name-de: Dari           its name in German (or -en, …) where CLDR's is not what people say
+                                    (officers' reports name languages in the report's language)
     X-Heard-Direction: rtl          default: from CLDR
     X-Heard-Fallback: en de         where missing strings come from (default: the base language, en, de)
     X-Heard-Status: draft           or "reviewed" once a community translator has checked it
@@ -32,7 +34,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from surveys.config import PROJECT_ROOT
-from surveys.core.languages import BOT_DOMAIN, Language, exact_cldr_locale, survey_domain
+from surveys.core.languages import BOT_DOMAIN, Language, exact_cldr_locale, language_name_in, survey_domain
 
 # also offered here, beside the catalogs, for callers that read both
 from surveys.core.languages import BOT_SOURCE_LANGUAGE as BOT_SOURCE_LANGUAGE
@@ -69,6 +71,8 @@ def _language_from(folder: Path) -> Language:
         if "clients" in headers
         else tuple(dict.fromkeys((code.lower().replace("_", "-"), base.lower()))),
         print_size=float(headers["print-size"]) if headers.get("print-size") else None,
+        names=tuple((key.removeprefix("name-"), value) for key, value in headers.items()
+                    if key.startswith("name-") and value),
     )
 
 
@@ -136,6 +140,14 @@ class Catalogs:
 
     def language(self, code: str) -> Language:
         return self.languages[code]
+
+    def language_name(self, code: str, reader: str) -> str:
+        """A language's name for readers of `reader` (a report's language): a shipped language's catalog
+        decides; an unshipped one is named by CLDR, or by its code if CLDR does not know it."""
+        if code in self.languages:
+            return self.languages[code].name_in(reader)
+        cldr = exact_cldr_locale(code)
+        return language_name_in(cldr, reader) if cldr else code
 
     def match(self, client_code: str | None) -> str | None:
         """The shipped language a client's language code (e.g. Telegram's "ar", "fa-AF") points to."""

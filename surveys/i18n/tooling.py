@@ -1,8 +1,11 @@
 """The translator workflow on gettext catalogs: extract templates, update and compile catalogs, report status,
 check completeness. Babel does the PO/MO work; this module knows which catalogs Heard has.
 
-Templates: `locales/bot.pot` (msgids extracted from the code) and `locales/survey-<id>.pot` (from the survey
-file, msgctxt = stable names such as `area.label` or `language_course.no_need`).
+Templates: `locales/bot.pot` (msgids extracted from the code), `locales/survey-<id>.pot` (from the survey
+file, msgctxt = stable names such as `area.label` or `language_course.no_need`) and, for officers,
+`locales/report.pot` (the texts of `heard-admin report`, msgctxt = their keys). The report's catalog is needed
+only in REPORT_LANGUAGES (German and English): the report is read by officers, not residents, so the other
+languages neither have it nor are held back without it, and the bot never checks it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,14 @@ from babel.messages.pofile import read_po, write_po
 
 from surveys.config import PROJECT_ROOT
 from surveys.core.bidi import starts_with_strong_rtl
+from surveys.core.languages import REPORT_DOMAIN, REPORT_LANGUAGES, REPORT_SOURCE_LANGUAGE
 from surveys.core.model import Survey
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs, survey_domain
 
 CODE_DIRS = ("surveys", "bot")
+REPORT_DIR = "admin/report"
+REPORT_KEYWORDS = {"source_text": ((1, "c"), 2)}
+"""admin/report/words.py marks each text as `source_text(key, English text)`."""
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 _COMMAND = re.compile(r"/[a-z]+")
 
@@ -39,6 +46,18 @@ def bot_template(root: Path = PROJECT_ROOT) -> Catalog:
             if message:
                 template.add(message, locations=[(f"{folder}/{filename}", lineno)], auto_comments=comments,
                              context=context)
+    return template
+
+
+def report_template(root: Path = PROJECT_ROOT) -> Catalog:
+    """The officer-facing texts of the report, from their `source_text(key, text)` markers."""
+    template = Catalog(domain=REPORT_DOMAIN, project="Heard report", fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root / REPORT_DIR, [("**.py", "python")], keywords=REPORT_KEYWORDS
+    ):
+        if message:
+            template.add(message, locations=[(f"{REPORT_DIR}/{filename}", lineno)], auto_comments=comments,
+                         context=context)
     return template
 
 
@@ -113,7 +132,7 @@ def save_catalog(catalog: Catalog, po_path: Path) -> None:
 
 def _heard_headers(po_path: Path) -> list[str]:
     head = po_path.read_text(encoding="utf-8")[:4000]
-    return [m.group(1) for m in re.finditer(r'^"(X-Heard-[A-Za-z]+:[^"\\]*)', head, re.MULTILINE)]
+    return [m.group(1) for m in re.finditer(r'^"(X-Heard-[A-Za-z-]+:[^"\\]*)', head, re.MULTILINE)]
 
 
 def _babel_locale(language: str) -> str | None:
@@ -165,17 +184,27 @@ class CatalogProblem:
         return f"{self.language}/{self.domain}: {where}{self.msgid[:50]!r}: {self.why}"
 
 
-def templates(surveys: Iterable[Survey], root: Path = PROJECT_ROOT) -> dict[str, Catalog]:
+def templates(surveys: Iterable[Survey], root: Path = PROJECT_ROOT, report: bool = False) -> dict[str, Catalog]:
+    """Resident-facing templates; with `report`, the officers' report template too."""
     result = {BOT_DOMAIN: bot_template(root)}
     for survey in surveys:
         result[survey_domain(survey.id)] = survey_template(survey)
+    if report:
+        result[REPORT_DOMAIN] = report_template(root)
     return result
+
+
+def needs_catalog(language: str, domain: str) -> bool:
+    """Every shipped language needs the bot's and the surveys' catalogs; only the report's languages its."""
+    return domain != REPORT_DOMAIN or language in REPORT_LANGUAGES
 
 
 def is_source(language: str, domain: str, surveys: Iterable[Survey]) -> bool:
     """The source language of a catalog needs no translations: its msgids are the text."""
     if domain == BOT_DOMAIN:
         return language == BOT_SOURCE_LANGUAGE
+    if domain == REPORT_DOMAIN:
+        return language == REPORT_SOURCE_LANGUAGE
     return any(survey_domain(s.id) == domain and s.language == language for s in surveys)
 
 
@@ -191,11 +220,13 @@ def _translated(catalog: Catalog | None, template_message: Message) -> str | Non
     return value or None
 
 
-def catalog_status(catalogs: Catalogs, surveys: list[Survey]) -> list[CatalogStatus]:
+def catalog_status(catalogs: Catalogs, surveys: list[Survey], report: bool = False) -> list[CatalogStatus]:
     rows = []
-    for domain, template in templates(surveys).items():
+    for domain, template in templates(surveys, report=report).items():
         total = len([m for m in template if m.id])
         for code, language in catalogs.languages.items():
+            if not needs_catalog(code, domain):
+                continue
             po_path = catalogs.locales_dir / code / "LC_MESSAGES" / f"{domain}.po"
             if is_source(code, domain, surveys):
                 rows.append(CatalogStatus(code, domain, total, total, "source"))
@@ -210,16 +241,17 @@ def catalog_status(catalogs: Catalogs, surveys: list[Survey]) -> list[CatalogSta
 
 
 def check_catalogs(
-    catalogs: Catalogs, surveys: list[Survey], languages: Iterable[str] | None = None
+    catalogs: Catalogs, surveys: list[Survey], languages: Iterable[str] | None = None, report: bool = False
 ) -> list[CatalogProblem]:
-    """Problems that would show a resident a wrong message: a missing string, placeholders that differ from
-    the source, or a right-to-left string that does not start with a right-to-left character."""
+    """Problems that would show a resident (or, with `report`, an officer) a wrong message: a missing string,
+    placeholders that differ from the source, or a right-to-left string that does not start with a right-to-left
+    character."""
     problems: list[CatalogProblem] = []
     wanted = list(languages) if languages is not None else list(catalogs.languages)
-    for domain, template in templates(surveys).items():
+    for domain, template in templates(surveys, report=report).items():
         for code in wanted:
             language = catalogs.languages.get(code)
-            if language is None or is_source(code, domain, surveys):
+            if language is None or is_source(code, domain, surveys) or not needs_catalog(code, domain):
                 continue
             po_path = catalogs.locales_dir / code / "LC_MESSAGES" / f"{domain}.po"
             catalog = read_catalog(po_path) if po_path.is_file() else None

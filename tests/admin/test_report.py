@@ -28,6 +28,7 @@ from surveys.conversation import answer_rows
 from surveys.core.disclosure import EMPTY, HIDDEN_MARK, KEY_MODULUS, Tally, disclose
 from surveys.core.engine import SessionState, final_answers
 from surveys.core.model import DECLINED
+from surveys.i18n.catalogs import Catalogs
 from surveys.store.schema import Distributor, Response, Wave
 from tests.support.commands import BIN
 
@@ -262,8 +263,9 @@ async def test_report_structure_wording_and_protection(stored):
     # free texts: scrubbed, shown because at least k people wrote one
     assert r"Kontakt: \[phone\]" in markdown and "0151" not in markdown
     # neutral wording: no judgement words in the report's own texts
+    german = reporting.ReportTexts("de")
     for word in ("schlecht", "schlimm", "Problemviertel", "auffällig", "alarm"):
-        assert word not in reporting.TEXTS["de"]["differences_intro"] + reporting.TEXTS["de"]["ranking_intro"]
+        assert word not in german("differences_intro", k2=10) + german("ranking_intro")
 
 
 async def test_english_report_uses_the_english_catalog(stored):
@@ -276,6 +278,46 @@ async def test_english_report_uses_the_english_catalog(stored):
     assert "Möchten Sie" not in markdown
     page = reporting.render(data, "html", "en")
     assert '<html lang="en" dir="ltr">' in page
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+async def test_the_report_reads_its_texts_and_language_names_from_the_catalogs(stored, tmp_path):
+    """A translator who rewords locales/de/LC_MESSAGES/report.po, or the name of a language in its catalog's
+    header, changes the officers' report without touching code."""
+    locales = tmp_path / "locales"
+    shutil.copytree(Path(reporting.__file__).parents[2] / "locales", locales)
+    _replace(locales / "de" / "LC_MESSAGES" / "report.po", 'msgstr "Methode und Reichweite"',
+             'msgstr "So wurde gefragt"')
+    _replace(locales / "ar" / "LC_MESSAGES" / "bot.po", '"X-Heard-Name: العربية\\n"\n',
+             '"X-Heard-Name: العربية\\n"\n"X-Heard-Name-de: Arabisch (Hocharabisch)\\n"\n')
+    catalogs = Catalogs(locales)
+    data = await report_data(stored)
+    markdown = reporting.render(data, "md", "de", catalogs)
+    page = reporting.render(data, "html", "de", catalogs)
+    assert "## 1. So wurde gefragt" in markdown and ">1. So wurde gefragt</h2>" in page
+    assert "| Arabisch (Hocharabisch) |" in markdown and "| Arabisch |" not in markdown
+    # the shipped catalogs: CLDR's names, and the catalogs' own where CLDR's is not what people say
+    shipped = reporting.Words("de", data.survey)
+    assert [shipped.language(code) for code in ("ar", "kmr", "de_plain", "fa_AF")] == [
+        "Arabisch", "Kurdisch (Kurmandschi)", "Deutsch (Leichte Sprache)", "Dari"]
+    assert reporting.Words("en", data.survey).language("kmr") == "Kurdish (Kurmanji)"
+
+
+def test_translations_check_wants_the_report_texts_in_german_only(cli_env, tmp_path):
+    locales = tmp_path / "locales"
+    shutil.copytree(Path(reporting.__file__).parents[2] / "locales", locales)
+    _replace(locales / "de" / "LC_MESSAGES" / "report.po", 'msgstr "Methode und Reichweite"', 'msgstr ""')
+    assert not (locales / "ar" / "LC_MESSAGES" / "report.po").exists()
+    broken = _heard_admin("translations", "check", "--locales", str(locales), env=cli_env)
+    assert broken.returncode == 1
+    assert "de/report: section_method 'Method and reach': missing translation" in broken.stderr
+    assert "ar/report" not in broken.stderr
+    assert _heard_admin("translations", "check", "--locales", str(locales), "ar", env=cli_env).returncode == 0
 
 
 async def test_differences_compare_shares_of_those_asked(stored):

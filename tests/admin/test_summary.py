@@ -279,7 +279,7 @@ def test_dates_and_times_count_as_answered(tmp_path):
 
 
 def test_two_answers_sharing_a_code_are_refused_not_merged(tmp_path):
-    """Summaries count packed 31-bit answer codes (surveys/answer_codes.py); "c26649" and "c29106" hash to the
+    """Summaries count packed 31-bit answer codes (surveys/core/answer_codes.py); "c26649" and "c29106" hash to the
     same code under question "q". Counting them as one would publish a wrong number: the summary refuses."""
     import pytest
 

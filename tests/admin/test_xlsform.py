@@ -9,6 +9,7 @@ import dataclasses
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -373,6 +374,22 @@ def test_a_workbook_that_is_not_one_is_refused(tmp_path):
     with pytest.raises(XlsFormError) as caught:
         read_xlsform(fake)
     assert str(caught.value) == "form.xlsx: cannot read the workbook: it is not an .xlsx, .xlsm or .xls file"
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_pyxform_reads_it(tmp_path):
+    """The shared sheet reader's bounds apply to XLSForms too: pyxform holds a whole workbook in memory."""
+    form = write_workbook(tmp_path / "form.xlsx", HOUSEHOLD_SURVEY, HOUSEHOLD_CHOICES, HOUSEHOLD_SETTINGS)
+    assert read_xlsform(form, catalogs=Catalogs()).survey.questions  # the form itself imports
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(form) as original, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as changed:
+        for name in original.namelist():
+            changed.writestr(name, original.read(name))
+        changed.writestr("xl/media/padding.bin", bytes(150_000_000))  # deflates to about 150 kB
+    with pytest.raises(XlsFormError) as caught:
+        read_xlsform(padded, catalogs=Catalogs())
+    assert str(caught.value) == (
+        "padded.xlsx: the workbook unpacks to 150 MB, more than the 100 MB Heard reads (a form with thousands of "
+        "questions and choices unpacks to a few MB); if it really holds form rows, split it into several files")
 
 
 # ---------------------------------------------------------------------------------------- form features

@@ -1,4 +1,4 @@
-"""Real public XLSForms (tests/xlsform_corpus.py): of the forms pyxform converts, Heard imports at least 90 %
+"""Real public XLSForms (tests/support/xlsform_corpus.py): of the forms pyxform converts, Heard imports at least 90 %
 with --skip-unsupported; every imported form is completed in the console (`heard-bot console`, driven by a
 scripted interviewee that answers as a person at an info stand would: buttons, then typed answers, else
 "prefer not to say"), its answers are stored, and its export converts with pyxform again. The README states the

@@ -14,8 +14,18 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
+from surveys.forms.sheets import SheetError, SheetKind, check_size
 from surveys.forms.xlsform.cells import Cells, column_key
 from surveys.forms.xlsform.problems import XlsFormError, XlsProblem
+
+XLSFORM = SheetKind(
+    rows="form rows",
+    suffixes=(".xlsx", ".xlsm", ".xls", ".csv"),
+    expected="an XLSForm (.xlsx, .xlsm, .xls or .csv)",
+    example="a form with thousands of questions and choices unpacks to a few MB",
+    max_unpacked=100_000_000,
+)
+"""pyxform holds a whole workbook in memory: the shared sheet reader's bounds are checked before it reads."""
 
 _ROW = re.compile(r"^\[row : (?P<row>\d+)\]\s*(?:On the '(?P<sheet>[a-z_]+)' sheet, )?(?P<message>.*)$", re.DOTALL)
 
@@ -63,6 +73,10 @@ def _cell(row: dict[str, str], *headers: str) -> str:
 def read_workbook(path: Path) -> Workbook:
     """Read and normalise a workbook; a workbook pyxform refuses raises XlsFormError with pyxform's reason."""
     source = path.name
+    try:
+        check_size(path, XLSFORM)
+    except SheetError as exc:
+        raise XlsFormError([XlsProblem(source, "", str(exc).removeprefix(f"{path}: "))]) from exc
     try:
         definition = get_xlsform(path)
         rows = _rows(definition)  # before pyxform reshapes them
