@@ -56,12 +56,17 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
-def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+def sender_for(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
                whatsapp: Send | None = None) -> Sender:
-    """The outbox's sender: each message through its platform (Telegram; WhatsApp where `whatsapp` is given,
-    see bot.whatsapp.outbound), paced by that platform's limits."""
+    """The outbox's sender: each message through its platform (Telegram where `bot` is given; WhatsApp where
+    `whatsapp` is, see bot.whatsapp.outbound), paced by that platform's limits. A row for a platform not given
+    fails, saying so."""
     sending, settings = core.settings.sending, core.settings.whatsapp
-    senders = {"telegram": telegram_send(bot), **({"whatsapp": whatsapp} if whatsapp is not None else {})}
+    senders: dict[str, Send] = {}
+    if bot is not None:
+        senders["telegram"] = telegram_send(bot)
+    if whatsapp is not None:
+        senders["whatsapp"] = whatsapp
     pacers = PlatformPacers({
         "telegram": SendPacer(sending.messages_per_second, sending.seconds_per_chat),
         "whatsapp": SendPacer(settings.messages_per_second, settings.seconds_per_resident),
@@ -73,7 +78,7 @@ def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_n
 class OutreachJobs:
     """Each job is one call with the current time from `clock`; tests call them directly with their own."""
 
-    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+    def __init__(self, core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
                  whatsapp: Send | None = None) -> None:
         self.core = core
         self.clock = clock

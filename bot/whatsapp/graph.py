@@ -83,14 +83,17 @@ class GraphClient:
         return str(messages[0].get("id", ""))
 
     async def reply(self, to: str, payload: Payload) -> str | None:
-        """Send a reply within the conversation, retrying transient failures briefly; None if it could not
-        be sent (logged by code, without the recipient)."""
+        """Send a reply within the conversation, retrying transient failures briefly. None if WhatsApp refused
+        it for good (logged by code, without the recipient); GraphError if WhatsApp still cannot take it after
+        the retries (the caller hands it to the outbox)."""
         for attempt in range(REPLY_ATTEMPTS):
             try:
                 return await self.post(to, payload)
             except GraphError as error:
-                if not error.transient or attempt == REPLY_ATTEMPTS - 1:
+                if not error.transient:
                     log.warning("a reply was not sent: %s", error)
                     return None
+                if attempt == REPLY_ATTEMPTS - 1:
+                    raise
                 await asyncio.sleep(0.5 * 2 ** attempt)
         return None

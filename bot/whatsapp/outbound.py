@@ -17,7 +17,7 @@ import re
 
 from bot.whatsapp.graph import PAIR_RATE, RATE_LIMITS, UNDELIVERABLE, WINDOW_CLOSED, GraphClient, GraphError
 from bot.whatsapp.layout import pieces, plain, shortened
-from bot.whatsapp.payloads import Buttons, Choice, Payload, Template, Text
+from bot.whatsapp.payloads import Buttons, Choice, Payload, Stored, Template, Text
 from surveys.config import WhatsAppTemplates
 from surveys.outreach import outbox
 from surveys.outreach.outbox import Outgoing
@@ -47,6 +47,8 @@ def free_form(message: Outgoing) -> list[Payload]:
     "Continue") as reply buttons."""
     if message.text is None:
         return []  # an edit of buttons alone: WhatsApp cannot edit, and the question was sent whole before
+    if message.kind == outbox.REPLY:
+        return [Stored(message.text)]  # a reply WhatsApp did not take in time, kept as the request it was
     buttons = [button for row in message.buttons for button in row]
     if buttons and len(buttons) <= 3:
         choices = tuple(Choice(data, shortened(label, 20)) for label, data in buttons)

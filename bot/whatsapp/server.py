@@ -145,7 +145,8 @@ def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChann
 async def open_channel(settings: Settings, core: Runtime) -> WhatsAppChannel:
     graph = GraphClient(settings.whatsapp)
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
-    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers)
+    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers,
+                           db=core.db, reads=core.reads)
 
 
 async def whatsapp_app(settings: Settings) -> web.Application:

@@ -1,0 +1,71 @@
+"""WhatsApp and the outbox: a reply the Graph API does not take is delivered later by the running sender, once
+and in order; the sender rests only the platform that failed; a WhatsApp-only town runs its scheduled jobs;
+the 24-hour window is known before a message goes out. Real channel, fake Cloud API, real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.scheduler import OutreachJobs, whatsapp_sender
+from surveys.store.schema import OutboxMessage
+from tests.bot.whatsapp_harness import RunningWhatsApp
+from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
+from tests.support.outreach import Clock
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    server = FakeGraph()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def whatsapp(settings, graph) -> AsyncIterator[RunningWhatsApp]:
+    quick = settings.whatsapp.model_copy(update={"seconds_per_resident": 0.05})  # not WhatsApp's 6 s pair rate
+    running = RunningWhatsApp(settings.model_copy(update={"whatsapp": quick}), graph)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+def server_error(_body: dict) -> web.Response:  # type: ignore[type-arg]
+    return web.json_response({"error": {"message": "Service temporarily unavailable", "code": 2}}, status=503)
+
+
+async def send_outbox(whatsapp: RunningWhatsApp, clock: Clock | None = None) -> None:
+    """One pass of the running sender over the outbox, WhatsApp only (no Telegram token)."""
+    graph, send = whatsapp_sender(whatsapp.settings)
+    assert graph is not None
+    try:
+        await OutreachJobs(whatsapp.core, None, clock or Clock(), send).send()
+    finally:
+        await graph.close()
+
+
+async def test_a_reply_whatsapp_does_not_take_reaches_the_resident_once_when_it_recovers(whatsapp, graph):
+    resident = WhatsAppResident(graph, whatsapp.meta())
+    graph.faults.append(server_error)
+    await resident.send("start")
+    assert resident.chat == [], "WhatsApp is down: nothing arrived"
+
+    graph.faults.clear()
+    await resident.send("help")
+    assert resident.chat == [], "a later reply queues behind the one still waiting, never overtakes it"
+
+    await send_outbox(whatsapp, Clock())
+    shown = [plain(message.text) for message in resident.chat]
+    assert len(shown) == 2 and "Language · Sprache" in shown[0], shown
+    assert resident.chat[1].kind == "list", "the help menu arrives as the list it was"
+    await send_outbox(whatsapp, Clock())
+    assert len(resident.chat) == 2, "each reply exactly once"
+    async with whatsapp.core.db() as db:
+        rows = (await db.scalars(select(OutboxMessage))).all()
+    assert {(row.kind, row.state, row.address) for row in rows} == {("reply", "sent", None)}, "numbers erased"
+    await resident.send(str(resident.number_of("Deutsch", resident.chat[0])))
+    assert "Was brauchen Sie in unserer Stadt?" in plain(resident.last.text), "the conversation goes on"
