@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, exists, func, literal, select, update
@@ -105,11 +105,12 @@ def _next_in_its_chat() -> ColumnElement[bool]:
 
 
 async def due(
-    db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500
+    db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500,
+    excluding: Collection[str] = (),
 ) -> list[tuple[int, str]]:
     """(id, chat) of pending messages that are due and next in their chat, oldest first; the chat is
     "<platform>:<address>", for each platform's pacer. `replies_only` in quiet hours: a resident who wrote to the
-    bot at night still gets its answer."""
+    bot at night still gets its answer. `excluding`: platforms resting after a failure."""
     statement = (
         select(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.address)
         .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now, _next_in_its_chat())
@@ -118,16 +119,24 @@ async def due(
     )
     if replies_only:
         statement = statement.where(OutboxMessage.kind == REPLY)
+    if excluding:
+        statement = statement.where(OutboxMessage.platform.not_in(list(excluding)))
     rows = await db.execute(statement)
     return [(message_id, f"{platform}:{address}") for message_id, platform, address in rows.all()
             if address is not None]
 
 
-async def next_due(db: DbSession, *, replies_only: bool = False) -> dt.datetime | None:
-    """When the next message that is next in its chat becomes due."""
+async def next_due(db: DbSession, *, replies_only: bool = False, excluding: Collection[str] = (),
+                   platform: str | None = None) -> dt.datetime | None:
+    """When the next message that is next in its chat becomes due (of `platform` only, or of every platform
+    but those `excluding`)."""
     statement = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING, _next_in_its_chat())
     if replies_only:
         statement = statement.where(OutboxMessage.kind == REPLY)
+    if excluding:
+        statement = statement.where(OutboxMessage.platform.not_in(list(excluding)))
+    if platform is not None:
+        statement = statement.where(OutboxMessage.platform == platform)
     moment = await db.scalar(statement)
     return as_utc(moment) if moment is not None else None
 

@@ -4,15 +4,22 @@ the 24-hour window is known before a message goes out. Real channel, fake Cloud 
 
 from __future__ import annotations
 
+import datetime as dt
+import socket
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.scheduler import OutreachJobs, whatsapp_sender
+from bot.app import build_bot
+from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
+from surveys.outreach import outbox
 from surveys.store.schema import OutboxMessage
 from tests.bot.whatsapp_harness import RunningWhatsApp
+from tests.support.fake_telegram import TOKEN
 from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
 from tests.support.outreach import Clock
 
@@ -69,3 +76,37 @@ async def test_a_reply_whatsapp_does_not_take_reaches_the_resident_once_when_it_
     assert {(row.kind, row.state, row.address) for row in rows} == {("reply", "sent", None)}, "numbers erased"
     await resident.send(str(resident.number_of("Deutsch", resident.chat[0])))
     assert "Was brauchen Sie in unserer Stadt?" in plain(resident.last.text), "the conversation goes on"
+
+
+async def test_while_telegram_rests_after_a_failure_whatsapp_messages_still_go_out(whatsapp, graph):
+    unreachable = socket.socket()
+    unreachable.bind(("127.0.0.1", 0))
+    dead_port = unreachable.getsockname()[1]
+    unreachable.close()  # nobody listens there: Telegram cannot be reached
+    settings = whatsapp.settings.model_copy(update={"telegram": whatsapp.settings.telegram.model_copy(
+        update={"token": TOKEN, "api_base": f"http://127.0.0.1:{dead_port}"})})
+    resident = WhatsAppResident(graph, whatsapp.meta())
+    graph.last_inbound[resident.number] = time.time()  # they wrote a minute ago: the window is open
+    clock = Clock()
+    started = clock.now = clock.local(days_ahead=1, hour=10)  # outside quiet hours
+    async with whatsapp.core.db() as db, db.begin():
+        await outbox.enqueue(db, key="results:telegram", kind=outbox.RESULTS, survey_id="needs", contact_key="k1",
+                             platform="telegram", address="777001", text="Ergebnisse", due_at=started, now=started)
+        await outbox.enqueue(db, key="results:whatsapp", kind=outbox.RESULTS, survey_id="needs", contact_key="k2",
+                             platform="whatsapp", address=resident.number, text="Die Ergebnisse sind da",
+                             due_at=started + dt.timedelta(seconds=1), now=started)
+    bot = build_bot(settings, retrying=False)
+    wa_graph, send = whatsapp_sender(settings)
+    try:
+        sender = sender_for(whatsapp.core, bot, clock, send)
+        assert await sender.deliver_due() == Counter(), "Telegram failed: its message waits"
+        clock.now = started + dt.timedelta(seconds=1.5)  # Telegram still rests (2 s after its first failure)
+        assert await sender.deliver_due() == Counter({outbox.SENT: 1}), "WhatsApp goes on meanwhile"
+    finally:
+        await bot.session.close()
+        assert wa_graph is not None
+        await wa_graph.close()
+    assert [plain(message.text) for message in resident.chat] == ["Die Ergebnisse sind da"]
+    async with whatsapp.core.db() as db:
+        states = {row.platform: row.state for row in (await db.scalars(select(OutboxMessage))).all()}
+    assert states == {"telegram": "pending", "whatsapp": "sent"}
