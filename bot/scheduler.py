@@ -158,10 +158,11 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
 LEADERSHIP_CHECK = 2.0
 
 
-async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+async def lead_outreach(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now) -> None:
     """Run the scheduled jobs in exactly one process among all that share the database: wait to lead (a
     PostgreSQL advisory lock, or a file lock beside the SQLite file), run the jobs while leading, and stand by
-    again if the lead is lost. Another process takes over within seconds when the leader dies. Runs until
+    again if the lead is lost. Another process takes over within seconds when the leader dies. `bot`: Telegram's
+    client, None in a town on WhatsApp alone (WhatsApp's own client is made here from the settings). Runs until
     cancelled."""
     from surveys.store.leadership import Leadership
 

@@ -4,6 +4,7 @@ the 24-hour window is known before a message goes out. Real channel, fake Cloud 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import socket
 import time
@@ -16,9 +17,12 @@ from sqlalchemy import select
 
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
+from surveys.config import load_settings
 from surveys.outreach import outbox
 from surveys.store.schema import OutboxMessage
+from tests.bot.test_whatsapp_outreach import TEMPLATES, opt_in
 from tests.bot.whatsapp_harness import RunningWhatsApp
+from tests.support.config import write_config
 from tests.support.fake_telegram import TOKEN
 from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
 from tests.support.outreach import Clock
@@ -110,3 +114,39 @@ async def test_while_telegram_rests_after_a_failure_whatsapp_messages_still_go_o
     async with whatsapp.core.db() as db:
         states = {row.platform: row.state for row in (await db.scalars(select(OutboxMessage))).all()}
     assert states == {"telegram": "pending", "whatsapp": "sent"}
+
+
+async def until_sent_to(resident: WhatsAppResident, count: int, timeout: float = 60.0) -> None:
+    """Wait until the resident's phone shows `count` messages (an event; the timeout only ends a hung test)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(resident.chat) < count:
+        assert loop.time() < deadline, f"only {len(resident.chat)} message(s) arrived"
+        await asyncio.sleep(0.02)
+
+
+async def test_in_a_whatsapp_only_town_the_whatsapp_process_runs_the_reminders(tmp_path, graph):
+    settings = load_settings(write_config(tmp_path, extra=TEMPLATES), environ={})
+    assert settings.telegram.token is None, "no Telegram in this town"
+    quick = settings.whatsapp.model_copy(update={"seconds_per_resident": 0.05})
+    settings = settings.model_copy(update={"whatsapp": quick})
+    serving = RunningWhatsApp(settings, graph)
+    await serving.start()
+    try:
+        resident = await opt_in(serving, "de", "Deutsch")
+    finally:
+        await serving.stop()
+    shown = len(resident.chat)
+
+    clock = Clock()
+    clock.now = clock.local(days_ahead=1, hour=10)
+    graph.clock = lambda: time.time() + (clock.now - dt.datetime.now(dt.UTC)).total_seconds()
+    restarted = RunningWhatsApp(settings, graph, scheduled_jobs=True, clock=clock)
+    await restarted.start()  # `heard-bot whatsapp`, started next morning: it takes the lead for the jobs
+    try:
+        await until_sent_to(resident, shown + 1)
+    finally:
+        await restarted.stop()
+    reminder = resident.last.request
+    assert reminder["type"] == "template" and reminder["template"]["name"] == "heard_reminder_de"
+    assert "1 von 15 Fragen beantwortet" in reminder["template"]["components"][0]["parameters"][0]["text"]
