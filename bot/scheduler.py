@@ -167,7 +167,7 @@ async def lead_outreach(core: Runtime, bot: Bot | None, clock: Callable[[], dt.d
     from surveys.store.leadership import Leadership
 
     leadership = Leadership(core.settings.storage.database_url, "scheduler", poll_interval=LEADERSHIP_CHECK)
-    graph, whatsapp = whatsapp_sender(core.settings)
+    graph, whatsapp = whatsapp_sender(core.settings, clock)
     try:
         while True:
             await leadership.wait()
@@ -185,10 +185,11 @@ async def lead_outreach(core: Runtime, bot: Bot | None, clock: Callable[[], dt.d
             await graph.close()
 
 
-def whatsapp_sender(settings: Settings) -> tuple[GraphClient | None, Send | None]:
+def whatsapp_sender(settings: Settings, clock: Callable[[], dt.datetime] = utc_now
+                    ) -> tuple[GraphClient | None, Send | None]:
     """WhatsApp's sender for the outbox, where the WhatsApp channel is set up (else its rows fail, saying so)."""
     config = settings.whatsapp
     if not (config.token and config.phone_number_id):
         return None, None
     graph = GraphClient(config)
-    return graph, whatsapp_send(graph, config.templates)
+    return graph, whatsapp_send(graph, config.templates, clock)

@@ -8,6 +8,7 @@ beside a pseudonym of answers, deleted once sent). It is never logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from surveys.core.payload import parse_payload
 from surveys.core.privacy import pseudonym_for
 from surveys.core.render import RenderedMessage, Renderer, Wording
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.outreach import reply_window
 from surveys.store.database import DbSession
 from surveys.workers import Workers
 
@@ -59,8 +61,11 @@ class WhatsAppChannel:
 
     def __init__(self, conversations: Conversations, graph: GraphClient, secret: bytes,
                  number: str | None = None, workers: Workers | None = None, *,
-                 db: async_sessionmaker[DbSession], reads: async_sessionmaker[DbSession] | None = None) -> None:
+                 db: async_sessionmaker[DbSession], reads: async_sessionmaker[DbSession] | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.conversations = conversations
+        self._db = db
+        self._clock = clock
         self.replies = Replies(conversations, graph, db, reads)
         self.workers = WhatsAppWorkers(conversations, workers, secret, number) if workers is not None else None
         self.graph = graph
@@ -84,6 +89,19 @@ class WhatsAppChannel:
         return partial(_pseudonym, self._secret, wa_id)
 
     async def receive(self, incoming: Incoming) -> None:
+        await self._receive(incoming)
+        await self._note_inbound(incoming)
+
+    async def _note_inbound(self, incoming: Incoming) -> None:
+        """Keep when the resident wrote (to the hour) with whatever may still be sent to them on its own, in
+        every survey: the 24-hour window is then known before a reminder or the results go out."""
+        respondent_for = self._respondent_for(incoming.wa_id)
+        keys = [self.conversations.contact_key_for(respondent_for(survey.id))
+                for survey in self.conversations.registry.all_current()]
+        async with self._db() as db, db.begin():
+            await reply_window.note_inbound(db, PLATFORM, keys, self._clock())
+
+    async def _receive(self, incoming: Incoming) -> None:
         respondent_for = self._respondent_for(incoming.wa_id)
         if incoming.kind == "button" and incoming.button in (CONFIRM_DELETE, KEEP):
             await self._answer_deletion(incoming, respondent_for)

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import build_bot
 from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
 from surveys.config import load_settings
 from surveys.outreach import outbox
-from surveys.store.schema import OutboxMessage
+from surveys.store.schema import Contact, OutboxMessage
 from tests.bot.test_whatsapp_outreach import TEMPLATES, opt_in
 from tests.bot.whatsapp_harness import RunningWhatsApp
 from tests.support.config import write_config
@@ -139,7 +139,7 @@ async def test_in_a_whatsapp_only_town_the_whatsapp_process_runs_the_reminders(t
     shown = len(resident.chat)
 
     clock = Clock()
-    clock.now = clock.local(days_ahead=1, hour=10)
+    clock.now = clock.local(days_ahead=2, hour=10)
     graph.clock = lambda: time.time() + (clock.now - dt.datetime.now(dt.UTC)).total_seconds()
     restarted = RunningWhatsApp(settings, graph, scheduled_jobs=True, clock=clock)
     await restarted.start()  # `heard-bot whatsapp`, started next morning: it takes the lead for the jobs
@@ -150,3 +150,36 @@ async def test_in_a_whatsapp_only_town_the_whatsapp_process_runs_the_reminders(t
     reminder = resident.last.request
     assert reminder["type"] == "template" and reminder["template"]["name"] == "heard_reminder_de"
     assert "1 von 15 Fragen beantwortet" in reminder["template"]["components"][0]["parameters"][0]["text"]
+
+
+async def test_after_24_hours_a_reminder_goes_straight_to_the_template_or_is_not_sent(tmp_path, graph):
+    settings = load_settings(write_config(tmp_path, extra=TEMPLATES), environ={})
+    running = RunningWhatsApp(settings, graph)
+    await running.start()
+    try:
+        german, arabic = await opt_in(running, "de", "Deutsch"), await opt_in(running, "ar", "العربية")
+        older = await opt_in(running, "de", "Deutsch")
+        async with running.core.db() as db, db.begin():  # a contact kept before Heard knew when they wrote
+            await db.execute(update(Contact).where(Contact.address == older.number).values(last_inbound_at=None))
+        before = len(graph.requests)
+        clock = Clock()
+        clock.now = clock.local(days_ahead=2, hour=10)  # over 24 hours after they last wrote, on both sides
+        graph.clock = lambda: time.time() + (clock.now - dt.datetime.now(dt.UTC)).total_seconds()
+        wa_graph, send = whatsapp_sender(running.settings, clock)
+        assert wa_graph is not None
+        try:
+            await OutreachJobs(running.core, None, clock, send).tick()
+        finally:
+            await wa_graph.close()
+        to = {resident.number: [r["type"] for r in graph.requests[before:] if r["to"] == resident.number]
+              for resident in (german, arabic, older)}
+        assert to[german.number] == ["template"], "known to be closed: the template at once, no 131047 first"
+        assert to[arabic.number] == [], "no template for Arabic: not even tried"
+        assert to[older.number] == ["interactive", "template"], "not known: tried, 131047, then the template"
+        async with running.core.db() as db:
+            reasons = {(m.language, m.state, m.last_error) for m in (await db.scalars(select(OutboxMessage))).all()
+                       if m.kind == outbox.REMINDER}
+        assert ("ar", "failed", "more than 24 hours since the resident last wrote, and no WhatsApp template for "
+                "reminder in ar") in reasons
+    finally:
+        await running.stop()
