@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,7 +25,7 @@ from bot.whatsapp import workers as worker_words
 from bot.whatsapp.deliveries import Incoming
 from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, shortened, typed_numbers
-from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
+from bot.whatsapp.payloads import Audio, Buttons, Choice, ListMessage, Payload, Text
 from bot.whatsapp.replies import Replies
 from bot.whatsapp.workers import WhatsAppWorkers
 from surveys import distribution
@@ -265,7 +266,9 @@ class WhatsAppChannel:
             if message.replaces_question:
                 continue  # WhatsApp shows the pressed button's title as the resident's reply already
             several = any(isinstance(actions.decode(reply.survey, b.action), Toggle) for b in message.buttons)
-            layouts.append(lay_out(message, layout_texts, several=several))
+            layout = lay_out(message, layout_texts, several=several)
+            recordings = tuple(Audio(recording.path) for recording in message.recordings)  # read aloud first
+            layouts.append(replace(layout, payloads=(*recordings, *layout.payloads)))
         return layouts
 
     async def send(self, address: str, message: RenderedMessage) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -78,6 +79,18 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True)
+class Audio:
+    """A recording played before a question (read aloud): the file is uploaded to the Graph API's media endpoint
+    first, and the message names the uploaded media's id."""
+
+    path: Path
+    media_id: str = ""
+
+    def content(self) -> dict[str, Any]:
+        return {"type": "audio", "audio": {"id": self.media_id}}
+
+
+@dataclass(frozen=True, slots=True)
 class Stored:
     """A message kept in the outbox as the request content it was (a reply WhatsApp did not take in time),
     posted again as it is."""
@@ -88,7 +101,7 @@ class Stored:
         return dict(json.loads(self.stored))
 
 
-Payload = Text | Buttons | ListMessage | Template | Stored
+Payload = Text | Buttons | ListMessage | Template | Audio | Stored
 
 
 def stored(payload: Payload) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.whatsapp.graph import GraphClient, GraphError
-from bot.whatsapp.payloads import Payload, stored
+from bot.whatsapp.payloads import Audio, Payload, stored
 from surveys.conversation import Conversations
 from surveys.outreach import outbox
 from surveys.store.database import DbSession
@@ -47,12 +47,27 @@ class Replies:
             await self._queue(wa_id, survey_id, owner_pseudonym, payloads)
             return
         for index, payload in enumerate(payloads):
+            if isinstance(payload, Audio):
+                await self._play(wa_id, payload)
+                continue
             try:
                 await self._graph.reply(wa_id, payload)
             except GraphError as error:
                 log.warning("WhatsApp did not take a reply (%s); the outbox delivers it", error)
                 await self._queue(wa_id, survey_id, owner_pseudonym, payloads[index:])
                 return
+
+    async def _play(self, wa_id: str, audio: Audio) -> None:
+        """Upload the recording and send it as an audio message; a missing or refused file, or a Graph API that
+        does not take it, leaves the question's text alone (which follows, and is what is queued if need be)."""
+        if not audio.path.is_file():
+            log.debug("recording %s is missing: text only", audio.path.name)
+            return
+        try:
+            media_id = await self._graph.upload(audio.path)
+            await self._graph.reply(wa_id, Audio(audio.path, media_id))
+        except (GraphError, OSError) as error:
+            log.warning("recording %s was not sent (%s): text only", audio.path.name, error)
 
     async def _still_queued(self, wa_id: str) -> bool:
         async with self._reads() as db:
@@ -66,7 +81,7 @@ class Replies:
         now = self._clock()
         contact_key = self._conversations.contact_key_for(owner_pseudonym)
         async with self._db() as db, db.begin():
-            for index, payload in enumerate(payloads):
+            for index, payload in enumerate(p for p in payloads if not isinstance(p, Audio)):  # text only
                 await outbox.enqueue(
                     db, key=f"reply:{token}:{index:02d}", kind=outbox.REPLY, survey_id=survey_id,
                     contact_key=contact_key, platform=PLATFORM, address=wa_id, text=stored(payload),

@@ -20,6 +20,7 @@ from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
 from surveys.config import load_settings
 from surveys.outreach import outbox
 from surveys.store.schema import Contact, OutboxMessage
+from tests.bot.test_whatsapp import pick_language
 from tests.bot.test_whatsapp_outreach import TEMPLATES, opt_in
 from tests.bot.whatsapp_harness import RunningWhatsApp
 from tests.support.config import write_config
@@ -181,5 +182,68 @@ async def test_after_24_hours_a_reminder_goes_straight_to_the_template_or_is_not
                        if m.kind == outbox.REMINDER}
         assert ("ar", "failed", "more than 24 hours since the resident last wrote, and no WhatsApp template for "
                 "reminder in ar") in reasons
+    finally:
+        await running.stop()
+
+
+VOICED = """
+id: voiced
+version: 1
+language: de
+title: Hören und antworten
+questions:
+  - name: course
+    type: single
+    field: language
+    label: Besuchen Sie einen Sprachkurs?
+    audio: {de: audio/course-de.ogg, ar: audio/course-ar.ogg}
+    choices:
+      - {name: "yes", label: "Ja", audio: {de: audio/yes-de.mp3}}
+      - {name: "no", label: "Nein"}
+  - name: children
+    type: single
+    field: education
+    label: Leben Kinder bei Ihnen?
+    audio: {ar: audio/children-ar.ogg}
+    choices:
+      - {name: "yes", label: "Ja"}
+      - {name: "no", label: "Nein"}
+  - name: wish
+    type: text
+    field: closing
+    label: Was wünschen Sie sich?
+    audio: {de: audio/gone-de.ogg}
+"""
+
+
+async def test_questions_and_choices_are_read_aloud_as_whatsapp_audio_before_the_question(tmp_path, graph):
+    folder = tmp_path / "surveys"
+    (folder / "audio").mkdir(parents=True)
+    (folder / "voiced.yaml").write_text(VOICED, encoding="utf-8")
+    for name in ("course-de.ogg", "course-ar.ogg", "yes-de.mp3", "children-ar.ogg"):
+        (folder / "audio" / name).write_bytes(b"OggS-recording:" + name.encode())
+    extra = f'[surveys]\ndefault = "voiced"\ndirectories = ["{folder}"]\n'
+    running = RunningWhatsApp(load_settings(write_config(tmp_path, extra=extra), environ={}), graph)
+    await running.start()
+    try:
+        resident = WhatsAppResident(graph, running.meta())
+        await resident.send("start")
+        await pick_language(resident, "Deutsch")
+        before = len(resident.chat)
+        await resident.tap("Ja, los geht's")
+        sent = resident.chat[before:]
+        assert [m.kind for m in sent] == ["audio", "audio", "button"], "question, choice, then the question"
+        played = [graph.media[m.request["audio"]["id"]] for m in sent[:2]]
+        assert played == [("audio/ogg", b"OggS-recording:course-de.ogg"), ("audio/mpeg", b"OggS-recording:yes-de.mp3")]
+        assert "Besuchen Sie einen Sprachkurs?" in plain(sent[2].text)
+
+        before = len(resident.chat)
+        await resident.tap("Ja", sent[2])
+        assert "audio" not in [m.kind for m in resident.chat[before:]], "no German recording: text only"
+        assert "Leben Kinder bei Ihnen?" in plain(resident.last.text)
+        before = len(resident.chat)
+        await resident.tap("Nein")
+        assert "audio" not in [m.kind for m in resident.chat[before:]], "a missing file: text only, no error"
+        assert "Was wünschen Sie sich?" in plain(resident.last.text)
     finally:
         await running.stop()
