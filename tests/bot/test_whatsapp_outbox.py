@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import socket
 import time
 from collections import Counter
@@ -20,13 +21,19 @@ from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
 from surveys.config import load_settings
 from surveys.outreach import outbox
 from surveys.store.schema import Contact, OutboxMessage
-from tests.bot.test_whatsapp import pick_language
+from tests.bot.test_whatsapp import answer_needs_survey_in_german, pick_language
 from tests.bot.test_whatsapp_outreach import TEMPLATES, opt_in
 from tests.bot.whatsapp_harness import RunningWhatsApp
+from tests.support.commands import run
 from tests.support.config import write_config
 from tests.support.fake_telegram import TOKEN
 from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
-from tests.support.outreach import Clock
+from tests.support.outreach import NO_QUIET_HOURS, Clock
+
+
+@pytest.fixture
+def config_path(tmp_path, database_url):  # type: ignore[no-untyped-def]
+    return write_config(tmp_path, database_url=database_url, extra=NO_QUIET_HOURS)
 
 
 @pytest.fixture
@@ -247,3 +254,28 @@ async def test_questions_and_choices_are_read_aloud_as_whatsapp_audio_before_the
         assert "Was wünschen Sie sich?" in plain(resident.last.text)
     finally:
         await running.stop()
+
+
+async def test_results_status_says_why_a_whatsapp_results_message_was_not_sent(settings, cli_env, graph):
+    running = RunningWhatsApp(settings, graph)
+    await running.start()
+    try:
+        resident = WhatsAppResident(graph, running.meta())
+        await answer_needs_survey_in_german(resident)
+        await resident.tap("📬 Ergebnisse an mich senden")
+        published = await asyncio.to_thread(run, "heard-admin", "results", "publish", "needs", "--queue-only",
+                                            env=cli_env)
+        assert published.returncode == 0, published.stderr
+        clock = Clock(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25))  # no results template for German
+        graph.clock = lambda: time.time() + (clock.now - dt.datetime.now(dt.UTC)).total_seconds()
+        await send_outbox(running, clock)
+    finally:
+        await running.stop()
+    shown = await asyncio.to_thread(run, "heard-admin", "results", "status", "needs",
+                                    env={**cli_env, "COLUMNS": "250"})
+    assert shown.returncode == 0, shown.stderr
+    out = " ".join(shown.stdout.split())
+    assert re.search(r"failed\W+1\W", out), out
+    assert ("more than 24 hours since the resident last wrote, and no WhatsApp template for results in de"
+            in out), out
+    assert resident.number not in shown.stdout, "no number is ever shown"
