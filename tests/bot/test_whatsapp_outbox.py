@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import signal
 import socket
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -20,14 +23,17 @@ from bot.app import build_bot
 from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
 from surveys.config import load_settings
 from surveys.outreach import outbox
-from surveys.store.schema import Contact, OutboxMessage
+from surveys.outreach.quiet_hours import quiet_hours_of
+from surveys.outreach.results import Digest, TopNeed, queue_results
+from surveys.store.schema import Contact, OutboxMessage, ResultsSubscription
+from surveys.wiring import open_core
 from tests.bot.test_whatsapp import answer_needs_survey_in_german, pick_language
 from tests.bot.test_whatsapp_outreach import TEMPLATES, opt_in
 from tests.bot.whatsapp_harness import RunningWhatsApp
 from tests.support.commands import run
 from tests.support.config import write_config
 from tests.support.fake_telegram import TOKEN
-from tests.support.fake_whatsapp import FakeGraph, WhatsAppResident, plain
+from tests.support.fake_whatsapp import ACCESS_TOKEN, PHONE_NUMBER_ID, FakeGraph, WhatsAppResident, new_number, plain
 from tests.support.outreach import NO_QUIET_HOURS, Clock
 
 
@@ -279,3 +285,37 @@ async def test_results_status_says_why_a_whatsapp_results_message_was_not_sent(s
     assert ("more than 24 hours since the resident last wrote, and no WhatsApp template for results in de"
             in out), out
     assert resident.number not in shown.stdout, "no number is ever shown"
+
+
+async def test_heard_bot_scheduler_runs_without_a_telegram_token_and_sends_over_whatsapp(settings, cli_env, graph):
+    number = new_number()
+    graph.last_inbound[number] = time.time()  # they wrote a moment ago
+    core = await open_core(settings)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        async with core.db() as db, db.begin():
+            db.add(ResultsSubscription(survey_id="needs", contact_key="w1", platform="whatsapp", address=number,
+                                       language="de", wave=None, created_on=now.date()))
+        async with core.db() as db, db.begin():
+            await queue_results(db, core.conversations, core.registry.default, None,
+                                Digest(240, [TopNeed("language_course", "yes", 0.5)]), settings.results,
+                                quiet_hours_of(settings), now)
+    finally:
+        await core.close()
+    env = {**cli_env, "WHATSAPP_TOKEN": ACCESS_TOKEN, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+           "WHATSAPP_API_BASE": graph.api_base}
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "heard-bot"), "scheduler", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while not graph.chats.get(number):
+            assert process.returncode is None, "the scheduler ended (it needs no Telegram token)"
+            assert loop.time() < deadline, "nothing was sent"
+            await asyncio.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await process.communicate()
+    assert "Telegram" not in err.decode(), err.decode()
+    assert graph.chats[number][0].kind == "text", "the results, as a WhatsApp message"
