@@ -219,10 +219,13 @@ def scheduler() -> None:
     others stand by and take over within seconds if it dies. Bot workers stand by for the same lead.
 
     Example: TELEGRAM_BOT_TOKEN=... HEARD_DATABASE_URL=postgresql+asyncpg://... heard-bot scheduler
+    (A town on WhatsApp alone sets WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID instead of the Telegram token.)
     """
     configure_logging()
     settings = _settings()
-    _token_or_exit(settings)
+    whatsapp_set_up = bool(settings.whatsapp.token and settings.whatsapp.phone_number_id)
+    if not whatsapp_set_up:
+        _token_or_exit(settings)
 
     import_lazily()
 
@@ -232,11 +235,12 @@ def scheduler() -> None:
         from surveys.wiring import open_core
 
         core = await open_core(settings)
-        bot = build_bot(settings, retrying=False)
+        bot = build_bot(settings, retrying=False) if settings.telegram.token else None
         try:
             await lead_outreach(core, bot)
         finally:
-            await bot.session.close()
+            if bot is not None:
+                await bot.session.close()
             await core.close()
 
     with _key_checked(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is the normal way to stop it

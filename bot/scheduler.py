@@ -56,12 +56,17 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
-def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+def sender_for(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
                whatsapp: Send | None = None) -> Sender:
-    """The outbox's sender: each message through its platform (Telegram; WhatsApp where `whatsapp` is given,
-    see bot.whatsapp.outbound), paced by that platform's limits."""
+    """The outbox's sender: each message through its platform (Telegram where `bot` is given; WhatsApp where
+    `whatsapp` is, see bot.whatsapp.outbound), paced by that platform's limits. A row for a platform not given
+    fails, saying so."""
     sending, settings = core.settings.sending, core.settings.whatsapp
-    senders = {"telegram": telegram_send(bot), **({"whatsapp": whatsapp} if whatsapp is not None else {})}
+    senders: dict[str, Send] = {}
+    if bot is not None:
+        senders["telegram"] = telegram_send(bot)
+    if whatsapp is not None:
+        senders["whatsapp"] = whatsapp
     pacers = PlatformPacers({
         "telegram": SendPacer(sending.messages_per_second, sending.seconds_per_chat),
         "whatsapp": SendPacer(settings.messages_per_second, settings.seconds_per_resident),
@@ -73,7 +78,7 @@ def sender_for(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_n
 class OutreachJobs:
     """Each job is one call with the current time from `clock`; tests call them directly with their own."""
 
-    def __init__(self, core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now,
+    def __init__(self, core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
                  whatsapp: Send | None = None) -> None:
         self.core = core
         self.clock = clock
@@ -153,15 +158,16 @@ def start_scheduler(jobs: OutreachJobs) -> AsyncIOScheduler:
 LEADERSHIP_CHECK = 2.0
 
 
-async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime] = utc_now) -> None:
+async def lead_outreach(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now) -> None:
     """Run the scheduled jobs in exactly one process among all that share the database: wait to lead (a
     PostgreSQL advisory lock, or a file lock beside the SQLite file), run the jobs while leading, and stand by
-    again if the lead is lost. Another process takes over within seconds when the leader dies. Runs until
+    again if the lead is lost. Another process takes over within seconds when the leader dies. `bot`: Telegram's
+    client, None in a town on WhatsApp alone (WhatsApp's own client is made here from the settings). Runs until
     cancelled."""
     from surveys.store.leadership import Leadership
 
     leadership = Leadership(core.settings.storage.database_url, "scheduler", poll_interval=LEADERSHIP_CHECK)
-    graph, whatsapp = whatsapp_sender(core.settings)
+    graph, whatsapp = whatsapp_sender(core.settings, clock)
     try:
         while True:
             await leadership.wait()
@@ -179,10 +185,11 @@ async def lead_outreach(core: Runtime, bot: Bot, clock: Callable[[], dt.datetime
             await graph.close()
 
 
-def whatsapp_sender(settings: Settings) -> tuple[GraphClient | None, Send | None]:
+def whatsapp_sender(settings: Settings, clock: Callable[[], dt.datetime] = utc_now
+                    ) -> tuple[GraphClient | None, Send | None]:
     """WhatsApp's sender for the outbox, where the WhatsApp channel is set up (else its rows fail, saying so)."""
     config = settings.whatsapp
     if not (config.token and config.phone_number_id):
         return None, None
     graph = GraphClient(config)
-    return graph, whatsapp_send(graph, config.templates)
+    return graph, whatsapp_send(graph, config.templates, clock)

@@ -8,10 +8,14 @@ beside a pseudonym of answers, deleted once sent). It is never logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
 from bot.app import COMMANDS as COMMAND_DESCRIPTIONS
@@ -21,7 +25,8 @@ from bot.whatsapp import workers as worker_words
 from bot.whatsapp.deliveries import Incoming
 from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.layout import Layout, LayoutTexts, lay_out, shortened, typed_numbers
-from bot.whatsapp.payloads import Buttons, Choice, ListMessage, Payload, Text
+from bot.whatsapp.payloads import Audio, Buttons, Choice, ListMessage, Payload, Text
+from bot.whatsapp.replies import Replies
 from bot.whatsapp.workers import WhatsAppWorkers
 from surveys import distribution
 from surveys.conversation import Conversations, Pressed, Reply
@@ -33,6 +38,8 @@ from surveys.core.payload import parse_payload
 from surveys.core.privacy import pseudonym_for
 from surveys.core.render import RenderedMessage, Renderer, Wording
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE
+from surveys.outreach import reply_window
+from surveys.store.database import DbSession
 from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -54,8 +61,13 @@ class WhatsAppChannel:
     wording = Wording.WORDS
 
     def __init__(self, conversations: Conversations, graph: GraphClient, secret: bytes,
-                 number: str | None = None, workers: Workers | None = None) -> None:
+                 number: str | None = None, workers: Workers | None = None, *,
+                 db: async_sessionmaker[DbSession], reads: async_sessionmaker[DbSession] | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.conversations = conversations
+        self._db = db
+        self._clock = clock
+        self.replies = Replies(conversations, graph, db, reads)
         self.workers = WhatsAppWorkers(conversations, workers, secret, number) if workers is not None else None
         self.graph = graph
         self._secret = secret
@@ -78,6 +90,19 @@ class WhatsAppChannel:
         return partial(_pseudonym, self._secret, wa_id)
 
     async def receive(self, incoming: Incoming) -> None:
+        await self._receive(incoming)
+        await self._note_inbound(incoming)
+
+    async def _note_inbound(self, incoming: Incoming) -> None:
+        """Keep when the resident wrote (to the hour) with whatever may still be sent to them on its own, in
+        every survey: the 24-hour window is then known before a reminder or the results go out."""
+        respondent_for = self._respondent_for(incoming.wa_id)
+        keys = [self.conversations.contact_key_for(respondent_for(survey.id))
+                for survey in self.conversations.registry.all_current()]
+        async with self._db() as db, db.begin():
+            await reply_window.note_inbound(db, PLATFORM, keys, self._clock())
+
+    async def _receive(self, incoming: Incoming) -> None:
         respondent_for = self._respondent_for(incoming.wa_id)
         if incoming.kind == "button" and incoming.button in (CONFIRM_DELETE, KEEP):
             await self._answer_deletion(incoming, respondent_for)
@@ -95,7 +120,7 @@ class WhatsAppChannel:
             language = await self.conversations.language_of(respondent_for, None)
             answer = await self.workers.answer(incoming.wa_id, words.normalized(incoming.text), language)
             if answer is not None:
-                await self._send(incoming.wa_id, [Text(for_direction(answer, self._rtl(language)))])
+                await self._send(incoming.wa_id, respondent_for, [Text(for_direction(answer, self._rtl(language)))])
                 return
         command = self.words.command(incoming.text)
         if command is not None:
@@ -106,7 +131,7 @@ class WhatsAppChannel:
             language = await self.conversations.language_of(respondent_for, None)
             _ = texts.translator(self.conversations, language)
             warning = "⚠️ " + _("Please type the number of an option (1 to {last}).").format(last=typed)
-            await self._send(incoming.wa_id, [Text(for_direction(warning, self._rtl(language)))])
+            await self._send(incoming.wa_id, respondent_for, [Text(for_direction(warning, self._rtl(language)))])
             return
         await self._apply(incoming, respondent_for, typed)
 
@@ -142,7 +167,7 @@ class WhatsAppChannel:
             language = await self.conversations.language_of(respondent_for, None)
             answer = await self.workers.link(incoming.wa_id, command.argument[len(distribution.INVITE_PREFIX):],
                                              language)
-            await self._send(incoming.wa_id, [Text(answer)])
+            await self._send(incoming.wa_id, respondent_for, [Text(answer)])
         elif command.name == words.START:
             payload = (command.argument or "")[:MAX_PAYLOAD] or None
             hints = parse_payload(payload)
@@ -157,7 +182,7 @@ class WhatsAppChannel:
             language = await self.conversations.language_of(respondent_for, None)
             question, yes, no = texts.delete_question(self.conversations, language)
             rtl = self._rtl(language)
-            await self._send(incoming.wa_id, [Buttons(for_direction(question, rtl), (
+            await self._send(incoming.wa_id, respondent_for, [Buttons(for_direction(question, rtl), (
                 Choice(CONFIRM_DELETE, _title(yes, rtl)), Choice(KEEP, _title(no, rtl))))])
         else:
             await self._help(incoming, respondent_for)
@@ -179,7 +204,7 @@ class WhatsAppChannel:
             word = translations.pgettext("command word", name)
             rows.append(Choice(COMMAND_PREFIX + name, _title(word, rtl, 24), _title(_(description), rtl, 72)))
         opener = _title(translations.pgettext("list button", "Choose"), rtl)
-        await self._send(incoming.wa_id, [ListMessage(for_direction(body, rtl), opener, tuple(rows))])
+        await self._send(incoming.wa_id, respondent_for, [ListMessage(for_direction(body, rtl), opener, tuple(rows))])
 
     async def _answer_deletion(self, incoming: Incoming, respondent_for: Callable[[str], str]) -> None:
         language = await self.conversations.language_of(respondent_for, None)
@@ -190,7 +215,7 @@ class WhatsAppChannel:
             text = texts.deleted(self.conversations, language, count)
         else:
             text = texts.not_deleted(self.conversations, language)
-        await self._send(incoming.wa_id, [Text(for_direction(text, self._rtl(language)))])
+        await self._send(incoming.wa_id, respondent_for, [Text(for_direction(text, self._rtl(language)))])
 
     async def _apply(self, incoming: Incoming, respondent_for: Callable[[str], str],
                      events: Sequence[Event | Pressed], survey_id: str | None = None) -> None:
@@ -210,7 +235,8 @@ class WhatsAppChannel:
             self._menus[key] = menus[-1]
             while len(self._menus) > REMEMBERED_MENUS:
                 self._menus.popitem(last=False)
-        await self._send(incoming.wa_id, [payload for layout in layouts for payload in layout.payloads])
+        await self._send(incoming.wa_id, respondent_for, [payload for layout in layouts for payload in layout.payloads],
+                         reply.survey.id)
 
     # ------------------------------------------------------------------------------------------ outbound
 
@@ -240,18 +266,24 @@ class WhatsAppChannel:
             if message.replaces_question:
                 continue  # WhatsApp shows the pressed button's title as the resident's reply already
             several = any(isinstance(actions.decode(reply.survey, b.action), Toggle) for b in message.buttons)
-            layouts.append(lay_out(message, layout_texts, several=several))
+            layout = lay_out(message, layout_texts, several=several)
+            recordings = tuple(Audio(recording.path) for recording in message.recordings)  # read aloud first
+            layouts.append(replace(layout, payloads=(*recordings, *layout.payloads)))
         return layouts
 
     async def send(self, address: str, message: RenderedMessage) -> None:
         """Channel.send, for messages Heard starts (a reminder, the results): they carry at most one button,
         so the layout's own words (used only for lists and numbered options) are never shown."""
         neutral = LayoutTexts("Choose", "Type the number of your answer.", "Type the numbers of your answers.")
-        await self._send(address, list(lay_out(message, neutral).payloads))
+        for payload in lay_out(message, neutral).payloads:
+            await self.graph.reply(address, payload)
 
-    async def _send(self, wa_id: str, payloads: Sequence[Payload]) -> None:
-        for payload in payloads:
-            await self.graph.reply(wa_id, payload)
+    async def _send(self, wa_id: str, respondent_for: Callable[[str], str], payloads: Sequence[Payload],
+                    survey_id: str | None = None) -> None:
+        """Send a reply; what WhatsApp does not take goes to the outbox (bot.whatsapp.replies). The queued part is
+        filed under the resident's contact key in `survey_id` (the default survey for replies outside one)."""
+        survey_id = survey_id or self.conversations.registry.default.id
+        await self.replies.send(wa_id, payloads, survey_id, respondent_for(survey_id))
 
 
 def _pseudonym(secret: bytes, wa_id: str, survey_id: str) -> str:

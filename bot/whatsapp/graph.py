@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -33,6 +34,13 @@ THROUGHPUT = 130429
 RATE_LIMITS = frozenset({PAIR_RATE, THROUGHPUT, 4, 80007})
 
 REPLY_ATTEMPTS = 4
+#: What WhatsApp plays as audio (OGG only with the Opus codec, which is what voice recordings are).
+AUDIO_TYPES = {".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg",
+               ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".aac": "audio/aac", ".amr": "audio/amr"}
+
+
+def audio_type(path: Path) -> str:
+    return AUDIO_TYPES.get(path.suffix.lower(), "audio/mpeg")
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,10 @@ class GraphClient:
     def __init__(self, settings: WhatsApp) -> None:
         assert settings.token and settings.phone_number_id, "checked by the caller"
         self._url = f"{settings.api_base.rstrip('/')}/{settings.phone_number_id}/messages"
+        self._media_url = f"{settings.api_base.rstrip('/')}/{settings.phone_number_id}/media"
+        self._uploaded: dict[tuple[str, int, int], str] = {}
+        """(file, its modification time and size) -> the media id it was uploaded as (Meta keeps media 30 days;
+        a process runs shorter, and a changed file is uploaded again)."""
         self._headers = {"Authorization": f"Bearer {settings.token}"}
         self._timeout = aiohttp.ClientTimeout(total=settings.request_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -64,33 +76,61 @@ class GraphClient:
         if self._session is not None:
             await self._session.close()
 
-    async def post(self, to: str, payload: Payload) -> str:
-        """Send once; the new message's id, or GraphError."""
+    async def upload(self, path: Path) -> str:
+        """Upload an audio file to /{phone-number-id}/media, once per version of the file; its media id, or
+        GraphError. OSError if the file cannot be read."""
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if (known := self._uploaded.get(key)) is not None:
+            return known
+        form = aiohttp.FormData()
+        form.add_field("messaging_product", "whatsapp")
+        content_type = audio_type(path)
+        form.add_field("type", content_type)
+        form.add_field("file", path.read_bytes(), filename=path.name, content_type=content_type)
+        data, status = await self._request(self._media_url, form)
+        self._raise_for(data, status)
+        media_id = str(data.get("id", ""))
+        self._uploaded[key] = media_id
+        return media_id
+
+    async def _request(self, url: str, body: aiohttp.FormData | dict[str, Any]) -> tuple[dict[str, Any], int]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
+        options: dict[str, Any] = {"data": body} if isinstance(body, aiohttp.FormData) else {"json": body}
         try:
-            async with self._session.post(self._url, json=message_request(to, payload),
-                                          headers=self._headers) as response:
-                data: dict[str, Any] = await response.json(content_type=None)
-                status = response.status
+            async with self._session.post(url, headers=self._headers, **options) as response:
+                data = await response.json(content_type=None)
+                return (data if isinstance(data, dict) else {}), response.status
         except (TimeoutError, aiohttp.ClientError, ValueError):
             raise GraphError(0) from None
+
+    @staticmethod
+    def _raise_for(data: dict[str, Any], status: int) -> None:
         if status >= 400 or "error" in data:
-            error = data.get("error") if isinstance(data, dict) else None
+            error = data.get("error")
             code = error.get("code", 0) if isinstance(error, dict) else 0
             raise GraphError(status, int(code) if isinstance(code, int) else 0)
+
+    async def post(self, to: str, payload: Payload) -> str:
+        """Send once; the new message's id, or GraphError."""
+        data, status = await self._request(self._url, message_request(to, payload))
+        self._raise_for(data, status)
         messages = data.get("messages") or [{}]
         return str(messages[0].get("id", ""))
 
     async def reply(self, to: str, payload: Payload) -> str | None:
-        """Send a reply within the conversation, retrying transient failures briefly; None if it could not
-        be sent (logged by code, without the recipient)."""
+        """Send a reply within the conversation, retrying transient failures briefly. None if WhatsApp refused
+        it for good (logged by code, without the recipient); GraphError if WhatsApp still cannot take it after
+        the retries (the caller hands it to the outbox)."""
         for attempt in range(REPLY_ATTEMPTS):
             try:
                 return await self.post(to, payload)
             except GraphError as error:
-                if not error.transient or attempt == REPLY_ATTEMPTS - 1:
+                if not error.transient:
                     log.warning("a reply was not sent: %s", error)
                     return None
+                if attempt == REPLY_ATTEMPTS - 1:
+                    raise
                 await asyncio.sleep(0.5 * 2 ** attempt)
         return None

@@ -1,25 +1,28 @@
 """WhatsApp as the outbox's channel: send one queued message (a reminder, the results, a reply that could not
 go out at once) and say how it went, in the sender's terms.
 
-The 24-hour rule: WhatsApp delivers free-form messages only within 24 hours of the resident's last message;
-after that only a message template Meta approved in advance. Heard tries the message as it is and, when Meta
-answers that the window has closed (131047), sends the template configured for its kind and language
-(heard.toml [whatsapp.templates]) with the message on one line as its parameter; without one the message is
-not sent, and the reason says so in `heard-admin results status`. Other answers: 131026 (not a WhatsApp
-number, or it cannot receive this) -> unreachable; 131056 (too many messages to this resident) -> later;
-130429 and other rate limits -> the sender waits; 5xx, time-outs and network trouble -> later. Reasons never
-carry the number.
+The 24-hour rule: WhatsApp delivers free-form messages only within 24 hours of the resident's last message; after
+that only a message template Meta approved in advance. Where the outbox row knows when the resident last wrote
+(surveys.outreach.reply_window) and that is 24 hours ago or more, Heard goes straight to the template; otherwise it
+tries the message as it is and, when Meta answers that the window has closed (131047), sends the template
+configured for its kind and language (heard.toml [whatsapp.templates]) with the message on one line as its
+parameter; without one the message is not sent, and the reason says so in `heard-admin results status`. Other
+answers: 131026 (not a WhatsApp number, or it cannot receive this) -> unreachable; 131056 (too many messages to
+this resident) -> later; 130429 and other rate limits -> the sender waits; 5xx, time-outs and network trouble ->
+later. Reasons never carry the number.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 
 from bot.whatsapp.graph import PAIR_RATE, RATE_LIMITS, UNDELIVERABLE, WINDOW_CLOSED, GraphClient, GraphError
 from bot.whatsapp.layout import pieces, plain, shortened
-from bot.whatsapp.payloads import Buttons, Choice, Payload, Template, Text
+from bot.whatsapp.payloads import Buttons, Choice, Payload, Stored, Template, Text
 from surveys.config import WhatsAppTemplates
-from surveys.outreach import outbox
+from surveys.outreach import outbox, reply_window
 from surveys.outreach.outbox import Outgoing
 from surveys.outreach.sending import Outcome, Refused, RetryAfter, Send, Sent, Transient, Unreachable
 
@@ -28,8 +31,11 @@ THROUGHPUT_PAUSE = 5.0
 TEMPLATE_PARAMETER_LIMIT = 1024
 
 
-def whatsapp_send(graph: GraphClient, templates: WhatsAppTemplates) -> Send:
+def whatsapp_send(graph: GraphClient, templates: WhatsAppTemplates,
+                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> Send:
     async def send(message: Outgoing) -> Outcome:
+        if message.kind != outbox.REPLY and reply_window.closed(message.last_inbound_at, clock()):
+            return await _as_template(graph, templates, message)  # known closed: no free-form try first
         try:
             for payload in free_form(message):
                 await graph.post(message.address, payload)
@@ -47,6 +53,8 @@ def free_form(message: Outgoing) -> list[Payload]:
     "Continue") as reply buttons."""
     if message.text is None:
         return []  # an edit of buttons alone: WhatsApp cannot edit, and the question was sent whole before
+    if message.kind == outbox.REPLY:
+        return [Stored(message.text)]  # a reply WhatsApp did not take in time, kept as the request it was
     buttons = [button for row in message.buttons for button in row]
     if buttons and len(buttons) <= 3:
         choices = tuple(Choice(data, shortened(label, 20)) for label, data in buttons)

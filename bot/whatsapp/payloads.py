@@ -4,7 +4,9 @@ message a conversation needs (text, reply buttons, a list) and the approved temp
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -76,7 +78,35 @@ class Template:
         return {"type": "template", "template": template}
 
 
-Payload = Text | Buttons | ListMessage | Template
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """A recording played before a question (read aloud): the file is uploaded to the Graph API's media endpoint
+    first, and the message names the uploaded media's id."""
+
+    path: Path
+    media_id: str = ""
+
+    def content(self) -> dict[str, Any]:
+        return {"type": "audio", "audio": {"id": self.media_id}}
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A message kept in the outbox as the request content it was (a reply WhatsApp did not take in time),
+    posted again as it is."""
+
+    stored: str
+
+    def content(self) -> dict[str, Any]:
+        return dict(json.loads(self.stored))
+
+
+Payload = Text | Buttons | ListMessage | Template | Audio | Stored
+
+
+def stored(payload: Payload) -> str:
+    """The payload's request content as text for the outbox (without the recipient: that is the row's address)."""
+    return json.dumps(payload.content(), ensure_ascii=False)
 
 
 def message_request(to: str, payload: Payload) -> dict[str, Any]:

@@ -8,12 +8,15 @@
   each resident's messages in the order they came; a delivery Meta repeats is applied once (seen_updates).
 - GET /healthz answers 200 while the database does.
 
-Several workers may serve one number behind a load balancer: all state is in the database.
+Several workers may serve one number behind a load balancer: all state is in the database. Each also stands for
+the lead of the scheduled jobs (reminders, the outbox, waves, retention); exactly one of all processes that
+share the database runs them (bot.scheduler.lead_outreach), so a town on WhatsApp alone needs nothing more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -23,6 +26,8 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.app import build_bot
+from bot.scheduler import lead_outreach, utc_now
 from bot.whatsapp.conversation import WhatsAppChannel
 from bot.whatsapp.deliveries import Incoming, MalformedDelivery, parse_delivery
 from bot.whatsapp.graph import GraphClient
@@ -90,7 +95,11 @@ class Inbox:
 
 
 def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChannel,
-                       on_processed: Callable[[str], None] | None = None) -> web.Application:
+                       on_processed: Callable[[str], None] | None = None, *, scheduled_jobs: bool = False,
+                       clock: Callable[[], dt.datetime] = utc_now) -> web.Application:
+    """The webhook app. With `scheduled_jobs` the process also stands for the lead of the scheduled jobs
+    (reminders, outbox, waves, retention; bot.scheduler.lead_outreach), as Telegram's bot processes do: a
+    town on WhatsApp alone needs no Telegram token and no separate scheduler."""
     config = settings.whatsapp
     assert config.app_secret and config.verify_token, "checked by check_whatsapp_settings"
     app_secret, verify_token = config.app_secret, config.verify_token
@@ -135,24 +144,36 @@ def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChann
     async def finish_work(_app: web.Application) -> None:
         await inbox.drain()
 
+    async def lead_the_scheduled_jobs(_app: web.Application) -> AsyncIterator[None]:
+        telegram = build_bot(settings, retrying=False) if settings.telegram.token else None
+        leading = asyncio.create_task(lead_outreach(core, telegram, clock))
+        yield
+        leading.cancel()
+        await asyncio.gather(leading, return_exceptions=True)
+        if telegram is not None:
+            await telegram.session.close()
+
     app.router.add_get(config.path, verify)
     app.router.add_post(config.path, deliver)
     app.router.add_get(HEALTH_PATH, health)
     app.on_shutdown.append(finish_work)
+    if scheduled_jobs:
+        app.cleanup_ctx.append(lead_the_scheduled_jobs)
     return app
 
 
 async def open_channel(settings: Settings, core: Runtime) -> WhatsAppChannel:
     graph = GraphClient(settings.whatsapp)
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
-    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers)
+    return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers,
+                           db=core.db, reads=core.reads)
 
 
 async def whatsapp_app(settings: Settings) -> web.Application:
     """Open the core and build the app; closes the database and the HTTP session on shutdown."""
     core = await open_core(settings)
     channel = await open_channel(settings, core)
-    app = build_whatsapp_app(settings, core, channel)
+    app = build_whatsapp_app(settings, core, channel, scheduled_jobs=True)
 
     async def close(_app: web.Application) -> AsyncIterator[None]:
         yield

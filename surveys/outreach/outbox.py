@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, exists, func, literal, select, update
@@ -61,6 +61,8 @@ class Outgoing:
     """The platform's message this replaces in place (a question turned into its answer); None: a new message."""
     language: str | None = None
     """The language the text is in (for a platform that needs a template in that language later on)."""
+    last_inbound_at: dt.datetime | None = None
+    """When the resident last wrote, to the hour (None: not known): WhatsApp's 24-hour window."""
 
 
 async def enqueue(
@@ -78,6 +80,7 @@ async def enqueue(
     now: dt.datetime,
     edit_message_id: int | None = None,
     language: str | None = None,
+    last_inbound_at: dt.datetime | None = None,
 ) -> bool:
     """Queue a message unless one with the same key was ever queued; True if queued now."""
     if await db.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
@@ -85,8 +88,8 @@ async def enqueue(
     db.add(OutboxMessage(
         key=key, kind=kind, survey_id=survey_id, contact_key=contact_key, platform=platform, address=address,
         text=text, buttons=json.dumps([list(map(list, row)) for row in buttons]) if buttons else None,
-        edit_message_id=edit_message_id, language=language, state=PENDING, attempts=0, due_at=due_at,
-        created_at=now, updated_at=now,
+        edit_message_id=edit_message_id, language=language, last_inbound_at=last_inbound_at, state=PENDING,
+        attempts=0, due_at=due_at, created_at=now, updated_at=now,
     ))
     await db.flush()
     return True
@@ -105,11 +108,12 @@ def _next_in_its_chat() -> ColumnElement[bool]:
 
 
 async def due(
-    db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500
+    db: DbSession, now: dt.datetime, *, replies_only: bool = False, limit: int = 500,
+    excluding: Collection[str] = (),
 ) -> list[tuple[int, str]]:
     """(id, chat) of pending messages that are due and next in their chat, oldest first; the chat is
     "<platform>:<address>", for each platform's pacer. `replies_only` in quiet hours: a resident who wrote to the
-    bot at night still gets its answer."""
+    bot at night still gets its answer. `excluding`: platforms resting after a failure."""
     statement = (
         select(OutboxMessage.id, OutboxMessage.platform, OutboxMessage.address)
         .where(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now, _next_in_its_chat())
@@ -118,16 +122,24 @@ async def due(
     )
     if replies_only:
         statement = statement.where(OutboxMessage.kind == REPLY)
+    if excluding:
+        statement = statement.where(OutboxMessage.platform.not_in(list(excluding)))
     rows = await db.execute(statement)
     return [(message_id, f"{platform}:{address}") for message_id, platform, address in rows.all()
             if address is not None]
 
 
-async def next_due(db: DbSession, *, replies_only: bool = False) -> dt.datetime | None:
-    """When the next message that is next in its chat becomes due."""
+async def next_due(db: DbSession, *, replies_only: bool = False, excluding: Collection[str] = (),
+                   platform: str | None = None) -> dt.datetime | None:
+    """When the next message that is next in its chat becomes due (of `platform` only, or of every platform
+    but those `excluding`)."""
     statement = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING, _next_in_its_chat())
     if replies_only:
         statement = statement.where(OutboxMessage.kind == REPLY)
+    if excluding:
+        statement = statement.where(OutboxMessage.platform.not_in(list(excluding)))
+    if platform is not None:
+        statement = statement.where(OutboxMessage.platform == platform)
     moment = await db.scalar(statement)
     return as_utc(moment) if moment is not None else None
 
@@ -146,7 +158,8 @@ async def claim(db: DbSession, message_id: int, now: dt.datetime) -> Outgoing | 
     assert row is not None and row.address is not None
     buttons = tuple(tuple((label, data) for label, data in r) for r in json.loads(row.buttons or "[]"))
     return Outgoing(row.id, row.kind, row.survey_id, row.contact_key, row.platform, row.address, row.text, buttons,
-                    row.attempts, row.edit_message_id, row.language)
+                    row.attempts, row.edit_message_id, row.language,
+                    as_utc(row.last_inbound_at) if row.last_inbound_at is not None else None)
 
 
 async def finish(db: DbSession, message_id: int, state: str, now: dt.datetime, reason: str | None = None) -> None:

@@ -61,6 +61,7 @@ async def queue_reminders(
             due_at=now,
             now=now,
             language=renderer.language,
+            last_inbound_at=contact.last_inbound_at,
         )
         await db.execute(
             delete(Contact).where(Contact.survey_id == contact.survey_id, Contact.contact_key == contact.contact_key)

@@ -74,6 +74,7 @@ async def queue_results(
             due_at=due_at,
             now=now,
             language=renderer.language,
+            last_inbound_at=subscription.last_inbound_at,
         )
         await db.execute(delete(ResultsSubscription).where(
             ResultsSubscription.survey_id == survey.id, ResultsSubscription.contact_key == subscription.contact_key

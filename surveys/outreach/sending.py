@@ -7,7 +7,8 @@ goes back to the queue with its chat id and its reason, and is tried again later
 to `RetryPolicy.longest`) until `RetryPolicy.give_up_after` has passed since it was queued. While Telegram
 fails, the sender does not hammer it with every queued message: after a failure it stops taking messages and
 tries again, with one pass, after a pause that also doubles (at most a minute: once Telegram is back, the queue
-moves within a minute).
+moves within a minute). The pause is per platform: while Telegram rests, WhatsApp's messages go on, and the other
+way round.
 """
 
 from __future__ import annotations
@@ -127,10 +128,10 @@ class Sender:
         self._clock = clock
         self._concurrency = concurrency
         self._retry = retry
-        self._failures = 0
-        """Passes in a row that met a transient failure: how long the next pause is."""
-        self._resume_at: dt.datetime | None = None
-        """Until then no message is taken: the platform failed and is given a rest."""
+        self._failures: dict[str, int] = {}
+        """platform -> passes in a row that met a transient failure there: how long its next pause is."""
+        self._resume_at: dict[str, dt.datetime] = {}
+        """platform -> until then none of its messages is taken: it failed and is given a rest."""
         self._passing = asyncio.Lock()
 
     async def deliver_due(self, *, patience: float = 0.0) -> Counter[str]:
@@ -149,24 +150,36 @@ class Sender:
         while True:
             now = self._clock()
             replies_only = self._quiet.contains(now)
-            if not self._resting(now):
-                async with self._reads() as db:
-                    due = await outbox.due(db, now, replies_only=replies_only)
-                if due:
-                    await self._deliver(due, outcomes)
-                    continue
+            resting = self._resting_platforms(now)
             async with self._reads() as db:
-                upcoming = await outbox.next_due(db, replies_only=replies_only)
+                due = await outbox.due(db, now, replies_only=replies_only, excluding=resting)
+            if due:
+                await self._deliver(due, outcomes)
+                continue
+            upcoming = await self._upcoming(resting, replies_only)
             if upcoming is None:
                 return outcomes
-            if self._resume_at is not None:
-                upcoming = max(upcoming, self._resume_at)
             if upcoming > deadline:
                 return outcomes
             await asyncio.sleep(max((upcoming - self._clock()).total_seconds(), 0.01))
 
-    def _resting(self, now: dt.datetime) -> bool:
-        return self._resume_at is not None and now < self._resume_at
+    def _resting(self, now: dt.datetime, platform: str) -> bool:
+        resume_at = self._resume_at.get(platform)
+        return resume_at is not None and now < resume_at
+
+    def _resting_platforms(self, now: dt.datetime) -> set[str]:
+        return {platform for platform in self._resume_at if self._resting(now, platform)}
+
+    async def _upcoming(self, resting: set[str], replies_only: bool) -> dt.datetime | None:
+        """When the next message can go: the next due of the platforms at work, or a resting platform's next
+        due once its rest is over."""
+        async with self._reads() as db:
+            moments = [await outbox.next_due(db, replies_only=replies_only, excluding=resting)]
+            for platform in resting:
+                moment = await outbox.next_due(db, replies_only=replies_only, platform=platform)
+                moments.append(max(moment, self._resume_at[platform]) if moment is not None else None)
+        known = [moment for moment in moments if moment is not None]
+        return min(known) if known else None
 
     async def _settle_old(self, now: dt.datetime) -> Counter[str]:
         """Give up messages queued longer than the policy allows; mark those whose sender died mid-request."""
@@ -202,8 +215,8 @@ class Sender:
         # claimed inside the pacer's slot, right before the request: a crash while waiting for a turn leaves
         # the message pending (sent after the restart); a crash during the request leaves it `sending`
         async with self._pacer.slot(chat):
-            if self._resting(self._clock()):
-                return None  # the platform just failed: this message waits for the next pass
+            if self._resting(self._clock(), chat.partition(":")[0]):
+                return None  # its platform just failed: this message waits for the next pass
             async with self._db() as db, db.begin():
                 message = await outbox.claim(db, message_id, self._clock())
                 if message is None:  # taken by another sender, or withdrawn: every end of a session (finished,
@@ -217,7 +230,8 @@ class Sender:
             now = self._clock()
             match outcome:
                 case Sent():
-                    self._failures, self._resume_at = 0, None
+                    self._failures.pop(message.platform, None)
+                    self._resume_at.pop(message.platform, None)
                     await outbox.finish(db, message.id, outbox.SENT, now)
                     return outbox.SENT
                 case Unreachable(reason=reason):
@@ -233,17 +247,19 @@ class Sender:
                                          f"{message.platform.capitalize()} asked to wait {seconds:g} s (429)")
                     return None
                 case Transient(reason=reason):
-                    self._rest(now)
+                    self._rest(now, message.platform)
                     longest = REPLY_LONGEST if message.kind == outbox.REPLY else None
                     retry_at = now + self._retry.delay(message.attempts, longest)
                     await outbox.release(db, message.id, retry_at, now, reason)
                     return None
         raise AssertionError(f"unknown outcome {outcome!r}")
 
-    def _rest(self, now: dt.datetime) -> None:
-        """A transient failure: take no message for a while. Failures of one pass (sent at once) count once."""
-        if self._resting(now):
+    def _rest(self, now: dt.datetime, platform: str) -> None:
+        """A transient failure: take no message of this platform for a while (the others go on). Failures of
+        one pass (sent at once) count once."""
+        if self._resting(now, platform):
             return
-        self._failures += 1
-        self._resume_at = now + self._retry.delay(self._failures, PROBE_LONGEST)
-        log.warning("sending failed; the queue rests for %.1f s", (self._resume_at - now).total_seconds())
+        failures = self._failures[platform] = self._failures.get(platform, 0) + 1
+        resume_at = self._resume_at[platform] = now + self._retry.delay(failures, PROBE_LONGEST)
+        log.warning("sending to %s failed; its messages rest for %.1f s", platform,
+                    (resume_at - now).total_seconds())

@@ -175,6 +175,12 @@ class ConsentRecord(Base):
     given_on: Mapped[dt.date] = mapped_column(Date)
 
 
+def this_hour() -> dt.datetime:
+    """Now, rounded down to the hour: when a resident last wrote is kept no finer (and a window computed from
+    it closes early, never late)."""
+    return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
 class Contact(Base):
     """How to reach a resident (chat id) for the one agreed reminder; deleted when the session ends."""
 
@@ -185,6 +191,9 @@ class Contact(Base):
     platform: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
     created_on: Mapped[dt.date] = mapped_column(Date)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=this_hour)
+    """When the resident last wrote, to the hour (rounded down): WhatsApp takes free-form messages only within
+    24 hours of it (surveys.outreach.reply_window). Kept beside the contact key, never a pseudonym."""
 
 
 class SeenUpdate(Base):
@@ -297,6 +306,9 @@ class ResultsSubscription(Base):
     language: Mapped[str] = mapped_column(String(16))
     wave: Mapped[str | None] = mapped_column(String(40))
     created_on: Mapped[dt.date] = mapped_column(Date)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=this_hour)
+    """When the resident last wrote, to the hour (rounded down): WhatsApp takes free-form messages only within
+    24 hours of it (surveys.outreach.reply_window). Kept beside the contact key, never a pseudonym."""
 
 
 class OutboxMessage(Base):
@@ -328,6 +340,8 @@ class OutboxMessage(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     """The language the message is written in: WhatsApp sends a reminder or results message more than 24 hours
     after the resident last wrote only as the template approved for that language."""
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """From the contact it was queued for: when the resident last wrote, to the hour (None: not known)."""
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(120))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from aiohttp import web
 
+from bot.scheduler import utc_now
 from bot.whatsapp.server import build_whatsapp_app, open_channel
 from surveys.config import Settings
 from surveys.wiring import Runtime, open_core
@@ -27,8 +31,12 @@ def whatsapp_settings(settings: Settings, graph: FakeGraph) -> Settings:
 class RunningWhatsApp:
     """`heard-bot whatsapp`'s app, in this process (so that it reports each message it has finished)."""
 
-    def __init__(self, settings: Settings, graph: FakeGraph) -> None:
+    def __init__(self, settings: Settings, graph: FakeGraph, *, scheduled_jobs: bool = False,
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.settings = whatsapp_settings(settings, graph)
+        self.scheduled_jobs = scheduled_jobs
+        """Also stand for the lead of the scheduled jobs, as `heard-bot whatsapp` does (on `clock`)."""
+        self.clock = clock
         self.graph = graph
         self.core: Runtime | None = None
         self.url = ""
@@ -37,7 +45,8 @@ class RunningWhatsApp:
     async def start(self) -> None:
         self.core = await open_core(self.settings)
         self.channel = await open_channel(self.settings, self.core)
-        app = build_whatsapp_app(self.settings, self.core, self.channel, on_processed=self.graph.mark_processed)
+        app = build_whatsapp_app(self.settings, self.core, self.channel, on_processed=self.graph.mark_processed,
+                                 scheduled_jobs=self.scheduled_jobs, clock=self.clock)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -7,6 +7,8 @@ WhatsApp channel offline.
   at most 24 and descriptions of at most 72, 1,024 characters above buttons or a list, 4,096 in a text; unique
   titles and ids) and refuses what breaks them with Graph's error 131009, as Meta does. It keeps each resident's
   chat as the phone shows it. `faults` inject errors (e.g. 131047, 130429, 500) before a request is handled.
+  POST /<version>/<phone-number-id>/media takes an uploaded audio file (multipart, as Meta does) and answers its
+  media id; an `audio` message must name one uploaded before (else Meta's 131053).
 - `Meta` signs deliveries with the app secret (X-Hub-Signature-256) and posts them to the webhook as Meta does:
   a resident's text, a pressed reply button or list row, a delivery status; the same delivery twice; or a body
   with a wrong or missing signature. Message ids look like Meta's: "wamid." + base64 holding the sender's number.
@@ -120,6 +122,9 @@ def limit_problems(request: dict[str, Any]) -> list[str]:
                 problems.append("row ids repeat")
         else:
             problems.append(f"interactive type {interactive['type']!r}")
+    elif kind == "audio":
+        if not request["audio"].get("id"):
+            problems.append("audio without a media id")
     elif kind != "template":
         problems.append(f"message type {kind!r}")
     return problems
@@ -138,6 +143,8 @@ class FakeGraph:
         self.base_url = ""
         self.clock: Callable[[], float] = time.time
         """Meta's clock for the 24-hour window; tests move it."""
+        self.media: dict[str, tuple[str, bytes]] = {}
+        """media id -> (its type, the uploaded file's content)."""
         self.last_inbound: dict[str, float] = {}
         """number -> when the resident last wrote: free-form messages only within 24 hours of it."""
 
@@ -148,6 +155,7 @@ class FakeGraph:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(f"/{VERSION}/{{phone}}/messages", self._messages)
+        app.router.add_post(f"/{VERSION}/{{phone}}/media", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -158,6 +166,20 @@ class FakeGraph:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
+            return _error(401, 190, "Invalid OAuth access token.")
+        form = await request.post()
+        upload = form.get("file")
+        if form.get("messaging_product") != "whatsapp" or not isinstance(upload, web.FileField):
+            return _error(400, 100, "Param file must be a file with one of the following types: audio/aac, ...")
+        kind = str(form.get("type", ""))
+        if not kind.startswith("audio/"):
+            return _error(400, 131053, "Media upload error: unsupported type")
+        media_id = f"media{next(self._ids)}"
+        self.media[media_id] = (kind, upload.file.read())
+        return web.json_response({"id": media_id})
 
     async def _messages(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
@@ -172,6 +194,8 @@ class FakeGraph:
         if body.get("type") != "template" and self.clock() - self.last_inbound.get(body["to"], -WINDOW) >= WINDOW:
             return _error(400, WINDOW_CLOSED, "(#131047) Re-engagement message: more than 24 hours have passed "
                                               "since the recipient last replied")
+        if body.get("type") == "audio" and body["audio"].get("id") not in self.media:
+            return _error(400, 131053, "Media upload error: no such media")
         problems = limit_problems(body)
         if problems:
             self.refused.append((body, problems))
