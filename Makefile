@@ -30,11 +30,12 @@ run: setup
 console: setup
 	$(BIN)/heard-bot console
 
-# HEARD_REQUIRE_POSTGRES=1: the PostgreSQL variants of the tests fail instead of skipping without a server
+# HEARD_REQUIRE_POSTGRES=1: the PostgreSQL variants of the tests fail instead of skipping without a server;
+# -n auto: one pytest worker per core (pytest-xdist), as most tests wait on processes and sockets
 test: $(BIN)/.installed
 	scripts/system-deps.sh --with-browser --with-postgres
 	$(BIN)/heard-admin translations compile
-	HEARD_REQUIRE_POSTGRES=1 $(BIN)/pytest
+	HEARD_REQUIRE_POSTGRES=1 $(BIN)/pytest -n auto
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.aggregation --sizes 100000 300000 1000000

@@ -198,15 +198,15 @@ async def test_set_webhook_command_registers_without_logging_the_secret(cli_env,
 
 # ------------------------------------------------------------------------- two worker processes, PostgreSQL
 
-RESIDENTS = int(os.environ.get("HEARD_WEBHOOK_RESIDENTS", "200"))
+RESIDENTS = int(os.environ.get("HEARD_WEBHOOK_RESIDENTS", "100"))
 
 
-async def _wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.05)
+async def _wait(telegram: FakeTelegram, condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Wake on every change of the fake server (not a 50 ms poll per resident); `timeout` guards a hang."""
+    try:
+        await telegram.wait_until(condition, timeout)
+    except TimeoutError:
+        raise TimeoutError(what) from None
 
 
 class ImpatientResident(Resident):
@@ -226,7 +226,7 @@ class ImpatientResident(Resident):
                 return None
             return None
 
-        await _wait(lambda: find() is not None, 180, f"{label!r} was not shown")
+        await _wait(self.telegram, lambda: find() is not None, 180, f"{label!r} was not shown")
         return find()  # type: ignore[return-value]
 
     async def tap_twice(self, label: str, *, after: int | None, twice: bool = True) -> int:
@@ -236,12 +236,13 @@ class ImpatientResident(Resident):
         taps = [(await self.telegram.press(self.user, message, data))[0]]
         if twice:
             taps.append((await self.telegram.press(self.user, message, data))[0])
-        await _wait(lambda: all(self.telegram.delivered(u) >= 2 for u in taps), 180, f"{label!r} not processed")
+        await _wait(self.telegram, lambda: all(self.telegram.delivered(u) >= 2 for u in taps), 180,
+                    f"{label!r} not processed")
         return message.message_id
 
     async def answer(self) -> None:
         start = await self.telegram.send_text(self.user, "/start")
-        await _wait(lambda: self.telegram.delivered(start) >= 2, 180, "/start not processed")
+        await _wait(self.telegram, lambda: self.telegram.delivered(start) >= 2, 180, "/start not processed")
         seen = await self.tap_twice("Ja, los geht's", after=None)
         for label in ("Nordstadt", "1 bis 3 Jahre", "30 bis 49", "Frau", "Teilweise", "2", "Ja"):
             seen = await self.tap_twice(label, after=seen)
@@ -258,12 +259,11 @@ class ImpatientResident(Resident):
         multi = await self.tap_twice("Keine Probleme", after=seen, twice=False)
         seen = await self.tap_twice("Fertig (1 gewählt)", after=multi - 1)
         seen = await self.tap_twice("4", after=seen)
-        await _wait(
-            lambda: any("Was sollte die Stadt als Erstes ändern?" in m.text for m in self.chat if m.message_id > seen),
-            180, "the text question was not shown",
-        )
+        question = "Was sollte die Stadt als Erstes ändern?"
+        await _wait(self.telegram, lambda: any(question in m.text for m in self.chat if m.message_id > seen),
+                    180, "the text question was not shown")
         await self.telegram.send_text(self.user, "Mehr Deutschkurse am Abend")
-        await _wait(lambda: "Vielen Dank" in plain(self.last.text), 180, "no thanks at the end")
+        await _wait(self.telegram, lambda: "Vielen Dank" in plain(self.last.text), 180, "no thanks at the end")
 
 
 @pytest.mark.parametrize("database", ["postgresql", "sqlite"])
@@ -287,7 +287,7 @@ async def test_two_worker_processes_serve_impatient_residents_exactly_once(datab
     try:
         await first.healthy()
         await second.healthy()
-        await _wait(lambda: telegram.webhook is not None, 30, "the webhook was not registered")
+        await _wait(telegram, lambda: telegram.webhook is not None, 30, "the webhook was not registered")
         telegram.webhook_targets = [first.url, second.url]  # the load balancer
         telegram.duplicate_deliveries = True  # and every update redelivered to the other worker at once
 

@@ -122,6 +122,8 @@ class FakeTelegram:
         """Once this many sendMessage calls arrived (counting all so far), later ones are recorded but never
         answered: the sender dies waiting."""
         self.holding = asyncio.Event()
+        self._stopping = asyncio.Event()
+        """Set on stop: held requests end, so the server's shutdown does not wait a minute for them."""
         self._chat_events: dict[int, asyncio.Event] = {}
         self.webhook: dict[str, Any] | None = None
         self.webhook_targets: list[str] = []
@@ -151,6 +153,7 @@ class FakeTelegram:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._stopping.set()
         for task in list(self._delivering):
             task.cancel()
         if self._client is not None:
@@ -296,7 +299,7 @@ class FakeTelegram:
         self._touch(chat_id)
         if self.hold_after is not None and sum(c.method == "sendMessage" for c in self.calls) >= self.hold_after:
             self.holding.set()
-            await asyncio.Event().wait()  # the answer never comes: the sender dies waiting for it
+            await self._stopping.wait()  # the answer never comes: the sender dies waiting for it
         return message.as_json(self.bot)
 
     def sends(self) -> list[Call]:
