@@ -56,11 +56,15 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
     )
 
 
+#: The platforms an outbox row can be for.
+PLATFORMS = ("telegram", "whatsapp")
+
+
 def sender_for(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
                whatsapp: Send | None = None) -> Sender:
     """The outbox's sender: each message through its platform (Telegram where `bot` is given; WhatsApp where
     `whatsapp` is, see bot.whatsapp.outbound), paced by that platform's limits. A row for a platform not given
-    fails, saying so."""
+    stays queued for a process that can send it."""
     sending, settings = core.settings.sending, core.settings.whatsapp
     senders: dict[str, Send] = {}
     if bot is not None:
@@ -72,7 +76,7 @@ def sender_for(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] 
         "whatsapp": SendPacer(settings.messages_per_second, settings.seconds_per_resident),
     })
     return Sender(core.db, by_platform(senders), pacers, quiet_hours_of(core.settings), clock,
-                  retry=retry_policy_of(core.settings), reads=core.reads)
+                  retry=retry_policy_of(core.settings), reads=core.reads, leaves=set(PLATFORMS) - set(senders))
 
 
 class OutreachJobs:

@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -118,8 +118,12 @@ class Sender:
         *,
         retry: RetryPolicy = RetryPolicy(),
         reads: async_sessionmaker[DbSession] | None = None,
+        leaves: Collection[str] = (),
     ) -> None:
         self._db = db
+        self._leaves = frozenset(leaves)
+        """Platforms this process cannot send to (e.g. `heard-admin` without WhatsApp's settings): their messages
+        stay queued for a process that can, instead of failing."""
         self._reads = reads or db
         """Looking for due messages writes nothing (on SQLite it must not take the write lock every tick)."""
         self._send = send
@@ -152,7 +156,7 @@ class Sender:
             replies_only = self._quiet.contains(now)
             resting = self._resting_platforms(now)
             async with self._reads() as db:
-                due = await outbox.due(db, now, replies_only=replies_only, excluding=resting)
+                due = await outbox.due(db, now, replies_only=replies_only, excluding=resting | self._leaves)
             if due:
                 await self._deliver(due, outcomes)
                 continue
@@ -174,7 +178,7 @@ class Sender:
         """When the next message can go: the next due of the platforms at work, or a resting platform's next
         due once its rest is over."""
         async with self._reads() as db:
-            moments = [await outbox.next_due(db, replies_only=replies_only, excluding=resting)]
+            moments = [await outbox.next_due(db, replies_only=replies_only, excluding=resting | self._leaves)]
             for platform in resting:
                 moment = await outbox.next_due(db, replies_only=replies_only, platform=platform)
                 moments.append(max(moment, self._resume_at[platform]) if moment is not None else None)

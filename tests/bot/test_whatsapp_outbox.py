@@ -319,3 +319,37 @@ async def test_heard_bot_scheduler_runs_without_a_telegram_token_and_sends_over_
         _, err = await process.communicate()
     assert "Telegram" not in err.decode(), err.decode()
     assert graph.chats[number][0].kind == "text", "the results, as a WhatsApp message"
+
+
+async def test_a_process_without_whatsapp_leaves_its_messages_queued_for_one_that_has_it(whatsapp, graph, telegram):
+    """`heard-admin results publish` on a machine without WhatsApp's settings sends the Telegram results and
+    leaves the WhatsApp ones queued (not failed), and the WhatsApp process delivers them."""
+    settings = whatsapp.settings.model_copy(update={"telegram": whatsapp.settings.telegram.model_copy(
+        update={"token": TOKEN, "api_base": telegram.base_url})})
+    resident = WhatsAppResident(graph, whatsapp.meta())
+    graph.last_inbound[resident.number] = time.time()
+    clock = Clock()
+    started = clock.now = clock.local(days_ahead=1, hour=10)  # outside quiet hours
+    async with whatsapp.core.db() as db, db.begin():
+        await outbox.enqueue(db, key="results:telegram", kind=outbox.RESULTS, survey_id="needs", contact_key="k1",
+                             platform="telegram", address="777002", text="Ergebnisse", due_at=started, now=started)
+        await outbox.enqueue(db, key="results:whatsapp", kind=outbox.RESULTS, survey_id="needs", contact_key="k2",
+                             platform="whatsapp", address=resident.number, text="Die Ergebnisse sind da",
+                             due_at=started, now=started)
+    bot = build_bot(settings, retrying=False)
+    try:
+        assert await sender_for(whatsapp.core, bot, clock).deliver_due() == Counter({outbox.SENT: 1})
+    finally:
+        await bot.session.close()
+    async with whatsapp.core.db() as db:
+        states = {row.platform: row.state for row in (await db.scalars(select(OutboxMessage))).all()}
+    assert states == {"telegram": "sent", "whatsapp": "pending"}, "the WhatsApp message waits, it is not failed"
+    assert [plain(m.text) for m in telegram.messages(777002)] == ["Ergebnisse"]
+
+    wa_graph, send = whatsapp_sender(settings)
+    try:
+        assert await sender_for(whatsapp.core, None, clock, send).deliver_due() == Counter({outbox.SENT: 1})
+    finally:
+        assert wa_graph is not None
+        await wa_graph.close()
+    assert [plain(message.text) for message in resident.chat] == ["Die Ergebnisse sind da"]
