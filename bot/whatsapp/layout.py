@@ -46,8 +46,9 @@ def plain(text: str) -> str:
 
 
 def shortened(text: str, limit: int, rtl: bool = False) -> str:
-    """`text` within `limit` characters as sent (direction marks included), cut at a word where possible."""
-    bare = plain(text)
+    """`text` within `limit` characters as sent (direction marks included), cut at a word where possible; on one
+    line, as WhatsApp shows titles."""
+    bare = " ".join(plain(text).split())
     if len(for_direction(bare, rtl)) <= limit:
         return for_direction(bare, rtl)
     size = limit - 1

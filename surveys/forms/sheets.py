@@ -169,7 +169,7 @@ def check_workbook(path: Path, kind: SheetKind) -> None:
 
 def check_size(path: Path, kind: SheetKind) -> None:
     """Refuse a file too big to hand to a reader that holds all of it in memory (pyxform reads a whole
-    workbook): a workbook by its zip directory and each worksheet's declared size, any other file by its size.
+    workbook): a workbook by its zip directory (parts, unpacked size, shared strings), any other file by its size.
     A file that is not a workbook at all is left to that reader's own message."""
     source = str(path)
     if not zipfile.is_zipfile(path):
@@ -182,22 +182,9 @@ def check_size(path: Path, kind: SheetKind) -> None:
                              f"{_megabytes(kind.max_unpacked)} Heard reads; if it really holds {kind.rows}, split it "
                              "into several files")
         return
+    # the zip directory bounds what a reader can unpack; a worksheet's declared size is not checked here: Excel
+    # often declares whole columns (1,048,576 rows) for a form of twenty, and pyxform reads what is there
     check_workbook(path, kind)
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # a damaged workbook: its reader says what is wrong
-        return
-    try:
-        for worksheet in workbook.worksheets:
-            rows, columns = worksheet.max_row, worksheet.max_column
-            if rows is not None and columns is not None:
-                _check_declared_size(source, rows, columns, kind)
-    finally:
-        workbook.close()
 
 
 def _unreadable(source: str, exc: BaseException) -> SheetError:

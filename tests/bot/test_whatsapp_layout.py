@@ -3,7 +3,7 @@ checked by the same rules the fake Cloud API enforces (tests/fake_whatsapp.py)."
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.whatsapp.layout import LayoutTexts, lay_out, plain, shortened, typed_numbers
@@ -48,6 +48,7 @@ def test_every_payload_keeps_within_whatsapps_limits_and_every_label_can_be_read
 
 
 @given(st.text(min_size=1, max_size=80), st.integers(min_value=2, max_value=30), st.booleans())
+@example("\n0", 3, True)  # a label starting with a line break: titles are one line
 def test_a_shortened_title_keeps_its_direction_and_its_limit(text, limit, rtl):
     title = shortened(text, limit, rtl)
     assert len(title) <= limit

@@ -171,13 +171,14 @@ def test_ordinary_content_comes_back_exactly_as_written(text: str):
 
 
 def translated_texts() -> list[tuple[str, str]]:
-    """Every translation Heard ships (bot and survey catalogs): ordinary text in all its languages and scripts."""
+    """Every translation Heard ships (bot, survey and report catalogs): ordinary text in all its languages and
+    scripts. Placeholders (`{wave_period}`) are the code's names, filled in before anyone reads the text: left out."""
     texts = []
     for path in sorted((Path(__file__).parents[2] / "locales").glob("*/LC_MESSAGES/*.po")):
         with path.open("rb") as handle:
             for message in read_po(handle):
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                texts += [(path.parts[-3], text) for text in strings if message.id and text]
+                texts += [(path.parts[-3], re.sub(r"\{\w+\}", " ", text)) for text in strings if message.id and text]
     return texts
 
 
