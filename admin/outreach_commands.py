@@ -100,8 +100,8 @@ def register(results_app: typer.Typer) -> None:
             _say_what_is_left(lines, opened, survey.id, wave)
 
     async def _send(opened: Runtime, wait: float) -> None:
-        from bot.app import build_bot
-        from bot.scheduler import sender_for
+        from surveys.outreach.senders import sender_for
+        from surveys.outreach.telegram import sending_client
         from surveys.store.leadership import Leadership
 
         # one sender at a time keeps Telegram's limits: while a running bot leads the scheduled jobs, it sends
@@ -109,7 +109,7 @@ def register(results_app: typer.Typer) -> None:
             if not lead.is_leader:
                 console.print("The running bot is sending them (it leads the scheduled jobs).")
                 return
-            bot = build_bot(opened.settings, retrying=False)
+            bot = sending_client(opened.settings)
             try:
                 await sender_for(opened, bot).deliver_due(patience=wait)
             finally:

@@ -21,14 +21,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.outbound import telegram_send
 from bot.whatsapp.graph import GraphClient
 from bot.whatsapp.outbound import whatsapp_send
 from surveys.config import Settings
-from surveys.outreach.pacing import PlatformPacers, SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.reminders import queue_reminders
-from surveys.outreach.sending import RetryPolicy, Send, Sender, by_platform
+from surveys.outreach.senders import sender_for, utc_now
+from surveys.outreach.sending import Send
 from surveys.retention import purge
 from surveys.waves import close_due_waves
 from surveys.wiring import Runtime
@@ -39,44 +38,6 @@ log = logging.getLogger(__name__)
 TICK = dt.timedelta(seconds=20)
 #: How often the bot looks for queued messages that are due (a resident may be waiting for a reply).
 SEND_TICK = dt.timedelta(seconds=2)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def retry_policy_of(settings: Settings) -> RetryPolicy:
-    """[sending]'s retry settings; a message is never kept past retention's contacts_days either."""
-    sending = settings.sending
-    return RetryPolicy(
-        first=dt.timedelta(seconds=sending.retry_first_seconds),
-        longest=dt.timedelta(minutes=sending.retry_max_minutes),
-        give_up_after=min(dt.timedelta(hours=sending.give_up_after_hours),
-                          dt.timedelta(days=settings.retention.contacts_days)),
-    )
-
-
-#: The platforms an outbox row can be for.
-PLATFORMS = ("telegram", "whatsapp")
-
-
-def sender_for(core: Runtime, bot: Bot | None, clock: Callable[[], dt.datetime] = utc_now,
-               whatsapp: Send | None = None) -> Sender:
-    """The outbox's sender: each message through its platform (Telegram where `bot` is given; WhatsApp where
-    `whatsapp` is, see bot.whatsapp.outbound), paced by that platform's limits. A row for a platform not given
-    stays queued for a process that can send it."""
-    sending, settings = core.settings.sending, core.settings.whatsapp
-    senders: dict[str, Send] = {}
-    if bot is not None:
-        senders["telegram"] = telegram_send(bot)
-    if whatsapp is not None:
-        senders["whatsapp"] = whatsapp
-    pacers = PlatformPacers({
-        "telegram": SendPacer(sending.messages_per_second, sending.seconds_per_chat),
-        "whatsapp": SendPacer(settings.messages_per_second, settings.seconds_per_resident),
-    })
-    return Sender(core.db, by_platform(senders), pacers, quiet_hours_of(core.settings), clock,
-                  retry=retry_policy_of(core.settings), reads=core.reads, leaves=set(PLATFORMS) - set(senders))
 
 
 class OutreachJobs:

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_bot
-from bot.outbound import telegram_send
 from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.outreach import outbox
 from surveys.outreach.pacing import SendPacer
 from surveys.outreach.quiet_hours import quiet_hours_of
 from surveys.outreach.results import Digest, TopNeed, queue_results
 from surveys.outreach.sending import Sender
+from surveys.outreach.telegram import telegram_send
 from surveys.store.schema import Contact, OutboxMessage, Response, ResultsSubscription
 from surveys.waves import add_wave
 from tests.support.commands import BIN, with_bot_token

@@ -1,5 +1,6 @@
 """Telegram as the outbox's channel: send (or, for a queued reply, edit) one message and say how it went, in
-the sender's terms.
+the sender's terms. Here, not in bot/, so that `heard-admin results publish` sends through the outbox's sender
+without the bot.
 
 Telegram's answers map to what the sender does next: 429 -> wait `retry_after` (the whole bot); 403 or a
 vanished chat -> the resident is unreachable; 5xx, timeouts and network trouble -> try again later, keeping
@@ -12,6 +13,8 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -22,6 +25,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from surveys.config import Settings
 from surveys.outreach.outbox import Outgoing
 from surveys.outreach.sending import Outcome, Refused, RetryAfter, Send, Sent, Transient, Unreachable
 
@@ -29,6 +33,15 @@ log = logging.getLogger(__name__)
 
 #: Telegram's descriptions of a 400 that means the chat itself is gone.
 GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+
+def sending_client(settings: Settings) -> Bot:
+    """A Bot API client for the outbox: no retries of its own (the sender paces and retries); close its
+    session when done."""
+    assert settings.telegram.token, "checked by the caller"
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
+                             timeout=settings.telegram.request_timeout)
+    return Bot(settings.telegram.token, session=session)
 
 
 def telegram_send(bot: Bot) -> Send:
