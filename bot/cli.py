@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import typer
 
-from bot.bot_api_models import import_lazily
 from bot.logs import configure_logging
+from bot.telegram.bot_api_models import import_lazily
 from surveys import command_line
 from surveys.config import ConfigError, Settings, load_settings
 from surveys.core.privacy import SecretKeyError
@@ -81,7 +81,7 @@ def main_command(
         raise typer.Exit(NO_TOKEN_STATUS)
     configure_logging()
     import_lazily()
-    from bot.app import run_polling
+    from bot.telegram.app import run_polling
 
     with _key_checked():
         asyncio.run(run_polling(settings))
@@ -134,7 +134,7 @@ def webhook(
     Example: HEARD_WEBHOOK_URL=https://heard.example.org heard-bot webhook --register
     """
     import_lazily()
-    from bot.webhook import WebhookConfigError, run_webhook
+    from bot.telegram.webhook import WebhookConfigError, run_webhook
 
     settings = _settings()
     _token_or_exit(settings)
@@ -175,7 +175,7 @@ def set_webhook_command() -> None:
 
     Example: heard-bot set-webhook
     """
-    from bot.webhook import WebhookConfigError, set_webhook
+    from bot.telegram.webhook import WebhookConfigError, set_webhook
 
     settings = _settings()
     _token_or_exit(settings)
@@ -230,8 +230,8 @@ def scheduler() -> None:
     import_lazily()
 
     async def run() -> None:
-        from bot.app import build_bot
         from bot.scheduler import lead_outreach
+        from bot.telegram.app import build_bot
         from surveys.wiring import open_core
 
         core = await open_core(settings)

@@ -18,8 +18,8 @@ from functools import partial
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
-from bot.app import COMMANDS as COMMAND_DESCRIPTIONS
 from bot.channel import WHATSAPP, Capabilities
+from bot.telegram.app import COMMANDS as COMMAND_DESCRIPTIONS
 from bot.whatsapp import words
 from bot.whatsapp import workers as worker_words
 from bot.whatsapp.deliveries import Incoming

@@ -1,4 +1,4 @@
-"""Replies on WhatsApp that reach the resident even when the Graph API fails, as Telegram's do (bot.delivery).
+"""Replies on WhatsApp that reach the resident even when the Graph API fails, as Telegram's do (bot.telegram.delivery).
 
 The client retries each reply briefly (bot.whatsapp.graph); what WhatsApp still does not take (5xx, time-outs,
 130429) is handed to the outbox with the rest of the reply, in order, so that the running sender delivers it

@@ -26,8 +26,8 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.app import build_bot
 from bot.scheduler import lead_outreach, utc_now
+from bot.telegram.app import build_bot
 from bot.whatsapp.conversation import WhatsAppChannel
 from bot.whatsapp.deliveries import Incoming, MalformedDelivery, parse_delivery
 from bot.whatsapp.graph import GraphClient

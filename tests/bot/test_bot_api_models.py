@@ -1,4 +1,4 @@
-"""aiogram's Bot API models are built when first used, not all at import (bot/bot_api_models.py), and every
+"""aiogram's Bot API models are built when first used, not all at import (bot/telegram/bot_api_models.py), and every
 one of them still builds and reads Telegram's JSON; the `Response[...]` classes of the requests the bot made
 survive garbage collection."""
 
@@ -10,7 +10,7 @@ import sys
 import weakref
 
 LAZY = """
-from bot.bot_api_models import import_lazily
+from bot.telegram.bot_api_models import import_lazily
 import_lazily()
 from pydantic import BaseModel
 import aiogram.methods as methods

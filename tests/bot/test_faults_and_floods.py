@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import build_bot
 from bot.scheduler import lead_outreach
+from bot.telegram.app import build_bot
 from surveys.outreach import outbox
 from surveys.store.schema import Answer, OutboxMessage, Response
 from tests.support.journeys import answer_needs_survey_in_german

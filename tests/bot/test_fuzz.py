@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.app import build_bot, build_dispatcher
 from bot.logs import configure_logging
+from bot.telegram.app import build_bot, build_dispatcher
 from surveys.config import load_settings
 from surveys.core.engine import SessionState
 from surveys.core.model import QuestionType

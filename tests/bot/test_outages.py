@@ -16,8 +16,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import build_bot
 from bot.scheduler import OutreachJobs
+from bot.telegram.app import build_bot
 from surveys.core.privacy import pseudonym_for
 from surveys.outreach import outbox
 from surveys.outreach.quiet_hours import quiet_hours_of

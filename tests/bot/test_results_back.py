@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_bot
+from bot.telegram.app import build_bot
 from surveys.core.disclosure import EMPTY, Tally, disclose
 from surveys.outreach import outbox
 from surveys.outreach.pacing import SendPacer

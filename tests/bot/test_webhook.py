@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.webhook import HEALTH_PATH, build_webhook_app, webhook_app
+from bot.telegram.webhook import HEALTH_PATH, build_webhook_app, webhook_app
 from surveys.config import Settings, Webhook, load_settings
 from surveys.store.database import connect
 from surveys.store.schema import Answer, Response, SeenUpdate, Session
@@ -147,7 +147,7 @@ async def test_health_endpoint_reports_whether_the_database_answers(settings, te
     port = free_port()
     configured = webhook_settings(settings, telegram, port)
     core = await open_core(configured)
-    from bot.app import build_bot, build_dispatcher
+    from bot.telegram.app import build_bot, build_dispatcher
 
     bot = build_bot(configured)
     healthy = InProcessWorker(build_webhook_app(configured, core, bot, build_dispatcher(configured, core)), port)

@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select, update
 
-from bot.app import build_bot
 from bot.scheduler import OutreachJobs, sender_for, whatsapp_sender
+from bot.telegram.app import build_bot
 from surveys.config import load_settings
 from surveys.outreach import outbox
 from surveys.outreach.quiet_hours import quiet_hours_of

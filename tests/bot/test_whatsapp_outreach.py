@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select, update
 
-from bot.app import build_bot
 from bot.scheduler import OutreachJobs, whatsapp_sender
+from bot.telegram.app import build_bot
 from bot.whatsapp.graph import GraphError
 from bot.whatsapp.outbound import outcome_of
 from surveys.config import load_settings

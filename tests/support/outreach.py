@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
-from bot.app import build_bot
 from bot.scheduler import OutreachJobs
+from bot.telegram.app import build_bot
 from tests.support.residents import Resident
 
 #: A configuration section that leaves no quiet hours (start == end), so outreach runs at any time of day.

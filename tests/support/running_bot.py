@@ -26,7 +26,7 @@ class RunningBot:
         self._bot = None
 
     async def start(self) -> None:
-        from bot.app import build_bot, build_dispatcher, publish_commands
+        from bot.telegram.app import build_bot, build_dispatcher, publish_commands
 
         self.core = await open_core(self.settings, self.catalogs)
         self._bot = build_bot(self.settings)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from aiogram import Bot
 
 from bot import texts
-from bot.delivery import Delivery
-from bot.identity import Author
+from bot.telegram.delivery import Delivery
+from bot.telegram.identity import Author
 from surveys.conversation import Conversations, Pressed
 from surveys.core.engine import Event, Stage
 from surveys.workers import Workers

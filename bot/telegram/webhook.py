@@ -25,9 +25,9 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from bot.app import build_bot, build_dispatcher, publish_commands
-from bot.bot_api_models import build_used_models
 from bot.scheduler import lead_outreach
+from bot.telegram.app import build_bot, build_dispatcher, publish_commands
+from bot.telegram.bot_api_models import build_used_models
 from surveys.config import Settings
 from surveys.wiring import Runtime, open_core
 

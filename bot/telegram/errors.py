@@ -10,7 +10,7 @@ from aiogram import Dispatcher
 from aiogram.types import ErrorEvent
 
 from bot import texts
-from bot.identity import ResidentMiddleware
+from bot.telegram.identity import ResidentMiddleware
 from surveys.conversation import Conversations
 
 log = logging.getLogger(__name__)

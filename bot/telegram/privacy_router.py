@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.types import Message as TelegramMessage
 
 from bot import texts
-from bot.identity import Author
+from bot.telegram.identity import Author
 from surveys.conversation import Conversations
 
 CONFIRM_DELETE = "del:yes"

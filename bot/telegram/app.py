@@ -10,15 +10,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
-from bot import inbound_text, privacy_router, survey_router, worker_router
-from bot.bot_api_models import build_used_models, keep_response_types
-from bot.chat import Relay
-from bot.delivery import Delivery
-from bot.errors import install_error_handler
-from bot.flood import button_guard, message_guard
-from bot.identity import ResidentMiddleware
-from bot.resilience import RetryingRequests
 from bot.scheduler import lead_outreach
+from bot.telegram import inbound_text, privacy_router, survey_router, worker_router
+from bot.telegram.bot_api_models import build_used_models, keep_response_types
+from bot.telegram.chat import Relay
+from bot.telegram.delivery import Delivery
+from bot.telegram.errors import install_error_handler
+from bot.telegram.flood import button_guard, message_guard
+from bot.telegram.identity import ResidentMiddleware
+from bot.telegram.resilience import RetryingRequests
 from surveys.config import Settings
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.wiring import Runtime, open_core
@@ -41,7 +41,7 @@ COMMANDS = (
 
 
 def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
-    """The Bot API client. Replies retry through Telegram's hiccups (bot.resilience); the outbox's sender
+    """The Bot API client. Replies retry through Telegram's hiccups (bot.telegram.resilience); the outbox's sender
     passes `retrying=False` because it paces and retries by itself."""
     assert settings.telegram.token, "checked by the caller"
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),

@@ -11,9 +11,9 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery
 from aiogram.types import Message as TelegramMessage
 
-from bot.chat import Relay
-from bot.delivery import acknowledge
-from bot.identity import Author
+from bot.telegram.chat import Relay
+from bot.telegram.delivery import acknowledge
+from bot.telegram.identity import Author
 from surveys.conversation import Pressed
 from surveys.core.engine import AskLanguage, Cancel, Start, Text, Unsupported
 from surveys.core.payload import parse_payload

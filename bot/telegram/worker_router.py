@@ -19,8 +19,8 @@ from aiogram.types import FSInputFile
 from aiogram.types import Message as TelegramMessage
 
 from bot import texts
-from bot.chat import Relay
-from bot.identity import Author
+from bot.telegram.chat import Relay
+from bot.telegram.identity import Author
 from surveys.conversation import Conversations
 from surveys.core.engine import Start
 from surveys.distribution import INVITE_PREFIX, deep_link

@@ -1,7 +1,7 @@
 """Replies must arrive even when Telegram hiccups: a client-session middleware that retries a request after a
 429 (waiting `retry_after`), a 5xx or a network error (with exponential backoff), for a bounded time while
 the resident's update is handled. What still fails is raised to the caller, which hands a reply to the
-outbox (bot.delivery): the resident gets it once Telegram answers again, without tapping a second time.
+outbox (bot.telegram.delivery): the resident gets it once Telegram answers again, without tapping a second time.
 
 Long polling is left alone (aiogram's polling loop has its own backoff), and so is the outbox's bot, whose
 sender paces and retries messages itself (surveys.outreach.sending).

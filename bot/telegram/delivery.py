@@ -1,7 +1,7 @@
 """The thin adapter between rendered messages and Telegram: send, edit in place, inline keyboards.
 
 A reply must reach the resident even when Telegram fails: the Bot API client retries each request for a while
-(bot.resilience), and what Telegram still does not take is handed to the outbox, with the rest of the reply in
+(bot.telegram.resilience), and what Telegram still does not take is handed to the outbox, with the rest of the reply in
 order, so that the running bot's sender delivers it as soon as Telegram answers again. The resident never has
 to tap a second time for an answer that was stored.
 """

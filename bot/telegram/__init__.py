@@ -1,0 +1,1 @@
+"""Telegram: the aiogram dispatcher, its routers and middlewares, replies and their delivery, the webhook."""
