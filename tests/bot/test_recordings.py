@@ -11,47 +11,14 @@ import pytest
 
 from surveys.config import load_settings
 from tests.support.config import write_config
+from tests.support.recordings import voiced_survey_config
 from tests.support.residents import Resident, new_user, plain
 from tests.support.running_bot import RunningBot
-
-SURVEY = """
-id: voiced
-version: 1
-language: de
-title: Hören und antworten
-questions:
-  - name: course
-    type: single
-    field: language
-    label: Besuchen Sie einen Sprachkurs?
-    audio: {de: audio/course-de.ogg, ar: audio/course-ar.ogg}
-    choices:
-      - {name: "yes", label: "Ja", audio: {de: audio/yes-de.mp3}}
-      - {name: "no", label: "Nein"}
-  - name: children
-    type: single
-    field: education
-    label: Leben Kinder bei Ihnen?
-    audio: {ar: audio/children-ar.ogg}
-    choices:
-      - {name: "yes", label: "Ja"}
-      - {name: "no", label: "Nein"}
-  - name: wish
-    type: text
-    field: closing
-    label: Was wünschen Sie sich?
-    audio: {de: audio/gone-de.ogg}
-"""
 
 
 @pytest.fixture
 async def voiced_bot(tmp_path: Path, telegram):
-    folder = tmp_path / "surveys"
-    (folder / "audio").mkdir(parents=True)
-    (folder / "voiced.yaml").write_text(SURVEY, encoding="utf-8")
-    for name in ("course-de.ogg", "course-ar.ogg", "yes-de.mp3", "children-ar.ogg"):
-        (folder / "audio" / name).write_bytes(b"OggS-recording:" + name.encode())
-    extra = f'[surveys]\ndefault = "voiced"\ndirectories = ["{folder}"]\n'
+    extra = voiced_survey_config(tmp_path)
     bot = RunningBot(load_settings(write_config(tmp_path, extra=extra), environ={}), telegram)
     await bot.start()
     yield bot

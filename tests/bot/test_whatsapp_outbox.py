@@ -35,6 +35,7 @@ from tests.support.config import write_config
 from tests.support.fake_telegram import TOKEN
 from tests.support.fake_whatsapp import ACCESS_TOKEN, PHONE_NUMBER_ID, FakeGraph, WhatsAppResident, new_number, plain
 from tests.support.outreach import NO_QUIET_HOURS, Clock
+from tests.support.recordings import voiced_survey_config
 
 
 @pytest.fixture
@@ -199,43 +200,10 @@ async def test_after_24_hours_a_reminder_goes_straight_to_the_template_or_is_not
         await running.stop()
 
 
-VOICED = """
-id: voiced
-version: 1
-language: de
-title: Hören und antworten
-questions:
-  - name: course
-    type: single
-    field: language
-    label: Besuchen Sie einen Sprachkurs?
-    audio: {de: audio/course-de.ogg, ar: audio/course-ar.ogg}
-    choices:
-      - {name: "yes", label: "Ja", audio: {de: audio/yes-de.mp3}}
-      - {name: "no", label: "Nein"}
-  - name: children
-    type: single
-    field: education
-    label: Leben Kinder bei Ihnen?
-    audio: {ar: audio/children-ar.ogg}
-    choices:
-      - {name: "yes", label: "Ja"}
-      - {name: "no", label: "Nein"}
-  - name: wish
-    type: text
-    field: closing
-    label: Was wünschen Sie sich?
-    audio: {de: audio/gone-de.ogg}
-"""
 
 
 async def test_questions_and_choices_are_read_aloud_as_whatsapp_audio_before_the_question(tmp_path, graph):
-    folder = tmp_path / "surveys"
-    (folder / "audio").mkdir(parents=True)
-    (folder / "voiced.yaml").write_text(VOICED, encoding="utf-8")
-    for name in ("course-de.ogg", "course-ar.ogg", "yes-de.mp3", "children-ar.ogg"):
-        (folder / "audio" / name).write_bytes(b"OggS-recording:" + name.encode())
-    extra = f'[surveys]\ndefault = "voiced"\ndirectories = ["{folder}"]\n'
+    extra = voiced_survey_config(tmp_path)
     running = RunningWhatsApp(load_settings(write_config(tmp_path, extra=extra), environ={}), graph)
     await running.start()
     try:
