@@ -103,15 +103,19 @@ def invitation_invalid(conversations: Conversations, language: str | None) -> st
 
 
 def worker_stats(
-    conversations: Conversations, language: str | None, rows: list[tuple[str, str, str]], min_cell: int
+    conversations: Conversations, language: str | None, rows: list[tuple[str, str, str]], min_cell: int,
+    *, link: str | None = None,
 ) -> str:
+    """With nobody reached yet, the worker is pointed to what to hand out: on Telegram (no `link`) the /mylink
+    and /myflyer commands; on WhatsApp, which has neither, their own wa.me `link` itself."""
     _ = translator(conversations, language)
     lines = [_("People reached through your link:")]
     for survey_title, started, completed in rows:
         lines.append(f"• {value(conversations, language, survey_title)}")
         lines.append("  " + _("started: {started}, finished: {completed}").format(started=started, completed=completed))
     if not rows:
-        lines.append(_("Nobody yet. Hand out your link or flyer: /mylink, /myflyer"))
+        lines.append(_link_line(conversations, language, link) if link else
+                     _("Nobody yet. Hand out your link or flyer: /mylink, /myflyer"))
     lines.append("")
     lines.append(_("To protect people's privacy, every number is changed a little, and numbers below {k} show as 0 or "
                    "{k}.").format(k=min_cell))
@@ -119,10 +123,13 @@ def worker_stats(
 
 
 def worker_link(conversations: Conversations, language: str | None, link: str) -> str:
+    return directed(conversations, language, _link_line(conversations, language, link))
+
+
+def _link_line(conversations: Conversations, language: str | None, link: str) -> str:
     _ = translator(conversations, language)
-    return directed(conversations, language, _(
-        "Your personal link (it counts who starts through it, nothing else): {link}").format(
-        link=value(conversations, language, link)))
+    return _("Your personal link (it counts who starts through it, nothing else): {link}").format(
+        link=value(conversations, language, link))
 
 
 def worker_flyer_caption(conversations: Conversations, language: str | None) -> str:

@@ -46,10 +46,10 @@ class WhatsAppWorkers:
             return None
         language = language or distributor.language
         conversations = self._conversations
+        if not self._number:  # no wa.me link to hand out (nor to have been invited through)
+            return texts.failure(conversations, language)
+        link = distribution.whatsapp_link(self._number, distributor.code, distributor.language)
         if word == MYLINK:
-            if not self._number:
-                return texts.failure(conversations, language)
-            link = distribution.whatsapp_link(self._number, distributor.code, distributor.language)
             return texts.worker_link(conversations, language, link)
         rows = []
         for reach in await self._workers.reach(distributor.id):
@@ -57,4 +57,4 @@ class WhatsAppWorkers:
             title = survey.title if survey else reach.survey_id
             rows.append((title, reach.started.display(self._workers.min_cell),
                          reach.completed.display(self._workers.min_cell)))
-        return texts.worker_stats(conversations, language, rows, self._workers.min_cell)
+        return texts.worker_stats(conversations, language, rows, self._workers.min_cell, link=link)

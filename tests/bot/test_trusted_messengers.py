@@ -84,6 +84,8 @@ async def test_worker_links_account_once_and_sees_reach_with_small_numbers_hidde
     impostor = Resident(telegram)
     await impostor.send(f"/start w-{token}")
     assert "nicht mehr gültig" in impostor.last.text, "an invitation works once"
+    await worker.send("/mystats")
+    assert "Noch niemand." in worker.last.text and "/mylink, /myflyer" in worker.last.text, "nobody yet: the commands"
 
     for _ in range(2):
         await complete_via(Resident(telegram), code)

@@ -388,6 +388,10 @@ async def test_an_outreach_worker_links_their_whatsapp_and_sees_their_reach(what
     await worker.send("mylink")
     link = re.search(r"https://wa\.me/\S+", plain(worker.last.text)).group(0)
     assert link == f"https://wa.me/{BUSINESS_NUMBER}?text=start%20{code}--l-de"
+    await worker.send("mystats")  # nobody yet: pointed to the link itself, not to Telegram's commands
+    nobody_yet = plain(worker.last.text)
+    assert nobody_yet.startswith("Über Ihren Link erreichte Menschen:") and link in nobody_yet
+    assert "/mylink" not in nobody_yet and "/myflyer" not in nobody_yet
     resident = WhatsAppResident(graph, meta)
     await resident.send(parse_qs(urlsplit(link).query)["text"][0])
     await resident.tap("Ja, los geht's")
