@@ -645,7 +645,7 @@ async def _store_rows(
         # every batch spills pages to the WAL and reads them back (measured on SQLite alone: a 64 MB cache nearly
         # halved the time of 200,000 rows; 32 MB keeps most of that and the import's memory small)
         await db.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
-    wave = await open_wave(db, survey.id)  # as for a chat response: the wave open when it is stored
+    wave = await db.run_sync(open_wave, survey.id)  # as for a chat response: the wave open when it is stored
     distributors = await known_distributors(db)
     imported = 0
     pending: list[PaperResponse] = []

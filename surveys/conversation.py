@@ -51,7 +51,8 @@ from surveys.core.render import Municipality, Renderer, Wording, wording_for
 from surveys.i18n.catalogs import Catalogs
 from surveys.outreach import outbox
 from surveys.registry import SurveyRegistry
-from surveys.store.database import DbSession, as_utc
+from surveys.store.database import DbSession, SyncDbSession, as_utc
+from surveys.store.transactions import ThroughEngine, Transactions
 from surveys.store.schema import (
     Answer,
     ConsentRecord,
@@ -117,8 +118,11 @@ class Conversations:
         contact_key_for: ContactKeyFor,
         after_deletion: Callable[[], Awaitable[None]],
         update_number_for: UpdateNumberFor | None = None,
+        transactions: Transactions | None = None,
     ) -> None:
         self._db = db
+        self._transactions = transactions or ThroughEngine(db, reads)
+        """Where an event's whole transaction runs (on a SQLite file: one thread, one hand-off per event)."""
         self._update_number_for = update_number_for
         """For platforms whose update ids are strings (WhatsApp's message ids): a keyed hash to a number."""
         self._reads = reads or db
@@ -163,10 +167,9 @@ class Conversations:
         async with lock:
             for attempt in range(_ATTEMPTS):
                 try:
-                    async with self._db() as db, db.begin():
-                        reply, erased = await self._apply(
-                            db, survey, respondent, event, channel, platform, update_id, contact, client_language
-                        )
+                    reply, erased = await self._transactions.write(
+                        self._apply, survey, respondent, event, channel, platform, update_id, contact, client_language
+                    )
                     break
                 except (_Conflict, IntegrityError):
                     if attempt == _ATTEMPTS - 1:
@@ -189,7 +192,7 @@ class Conversations:
             if stored is None:
                 return None
             state = SessionState.from_json(stored)
-            survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
+            survey = await db.run_sync(self.registry.version, state.survey_id, state.survey_version) or survey
         prompts = current_prompts(survey, state)
         return Reply(survey, state, prompts) if prompts else None
 
@@ -207,9 +210,9 @@ class Conversations:
             )
         return self.registry.current(found or "") or self.registry.default
 
-    async def _apply(
+    def _apply(
         self,
-        db: DbSession,
+        db: SyncDbSession,
         survey: Survey,
         respondent: str,
         event: Event | Pressed,
@@ -223,29 +226,29 @@ class Conversations:
         # FOR UPDATE: on PostgreSQL a second worker with the same resident's update waits here for the first to
         # commit and then reads its result, instead of retrying on a stale revision (SQLite ignores it: there
         # BEGIN IMMEDIATE already serialises writers); the revision check below stays as the guarantee
-        row = (await db.execute(
+        row = (db.execute(
             select(Session.id, Session.state, Session.revision, Session.channel, Session.updated_at)
             .where(Session.survey_id == survey.id, Session.respondent == respondent).with_for_update()
         )).first()
         state = SessionState.new(survey)
         if row is not None:
             state = SessionState.from_json(row.state)
-            survey = await self.registry.version(db, state.survey_id, state.survey_version) or survey
-        if update_id is not None and not await _first_sighting(db, platform, seen_update_key(update_id)):
+            survey = self.registry.version(db, state.survey_id, state.survey_version) or survey
+        if update_id is not None and not _first_sighting(db, platform, seen_update_key(update_id)):
             # delivered again: applied already, but whether our reply arrived is unknown (a crash between
             # commit and reply), so the current question is shown again rather than nothing
             return Reply(survey, state, current_prompts(survey, state) if row is not None else (),
                          duplicate=True), False
         offered = self.catalogs.for_survey(survey.id)
-        remembered = await self._remembered_language(db, survey, respondent) if row is None or state.finished else None
+        remembered = self._remembered_language(db, survey, respondent) if row is None or state.finished else None
         if remembered not in offered.languages:
             remembered = None
-        closed = await self._closed(db, survey)
+        closed = self._closed(db, survey)
         if closed is not None and not isinstance(event, AskLanguage | SetLanguage):
             shown = replace(state, language=state.language or remembered or offered.match(client_language))
             return Reply(survey, shown, (closed,)), False
         if isinstance(event, Pressed) and event.data == actions.SUBSCRIBE_RESULTS and contact is not None:
-            promised = await self._subscribe_results(db, survey, respondent, platform, contact)
+            promised = self._subscribe_results(db, survey, respondent, platform, contact)
             if promised is not None:
                 return promised, False
         if isinstance(event, Pressed):
@@ -264,12 +267,12 @@ class Conversations:
                 event = replace(event, language=remembered)  # the language they chose last time, not the phone's
             event = replace(
                 event,
-                payload=code if await distribution.active_id(db, code) else None,  # unknown codes: organic
-                previous_answers=await self._previous_answers(db, survey, respondent),
+                payload=code if distribution.active_id(db, code) else None,  # unknown codes: organic
+                previous_answers=self._previous_answers(db, survey, respondent),
                 reachable=contact is not None,
             )
         transition = advance(survey, state, event)
-        erased = await self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
+        erased = self._persist(db, survey, respondent, row, state, transition, channel, platform, contact)
         prompts = transition.prompts
         if transition.duplicate and row is not None and self._clock() - as_utc(row.updated_at) > RETAP_AFTER:
             # not a double tap but a resident tapping again because no answer came (e.g. the bot crashed
@@ -277,9 +280,9 @@ class Conversations:
             prompts = current_prompts(survey, transition.state)
         return Reply(survey, transition.state, prompts, transition.duplicate), erased
 
-    async def _persist(
+    def _persist(
         self,
-        db: DbSession,
+        db: SyncDbSession,
         survey: Survey,
         respondent: str,
         row: Row[Any] | None,
@@ -292,31 +295,31 @@ class Conversations:
         """Store the transition; True if it deleted unfinished answers or a chat id."""
         after = transition.state
         if after.stage is Stage.COMPLETED:
-            await self._save_response(db, survey, respondent, after, row.channel if row else channel)
+            self._save_response(db, survey, respondent, after, row.channel if row else channel)
         if after.finished:
             if row is not None:
-                await db.execute(delete(Session).where(Session.id == row.id))
+                db.execute(delete(Session).where(Session.id == row.id))
             contact_key = self.contact_key_for(respondent)
-            forgotten = await db.execute(
+            forgotten = db.execute(
                 delete(Contact).where(Contact.survey_id == survey.id, Contact.contact_key == contact_key)
             )
-            await outbox.withdraw(db, survey.id, contact_key, outbox.REMINDER)
+            outbox.withdraw(db, survey.id, contact_key, outbox.REMINDER)
             return bool(forgotten.rowcount) or (row is not None and after.stage is not Stage.COMPLETED)
         if before.stage in (Stage.CONSENT, Stage.RETURNING) and after.stage is Stage.ANSWERING:
-            await self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT, platform)
-            distributor_id = await distribution.active_id(db, after.payload)
+            self._record_consent(db, survey, respondent, after, before.stage is Stage.CONSENT, platform)
+            distributor_id = distribution.active_id(db, after.payload)
             if distributor_id is not None and before.stage is Stage.CONSENT:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
             if contact is not None and after.remind:  # the chat id is kept only for the agreed reminder
-                await db.merge(Contact(survey_id=survey.id, contact_key=self.contact_key_for(respondent),
+                db.merge(Contact(survey_id=survey.id, contact_key=self.contact_key_for(respondent),
                                        platform=platform, address=contact, created_on=dt.date.today()))
         if after == before and row is not None:
             return False
         if row is None:
-            await db.execute(insert(Session).values(survey_id=survey.id, respondent=respondent, channel=channel,
+            db.execute(insert(Session).values(survey_id=survey.id, respondent=respondent, channel=channel,
                                                     state=after.to_json(), revision=0, updated_at=_now()))
             return False
-        result = await db.execute(
+        result = db.execute(
             update(Session)
             .where(Session.id == row.id, Session.revision == row.revision)
             .values(state=after.to_json(), revision=row.revision + 1, updated_at=_now())
@@ -326,37 +329,37 @@ class Conversations:
             raise _Conflict
         return False
 
-    async def _closed(self, db: DbSession, survey: Survey) -> SurveyClosed | None:
+    def _closed(self, db: SyncDbSession, survey: Survey) -> SurveyClosed | None:
         """A survey that runs in waves takes answers only while one is open."""
-        status = await wave_status(db, survey.id, self._clock(), self._time_zone)
+        status = wave_status(db, survey.id, self._clock(), self._time_zone)
         if status is None or status.open:
             return None
         return SurveyClosed(status.next_opens.isoformat() if status.next_opens else None)
 
-    async def _subscribe_results(
-        self, db: DbSession, survey: Survey, respondent: str, platform: str, contact: str
+    def _subscribe_results(
+        self, db: SyncDbSession, survey: Survey, respondent: str, platform: str, contact: str
     ) -> Reply | None:
         """"Send me the results", pressed after the last answer: keep the chat id for that one message.
         None if there is no completed response to hear back about."""
-        response = await db.scalar(
+        response = db.scalar(
             select(Response).where(Response.survey_id == survey.id, Response.respondent == respondent)
             .order_by(Response.survey_version.desc()).limit(1)
         )
         if response is None:
             return None
-        await db.merge(ResultsSubscription(
+        db.merge(ResultsSubscription(
             survey_id=survey.id, contact_key=self.contact_key_for(respondent), platform=platform, address=contact,
             language=response.language, wave=response.wave, created_on=self._clock().date(),
         ))
         state = replace(SessionState.new(survey), language=response.language)
         return Reply(survey, state, (Say(Notice.RESULTS_PROMISED),))
 
-    async def _record_consent(
-        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool, platform: str
+    def _record_consent(
+        self, db: SyncDbSession, survey: Survey, respondent: str, state: SessionState, fresh: bool, platform: str
     ) -> None:
         # the text this channel showed (a terminal interview's speaks of no account and no /delete)
         text_hash = self.renderer(survey, state.language, wording_for(platform)).consent_hash()
-        exists = await db.scalar(
+        exists = db.scalar(
             select(ConsentRecord.id).where(
                 ConsentRecord.survey_id == survey.id,
                 ConsentRecord.respondent == respondent,
@@ -368,11 +371,11 @@ class Conversations:
                                  consent_version=f"{survey.id}@{survey.version}/{state.language}",
                                  text_hash=text_hash, given_on=dt.date.today()))
 
-    async def _save_response(
-        self, db: DbSession, survey: Survey, respondent: str, state: SessionState, channel: str
+    def _save_response(
+        self, db: SyncDbSession, survey: Survey, respondent: str, state: SessionState, channel: str
     ) -> None:
         """Write the completed response; a resident who started again replaces their earlier one."""
-        await db.execute(
+        db.execute(
             delete(Response).where(
                 Response.survey_id == survey.id,
                 Response.survey_version == survey.version,
@@ -382,7 +385,7 @@ class Conversations:
         response_id = secrets.token_hex(16)
         answers = answer_values(survey, state.answers)
         packed = pack_values(answers)  # what summaries count (surveys/core/answer_codes.py)
-        await db.execute(insert(Response).values(
+        db.execute(insert(Response).values(
             answer_codes=packed.codes,
             answer_numbers=packed.numbers,
             id=response_id,
@@ -392,22 +395,22 @@ class Conversations:
             language=state.language or survey.language,
             channel=channel,
             submitted_on=dt.date.today(),
-            distributor_id=await distribution.active_id(db, state.payload),
-            wave=wave.name if (wave := await open_wave(db, survey.id, self._clock())) else None,
+            distributor_id=distribution.active_id(db, state.payload),
+            wave=wave.name if (wave := open_wave(db, survey.id, self._clock())) else None,
         ))
         if answers:  # one executemany, not one INSERT per answer
-            await db.execute(insert(Answer), [{**values, "response_id": response_id} for values in answers])
+            db.execute(insert(Answer), [{**values, "response_id": response_id} for values in answers])
 
-    async def _remembered_language(self, db: DbSession, survey: Survey, respondent: str) -> str | None:
+    def _remembered_language(self, db: SyncDbSession, survey: Survey, respondent: str) -> str | None:
         """The language the resident chose for their last completed response (stored with it anyway, under
         the same pseudonym): after the survey, Heard keeps speaking it without storing anything more."""
-        return await db.scalar(
+        return db.scalar(
             select(Response.language).where(Response.survey_id == survey.id, Response.respondent == respondent)
             .order_by(Response.submitted_on.desc(), Response.survey_version.desc()).limit(1)
         )
 
-    async def _previous_answers(self, db: DbSession, survey: Survey, respondent: str) -> dict[str, AnswerValue]:
-        response = await db.scalar(
+    def _previous_answers(self, db: SyncDbSession, survey: Survey, respondent: str) -> dict[str, AnswerValue]:
+        response = db.scalar(
             select(Response).where(
                 Response.survey_id == survey.id,
                 Response.survey_version == survey.version,
@@ -416,7 +419,7 @@ class Conversations:
         )
         if response is None:
             return {}
-        rows = (await db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
+        rows = (db.scalars(select(Answer).where(Answer.response_id == response.id))).all()
         return answers_from_rows(survey, rows)
 
     async def language_of(self, respondent_for: RespondentFor, client_language: str | None) -> str | None:
@@ -524,14 +527,14 @@ def answers_from_rows(survey: Survey, rows: Sequence[Answer]) -> dict[str, Answe
     return answers
 
 
-async def _first_sighting(db: DbSession, platform: str, update_id: int) -> bool:
+def _first_sighting(db: SyncDbSession, platform: str, update_id: int) -> bool:
     """Record the update id; False if it was recorded before (a redelivery). One INSERT ... ON CONFLICT DO
     NOTHING, in the transaction that applies the update: rolled back with it, so an update whose change
     was not stored is not taken for seen. On PostgreSQL a second worker holding the same update waits here
     for the first to commit, then sees the conflict."""
     dialect = db.get_bind().dialect.name
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await db.execute(
+    result = db.execute(
         insert_into(SeenUpdate).values(platform=platform, update_id=update_id, seen_at=_now())
         .on_conflict_do_nothing()
     )

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from surveys.core.disclosure import EMPTY, Cell, Tally, disclose
 from surveys.core.payload import build_payload
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, SyncDbSession
 from surveys.store.schema import Distributor, Invitation, Referral, Response, WorkerLink
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -76,11 +76,12 @@ async def by_code(db: DbSession, code: str) -> Distributor:
     return distributor
 
 
-async def active_id(db: DbSession, code: str | None) -> int | None:
-    """The id behind a code from a link, if it is a known, active distributor; otherwise None ("organic")."""
+def active_id(db: SyncDbSession, code: str | None) -> int | None:
+    """The id behind a code from a link, if it is a known, active distributor; otherwise None ("organic").
+    Synchronous: asked inside the conversation's transaction (surveys.store.transactions)."""
     if not code:
         return None
-    return await db.scalar(select(Distributor.id).where(Distributor.code == code, Distributor.active.is_(True)))
+    return db.scalar(select(Distributor.id).where(Distributor.code == code, Distributor.active.is_(True)))
 
 
 async def create_invitation(db: DbSession, distributor: Distributor) -> str:

@@ -26,7 +26,7 @@ from surveys.core.model import Survey
 from surveys.forms.loader import BUNDLED_DIR, SurveyProblem, SurveyValidationError, load_survey, parse_survey
 from surveys.i18n.catalogs import BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.i18n.tooling import survey_messages
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, SyncDbSession
 from surveys.store.schema import ImportedSurvey, SurveyVersion
 
 log = logging.getLogger(__name__)
@@ -93,11 +93,12 @@ class SurveyRegistry:
     def imported_translations(self, survey_id: str) -> dict[str, dict[str, str]]:
         return self._imported.get(survey_id, {})
 
-    async def version(self, db: DbSession, survey_id: str, version: int) -> Survey | None:
-        """A specific version, from memory or from the database's record of it."""
+    def version(self, db: SyncDbSession, survey_id: str, version: int) -> Survey | None:
+        """A specific version, from memory or from the database's record of it. Synchronous, for the
+        conversation's transaction; async callers use `await db.run_sync(registry.version, ...)`."""
         key = (survey_id, version)
         if key not in self._versions:
-            row = await db.scalar(
+            row = db.scalar(
                 select(SurveyVersion).where(SurveyVersion.survey_id == survey_id, SurveyVersion.version == version)
             )
             if row is None:

@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select, update
 
 from surveys.core.disclosure import EMPTY, Tally
-from surveys.store.database import DbSession, as_utc
+from surveys.store.database import DbSession, SyncDbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, Response, Session, Wave
 
 
-async def open_wave(db: DbSession, survey_id: str, now: dt.datetime | None = None) -> Wave | None:
-    """The wave open at `now` (the most recently opened if several overlap), or None."""
+def open_wave(db: SyncDbSession, survey_id: str, now: dt.datetime | None = None) -> Wave | None:
+    """The wave open at `now` (the most recently opened if several overlap), or None. Synchronous, for the
+    conversation's transaction (surveys.store.transactions); async callers use `await db.run_sync(open_wave, ...)`."""
     now = now or dt.datetime.now(dt.UTC)
-    return await db.scalar(
+    return db.scalar(
         select(Wave)
         .where(
             Wave.survey_id == survey_id,
@@ -107,10 +108,11 @@ class WaveStatus:
     """The first day of the next planned wave, in the municipality's time zone."""
 
 
-async def wave_status(db: DbSession, survey_id: str, now: dt.datetime, time_zone: str) -> WaveStatus | None:
-    """None for a survey that does not run in waves (always open); else whether one is open now."""
+def wave_status(db: SyncDbSession, survey_id: str, now: dt.datetime, time_zone: str) -> WaveStatus | None:
+    """None for a survey that does not run in waves (always open); else whether one is open now. Synchronous,
+    as `open_wave`."""
     # columns, not ORM objects: asked on every answer a resident gives
-    waves = (await db.execute(
+    waves = (db.execute(
         select(Wave.closed, Wave.opens_at, Wave.closes_at).where(Wave.survey_id == survey_id)
     )).all()
     if not waves:

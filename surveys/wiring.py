@@ -29,6 +29,7 @@ from surveys.registry import SurveyRegistry
 from surveys.secret_key import present_secret, unlock
 from surveys.store.database import DbSession, DeletionCheckpoints, connect, is_sqlite, migrate, session_factory
 from surveys.store.schema import SeenUpdate
+from surveys.store.transactions import ThroughEngine, Transactions, transactions_for
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +107,13 @@ class Runtime:
     reads: async_sessionmaker[DbSession] | None = None
     """For lookups that write nothing (on SQLite: deferred transactions that never wait for the write lock)."""
     reads_engine: AsyncEngine | None = None
+    transactions: Transactions | None = None
+    """Where the conversation's transactions run (surveys.store.transactions)."""
 
     async def close(self) -> None:
         await self.checkpoints.close()
+        if self.transactions is not None:
+            await self.transactions.close()
         await self.engine.dispose()
         if self.reads_engine is not None:
             await self.reads_engine.dispose()
@@ -149,8 +154,10 @@ async def open_core(
     reads_engine = connect(settings.storage.database_url, writes=False) if writes else None
     reads = session_factory(reads_engine) if reads_engine is not None else db
     checkpoints = DeletionCheckpoints(engine)
+    transactions = transactions_for(settings.storage.database_url, db, reads) if writes else ThroughEngine(db)
     conversations = Conversations(db, registry, catalogs, municipality, settings.municipality.time_zone, clock,
                                   reads=reads, contact_key_for=partial(contact_key_for, secret),
                                   after_deletion=checkpoints.after_deletion,
-                                  update_number_for=partial(update_number, secret))
-    return Runtime(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine)
+                                  update_number_for=partial(update_number, secret), transactions=transactions)
+    return Runtime(settings, engine, db, registry, catalogs, conversations, secret, checkpoints, reads, reads_engine,
+                   transactions)

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from surveys import distribution
 from surveys.core.privacy import anonymous_pseudonym
 from surveys.distribution import Reach
-from surveys.store.database import DbSession
+from surveys.store.database import DbSession, SyncDbSession
 from surveys.store.schema import AssistSession, Distributor, Session, WorkerLink
+from surveys.store.transactions import ThroughEngine, Transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +29,13 @@ class AssistTarget:
 
 class Workers:
     def __init__(
-        self, db: async_sessionmaker[DbSession], min_cell: int, reads: async_sessionmaker[DbSession] | None = None
+        self, db: async_sessionmaker[DbSession], min_cell: int, reads: async_sessionmaker[DbSession] | None = None,
+        transactions: Transactions | None = None,
     ) -> None:
         self._db = db
         self._reads = reads or db
         """Lookups on every update must not take SQLite's write lock."""
+        self._transactions = transactions or ThroughEngine(db, self._reads)
         self.min_cell = min_cell
 
     async def link(self, token: str, worker: str) -> Distributor | None:
@@ -48,11 +51,9 @@ class Workers:
             return await distribution.reach(db, distributor_id, self.min_cell)
 
     async def assist_target(self, worker: str) -> AssistTarget | None:
-        """Asked on every update (Core columns, no ORM object): whether this account enters for someone."""
-        async with self._reads() as db:
-            row = (await db.execute(select(AssistSession.respondent, AssistSession.survey_id)
-                                    .where(AssistSession.worker == worker))).first()
-            return AssistTarget(row.respondent, row.survey_id) if row else None
+        """Whether this account enters for someone. Asked on every update: one read in one hand-off
+        (surveys.store.transactions), Core columns, no ORM object."""
+        return await self._transactions.read(_assist_target, worker)
 
     async def start_assist(self, worker: str, survey_id: str) -> AssistTarget:
         target = AssistTarget(anonymous_pseudonym(), survey_id)
@@ -64,6 +65,12 @@ class Workers:
     async def end_assist(self, worker: str) -> None:
         async with self._db() as db, db.begin():
             await db.execute(delete(AssistSession).where(AssistSession.worker == worker))
+
+
+def _assist_target(db: SyncDbSession, worker: str) -> AssistTarget | None:
+    row = db.execute(select(AssistSession.respondent, AssistSession.survey_id)
+                     .where(AssistSession.worker == worker)).first()
+    return AssistTarget(row.respondent, row.survey_id) if row else None
 
 
 async def forget_worker(db: DbSession, worker: str) -> int:

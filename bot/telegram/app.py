@@ -53,7 +53,7 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
 
 
 def build_dispatcher(settings: Settings, core: Runtime) -> Dispatcher:
-    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
+    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads, transactions=core.transactions)
     chat = Relay(core.conversations, workers, Delivery(core.conversations, core.db, core.reads))
     dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
     middleware = ResidentMiddleware(core.secret, workers)

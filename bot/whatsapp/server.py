@@ -164,7 +164,7 @@ def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChann
 
 async def open_channel(settings: Settings, core: Runtime) -> WhatsAppChannel:
     graph = GraphClient(settings.whatsapp)
-    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads)
+    workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads, transactions=core.transactions)
     return WhatsAppChannel(core.conversations, graph, core.secret, settings.whatsapp.number, workers,
                            db=core.db, reads=core.reads)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, delete, exists, func, literal, select, update
 from sqlalchemy.orm import aliased
 
-from surveys.store.database import DbSession, as_utc
+from surveys.store.database import DbSession, SyncDbSession, as_utc
 from surveys.store.schema import Contact, OutboxMessage, ResultsSubscription
 
 PENDING = "pending"
@@ -226,15 +226,16 @@ async def forget_unreachable(db: DbSession, platform: str, address: str) -> None
     )
 
 
-async def withdraw(db: DbSession, survey_id: str, contact_key: str, kind: str | None = None) -> None:
-    """Messages to a resident (by their contact key) that are no longer wanted, before they go out."""
+def withdraw(db: SyncDbSession, survey_id: str, contact_key: str, kind: str | None = None) -> None:
+    """Messages to a resident (by their contact key) that are no longer wanted, before they go out.
+    Synchronous: part of the conversation's transaction (surveys.store.transactions)."""
     statement = update(OutboxMessage).where(
         OutboxMessage.survey_id == survey_id, OutboxMessage.contact_key == contact_key,
         OutboxMessage.state == PENDING,
     )
     if kind is not None:
         statement = statement.where(OutboxMessage.kind == kind)
-    await db.execute(statement.values(state=WITHDRAWN, address=None, text=None, buttons=None))
+    db.execute(statement.values(state=WITHDRAWN, address=None, text=None, buttons=None))
 
 
 async def tally(db: DbSession, kind: str, survey_id: str, key_prefix: str | None = None) -> dict[str, int]:

@@ -38,13 +38,13 @@ async def queue_reminders(
         state = SessionState.from_json(session.state)
         if state.stage is not Stage.ANSWERING or not state.remind:
             continue
-        status = await wave_status(db, contact.survey_id, now, quiet.time_zone)
+        status = await db.run_sync(wave_status, contact.survey_id, now, quiet.time_zone)
         if status is not None and not status.open:
             continue  # closing the wave deletes these contacts anyway
-        survey = await conversations.registry.version(db, state.survey_id, state.survey_version)
+        survey = await db.run_sync(conversations.registry.version, state.survey_id, state.survey_version)
         if survey is None:
             continue
-        wave = await open_wave(db, survey.id, now)
+        wave = await db.run_sync(open_wave, survey.id, now)
         position, total = progress(survey, state)
         renderer = conversations.renderer(survey, state.language)
         message = renderer.reminder(position - 1, total)

@@ -22,9 +22,10 @@ import re
 from pathlib import Path
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+from sqlalchemy.orm import Session as SyncDbSession
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ WRITER_QUEUE_TIMEOUT_S = 300
 #: that takes longer (a long report) only postpones the checkpoint (see checkpoint_wal).
 CHECKPOINT_WAIT_MS = 3_000
 
-__all__ = ["DbSession", "DeletionCheckpoints", "as_utc", "checkpoint_wal", "connect", "is_sqlite", "migrate",
-           "session_factory"]
+__all__ = ["DbSession", "SyncDbSession", "DeletionCheckpoints", "as_utc", "checkpoint_wal", "connect", "is_sqlite", "migrate",
+           "session_factory", "tune_sqlite"]
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
@@ -61,13 +62,15 @@ def connect(url: str, *, writes: bool = True) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": WRITER_QUEUE_TIMEOUT_S} if writes else {}
         engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
-        _tune_sqlite(engine, "BEGIN IMMEDIATE" if writes else "BEGIN")
+        tune_sqlite(engine.sync_engine, "BEGIN IMMEDIATE" if writes else "BEGIN")
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def tune_sqlite(engine: Engine, begin: str) -> None:
+    """WAL, foreign keys, the busy timeout and secure deletion on every connection; `begin` opens transactions."""
+
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -78,7 +81,7 @@ def _tune_sqlite(engine: AsyncEngine, begin: str) -> None:
         cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not just unlinked
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # see checkpoint_wal
             connection.exec_driver_sql(begin)

@@ -1,5 +1,5 @@
-"""The bot's hot path on SQLite: one write connection (writers queue in the event loop, not in SQLite's busy
-handler), one short transaction per answer, the finished response's answers in one batch, and a start that
+"""The bot's hot path on SQLite: one write connection (writers queue for it, not in SQLite's busy handler), one
+short transaction per answer, the finished response's answers in one batch, and a start that
 finds its database current without loading Alembic."""
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from surveys.wiring import open_core
 
 
 class Statements:
-    """Every SQL statement the write engine sends, as (first word, table-ish text)."""
+    """Every SQL statement the conversation's write engine sends, as (first word, table-ish text)."""
 
-    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, core) -> None:  # type: ignore[no-untyped-def]
         self.sent: list[str] = []
         self.connections = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
-        event.listen(engine.sync_engine, "connect", self._connected)
+        engine = core.transactions.write_engine
+        event.listen(engine, "before_cursor_execute", self._record)
+        event.listen(engine, "connect", self._connected)
 
     def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
         self.sent.append(" ".join(statement.split()))
@@ -54,7 +55,7 @@ async def test_an_answer_is_one_short_transaction_and_the_last_stores_its_answer
     core = await open_core(settings)
     try:
         await answer_all(core, "a" * 64, 100)  # warm: survey versions, caches
-        statements = Statements(core.engine)
+        statements = Statements(core)
         handle = core.conversations.handle
         reply = await handle(lambda _: "b" * 64, Start(language="de"), channel="telegram", update_id=500)
         reply = await handle(lambda _: "b" * 64, Consent(True), channel="telegram", update_id=501)
@@ -103,7 +104,7 @@ async def test_a_redelivered_update_changes_nothing(settings):
 async def test_many_residents_at_once_write_through_one_connection(settings):
     core = await open_core(settings)
     try:
-        statements = Statements(core.engine)
+        statements = Statements(core)
         await asyncio.gather(*(answer_all(core, f"{n:064d}", 10_000 + 1_000 * n) for n in range(12)))
         async with core.db() as db:
             assert await db.scalar(select(func.count()).select_from(Response)) == 12
