@@ -52,7 +52,6 @@ from surveys.i18n.catalogs import Catalogs
 from surveys.outreach import outbox
 from surveys.registry import SurveyRegistry
 from surveys.store.database import DbSession, SyncDbSession, as_utc
-from surveys.store.transactions import ThroughEngine, Transactions
 from surveys.store.schema import (
     Answer,
     ConsentRecord,
@@ -66,6 +65,7 @@ from surveys.store.schema import (
     SurveyVersion,
     seen_update_key,
 )
+from surveys.store.transactions import ThroughEngine, Transactions
 from surveys.waves import open_wave, wave_status
 from surveys.workers import forget_worker
 

@@ -40,8 +40,8 @@ WRITER_QUEUE_TIMEOUT_S = 300
 #: that takes longer (a long report) only postpones the checkpoint (see checkpoint_wal).
 CHECKPOINT_WAIT_MS = 3_000
 
-__all__ = ["DbSession", "SyncDbSession", "DeletionCheckpoints", "as_utc", "checkpoint_wal", "connect", "is_sqlite", "migrate",
-           "session_factory", "tune_sqlite"]
+__all__ = ["DbSession", "DeletionCheckpoints", "SyncDbSession", "as_utc", "checkpoint_wal", "connect", "is_sqlite",
+           "migrate", "session_factory", "tune_sqlite"]
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:

@@ -5,10 +5,11 @@ is three or four round trips between the event loop and aiosqlite's thread (curs
 and those hand-offs were about a third of the bot's CPU (bench/results.md, issue 19). Here a transaction is a
 plain function of a synchronous SQLAlchemy `Session`:
 
-- On a SQLite file it runs in one dedicated thread over the standard `sqlite3` module: one hand-off per
-  transaction, whatever it does. That thread owns one write connection (`BEGIN IMMEDIATE`, like the async
-  engine's) and one read connection (deferred `BEGIN`, so a lookup never takes the write lock), and being one
-  thread it also queues the transactions, first come first served, as the async engine's pool of one does.
+- On a SQLite file it runs in one dedicated thread over the standard `sqlite3` module: at most one hand-off
+  per transaction, whatever it does (writes queued together share one, see SqliteThread). That thread owns one
+  write connection (`BEGIN IMMEDIATE`, like the async engine's) and one read connection (deferred `BEGIN`, so
+  a lookup never takes the write lock), and being one thread it also queues the transactions, first come first
+  served, as the async engine's pool of one does.
 - On PostgreSQL (and in-memory SQLite) the same function runs through the async engine with
   `AsyncSession.run_sync`, in SQLAlchemy's greenlet: the code is the same, only the hand-off differs.
 """
@@ -16,14 +17,16 @@ plain function of a synchronous SQLAlchemy `Session`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Concatenate, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm import sessionmaker
 
 from surveys.store.database import BUSY_TIMEOUT_MS, DbSession, SyncDbSession, tune_sqlite
 
@@ -67,35 +70,130 @@ class ThroughEngine(Transactions):
 
 
 class SqliteThread(Transactions):
-    """On a SQLite file: every transaction in one thread over `sqlite3`, one hand-off each (see the module)."""
+    """On a SQLite file: every transaction in one thread over `sqlite3` (see the module), with group commit.
 
-    def __init__(self, url: str) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heard-sqlite")
+    Whatever writes queued up while the thread was busy run together as ONE SQLite transaction, each in its own
+    savepoint: a write that fails (a conflict, a bug) is rolled back alone, and every result is handed back
+    only after the common COMMIT, so nobody is told of a change that is not stored. A busy bot (many residents
+    at once) then pays SQLite's BEGIN IMMEDIATE and COMMIT, and the hand-off back to the event loop, once per
+    batch instead of once per answer; a quiet one runs each write alone, as before."""
+
+    def __init__(self, url: str, batch_limit: int = 64) -> None:
         self._writes = self.write_engine = _sync_engine(url, "BEGIN IMMEDIATE")
         self._reads = _sync_engine(url, "BEGIN")
-        self._write_session = sessionmaker(self._writes, expire_on_commit=False)
-        self._read_session = sessionmaker(self._reads, expire_on_commit=False)
+        self._batch_limit = batch_limit
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="heard-sqlite", daemon=True)
+        self._thread.start()
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, lambda: self._in_transaction(self._write_session, work, *args, **kwargs))
+        return await self._submit(True, lambda session: work(session, *args, **kwargs))
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, lambda: self._in_transaction(self._read_session, work, *args, **kwargs))
+        return await self._submit(False, lambda session: work(session, *args, **kwargs))
 
-    @staticmethod
-    def _in_transaction(sessions: sessionmaker[SyncDbSession], work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        with sessions() as session, session.begin():
-            return work(session, *args, **kwargs)
+    async def _submit(self, writes: bool, call: Callable[[SyncDbSession], T]) -> T:
+        if not self._thread.is_alive():
+            raise RuntimeError("the database thread has stopped")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(writes, call, loop, future))
+        return await future
 
     async def close(self) -> None:
-        def dispose() -> None:
+        self._queue.put(None)
+        await asyncio.to_thread(self._thread.join)
+
+    # -- in the thread -------------------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        try:
+            while (first := self._queue.get()) is not None:
+                jobs, stopping = [first], False
+                while len(jobs) < self._batch_limit:
+                    try:
+                        job = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stopping = True
+                        break
+                    jobs.append(job)
+                for job in jobs:
+                    if not job.writes:
+                        job.outcome = _attempt(self._reads, job.call)
+                self._write_together([job for job in jobs if job.writes])
+                _hand_back(jobs)
+                if stopping:
+                    break
+        finally:
             self._writes.dispose()
             self._reads.dispose()
 
-        await asyncio.get_running_loop().run_in_executor(self._executor, dispose)
-        self._executor.shutdown(wait=True)
+    def _write_together(self, jobs: list[_Job]) -> None:
+        if not jobs:
+            return
+        try:
+            with self._writes.connect() as connection, connection.begin():
+                for job in jobs:
+                    with SyncDbSession(bind=connection, join_transaction_mode="create_savepoint",
+                                       expire_on_commit=False) as session:
+                        try:
+                            with session.begin():
+                                job.outcome = _Done(job.call(session))
+                        except Exception as error:  # this job's savepoint is rolled back, the others go on
+                            job.outcome = _Failed(error)
+        except Exception as error:  # BEGIN or COMMIT failed: nothing of the batch is stored
+            for job in jobs:
+                job.outcome = _Failed(error)
+
+
+def _attempt(engine: Engine, call: Callable[[SyncDbSession], T]) -> _Done | _Failed:
+    try:
+        with SyncDbSession(engine, expire_on_commit=False) as session, session.begin():
+            return _Done(call(session))
+    except Exception as error:
+        return _Failed(error)
+
+
+@dataclass(slots=True)
+class _Done:
+    value: Any
+
+
+@dataclass(slots=True)
+class _Failed:
+    error: Exception
+
+
+@dataclass(slots=True)
+class _Job:
+    writes: bool
+    call: Callable[[SyncDbSession], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    outcome: _Done | _Failed | None = None
+
+
+def _hand_back(jobs: list[_Job]) -> None:
+    """One wake-up of each event loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in jobs:
+        by_loop.setdefault(job.loop, []).append(job)
+    for loop, its_jobs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits for these any more
+            loop.call_soon_threadsafe(_settle, its_jobs)
+
+
+def _settle(jobs: list[_Job]) -> None:
+    for job in jobs:
+        if job.future.cancelled():
+            continue
+        if isinstance(job.outcome, _Done):
+            job.future.set_result(job.outcome.value)
+        else:
+            assert job.outcome is not None
+            job.future.set_exception(job.outcome.error)
 
 
 def _sync_engine(url: str, begin: str) -> Engine:
