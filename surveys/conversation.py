@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -226,10 +226,7 @@ class Conversations:
         # FOR UPDATE: on PostgreSQL a second worker with the same resident's update waits here for the first to
         # commit and then reads its result, instead of retrying on a stale revision (SQLite ignores it: there
         # BEGIN IMMEDIATE already serialises writers); the revision check below stays as the guarantee
-        row = (db.execute(
-            select(Session.id, Session.state, Session.revision, Session.channel, Session.updated_at)
-            .where(Session.survey_id == survey.id, Session.respondent == respondent).with_for_update()
-        )).first()
+        row = db.connection().execute(_SESSION_ROW, {"survey_id": survey.id, "respondent": respondent}).first()
         state = SessionState.new(survey)
         if row is not None:
             state = SessionState.from_json(row.state)
@@ -319,12 +316,9 @@ class Conversations:
             db.execute(insert(Session).values(survey_id=survey.id, respondent=respondent, channel=channel,
                                                     state=after.to_json(), revision=0, updated_at=_now()))
             return False
-        result = db.execute(
-            update(Session)
-            .where(Session.id == row.id, Session.revision == row.revision)
-            .values(state=after.to_json(), revision=row.revision + 1, updated_at=_now())
-            .execution_options(synchronize_session=False)
-        )
+        result = db.connection().execute(_NEXT_STATE, {
+            "row_id": row.id, "seen_revision": row.revision, "new_state": after.to_json(),
+            "new_revision": row.revision + 1, "now": _now()})
         if result.rowcount != 1:
             raise _Conflict
         return False
@@ -532,13 +526,35 @@ def _first_sighting(db: SyncDbSession, platform: str, update_id: int) -> bool:
     NOTHING, in the transaction that applies the update: rolled back with it, so an update whose change
     was not stored is not taken for seen. On PostgreSQL a second worker holding the same update waits here
     for the first to commit, then sees the conflict."""
-    dialect = db.get_bind().dialect.name
-    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.execute(
-        insert_into(SeenUpdate).values(platform=platform, update_id=update_id, seen_at=_now())
-        .on_conflict_do_nothing()
-    )
+    connection = db.connection()
+    statement = _RECORD_UPDATE_ID[connection.dialect.name == "postgresql"]
+    result = connection.execute(statement, {"platform": platform, "update_id": update_id, "now": _now()})
     return bool(result.rowcount)
+
+
+# -- the hot path's statements, built once: no statement construction or cache key per answer, and executed on
+# the connection (Core), not through the ORM session ------------------------------------------------------------
+
+_SESSIONS = Session.__table__
+_SESSION_ROW = (
+    select(_SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.revision, _SESSIONS.c.channel, _SESSIONS.c.updated_at)
+    .where(_SESSIONS.c.survey_id == bindparam("survey_id"), _SESSIONS.c.respondent == bindparam("respondent"))
+    .with_for_update()
+)
+"""The resident's session row. FOR UPDATE: see Conversations._apply."""
+_NEXT_STATE = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("row_id"), _SESSIONS.c.revision == bindparam("seen_revision"))
+    .values(state=bindparam("new_state"), revision=bindparam("new_revision"), updated_at=bindparam("now"))
+)
+"""The new state, only if nobody changed the row since it was read (the revision)."""
+_RECORD_UPDATE_ID = {
+    on_postgresql: dialect_insert(SeenUpdate.__table__)
+    .values(platform=bindparam("platform"), update_id=bindparam("update_id"), seen_at=bindparam("now"))
+    .on_conflict_do_nothing()
+    for on_postgresql, dialect_insert in ((True, postgresql.insert), (False, sqlite.insert))
+}
+"""`_first_sighting`'s INSERT, by whether the database is PostgreSQL (else SQLite)."""
 
 
 def _now() -> dt.datetime:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from surveys.core.disclosure import EMPTY, Tally
 from surveys.store.database import DbSession, SyncDbSession, as_utc
@@ -108,13 +108,16 @@ class WaveStatus:
     """The first day of the next planned wave, in the municipality's time zone."""
 
 
+_WAVES_OF_SURVEY = select(Wave.__table__.c.closed, Wave.__table__.c.opens_at, Wave.__table__.c.closes_at).where(
+    Wave.__table__.c.survey_id == bindparam("survey_id"))
+"""Built once (Core, on the connection): asked on every answer a resident gives."""
+
+
 def wave_status(db: SyncDbSession, survey_id: str, now: dt.datetime, time_zone: str) -> WaveStatus | None:
     """None for a survey that does not run in waves (always open); else whether one is open now. Synchronous,
     as `open_wave`."""
     # columns, not ORM objects: asked on every answer a resident gives
-    waves = (db.execute(
-        select(Wave.closed, Wave.opens_at, Wave.closes_at).where(Wave.survey_id == survey_id)
-    )).all()
+    waves = db.connection().execute(_WAVES_OF_SURVEY, {"survey_id": survey_id}).all()
     if not waves:
         return None
     is_open = any(

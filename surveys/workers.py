@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from surveys import distribution
@@ -67,9 +67,13 @@ class Workers:
             await db.execute(delete(AssistSession).where(AssistSession.worker == worker))
 
 
+_ASSISTS = AssistSession.__table__
+_ASSIST_OF_WORKER = select(_ASSISTS.c.respondent, _ASSISTS.c.survey_id).where(_ASSISTS.c.worker == bindparam("worker"))
+"""Built once (Core, on the connection): asked on every update."""
+
+
 def _assist_target(db: SyncDbSession, worker: str) -> AssistTarget | None:
-    row = db.execute(select(AssistSession.respondent, AssistSession.survey_id)
-                     .where(AssistSession.worker == worker)).first()
+    row = db.connection().execute(_ASSIST_OF_WORKER, {"worker": worker}).first()
     return AssistTarget(row.respondent, row.survey_id) if row else None
 
 
