@@ -17,9 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from aiogram import Bot, Dispatcher, F
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram import Bot
 
+from bench.bare_bot import echo_dispatcher
 from bench.report import Section, write_section
 from surveys.config import load_settings
 from tests.support.config import write_config
@@ -86,25 +86,6 @@ async def answer_survey(driver: Driver, *, until: int | None = None) -> int:
             await driver.send(FREE_TEXT)
         answers += 1
     return answers
-
-
-def echo_dispatcher() -> Dispatcher:
-    """The bare bot: per button press the same three API calls Heard makes (answer, edit, send)."""
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="next", callback_data="x")]])
-    dispatcher = Dispatcher()
-
-    @dispatcher.message(F.text)
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "", reply_markup=keyboard)
-
-    @dispatcher.callback_query()
-    async def pressed(query: CallbackQuery) -> None:
-        await query.answer()
-        assert isinstance(query.message, Message)
-        await query.message.edit_text("ok")
-        await query.message.answer("next", reply_markup=keyboard)
-
-    return dispatcher
 
 
 async def echo_journey(driver: Driver, steps: int) -> int:

@@ -23,8 +23,8 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy import text
 
+from bot.health import HEALTH_PATH, health_endpoint
 from bot.scheduler import lead_outreach
 from bot.telegram.app import build_bot, build_dispatcher, publish_commands
 from bot.telegram.bot_api_models import build_used_models
@@ -33,7 +33,6 @@ from surveys.wiring import Runtime, open_core
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
 
 
 class WebhookConfigError(Exception):
@@ -75,16 +74,7 @@ def build_webhook_app(settings: Settings, core: Runtime, bot: Bot, dispatcher: D
         dispatcher, bot, secret_token=settings.webhook.secret, handle_in_background=False
     ).register(app, path=settings.webhook.path)
 
-    async def health(_request: web.Request) -> web.Response:
-        try:
-            async with core.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
-
-    app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(HEALTH_PATH, health_endpoint(core))
     setup_application(app, dispatcher, bot=bot)
     return app
 

@@ -24,8 +24,8 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
-from sqlalchemy import text
 
+from bot.health import HEALTH_PATH, health_endpoint
 from bot.scheduler import lead_outreach, utc_now
 from bot.telegram.app import build_bot
 from bot.whatsapp.conversation import WhatsAppChannel
@@ -37,7 +37,6 @@ from surveys.workers import Workers
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 1024 * 1024
 
@@ -132,15 +131,6 @@ def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChann
             inbox.accept(message)
         return web.Response(text="ok")
 
-    async def health(_request: web.Request) -> web.Response:
-        try:
-            async with core.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
-
     async def finish_work(_app: web.Application) -> None:
         await inbox.drain()
 
@@ -155,7 +145,7 @@ def build_whatsapp_app(settings: Settings, core: Runtime, channel: WhatsAppChann
 
     app.router.add_get(config.path, verify)
     app.router.add_post(config.path, deliver)
-    app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(HEALTH_PATH, health_endpoint(core))
     app.on_shutdown.append(finish_work)
     if scheduled_jobs:
         app.cleanup_ctx.append(lead_the_scheduled_jobs)

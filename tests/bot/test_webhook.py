@@ -20,7 +20,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.telegram.webhook import HEALTH_PATH, build_webhook_app, webhook_app
+from bot.health import HEALTH_PATH
+from bot.telegram.webhook import build_webhook_app, webhook_app
 from surveys.config import Settings, Webhook, load_settings
 from surveys.store.database import connect
 from surveys.store.schema import Answer, Response, SeenUpdate, Session

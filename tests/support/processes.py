@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.telegram.webhook import HEALTH_PATH
+from bot.health import HEALTH_PATH
 from tests.support.commands import with_bot_token
 from tests.support.fake_telegram import FakeTelegram
 
