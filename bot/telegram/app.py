@@ -6,7 +6,6 @@ import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
@@ -19,6 +18,7 @@ from bot.telegram.errors import install_error_handler
 from bot.telegram.flood import button_guard, message_guard
 from bot.telegram.identity import ResidentMiddleware
 from bot.telegram.resilience import RetryingRequests
+from bot.telegram.unread_results import ReplySession
 from surveys.config import Settings
 from surveys.i18n.catalogs import BOT_DOMAIN, BOT_SOURCE_LANGUAGE, Catalogs
 from surveys.wiring import Runtime, open_core
@@ -44,8 +44,8 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
     """The Bot API client. Replies retry through Telegram's hiccups (bot.telegram.resilience); the outbox's sender
     passes `retrying=False` because it paces and retries by itself."""
     assert settings.telegram.token, "checked by the caller"
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
-                             timeout=settings.telegram.request_timeout, json_loads=inbound_text.loads)
+    session = ReplySession(api=TelegramAPIServer.from_base(settings.telegram.api_base),
+                           timeout=settings.telegram.request_timeout, json_loads=inbound_text.loads)
     session.middleware(keep_response_types())
     if retrying:
         session.middleware(RetryingRequests(settings.sending.reply_retry_seconds))

@@ -60,3 +60,36 @@ async def test_response_classes_of_the_requests_made_survive_garbage_collection(
     kept = weakref.ref(Response[Message])
     gc.collect()
     assert kept() is not None, "Response[Message] would be built again at the next sendMessage"
+
+
+def test_replies_skip_reading_their_results_but_every_error_still_raises():
+    """bot/telegram/unread_results.py: a reply's result (the whole message, back from Telegram) is not read, while
+    errors keep raising what the retries and the outbox act on, and getUpdates is read in full."""
+    import json
+
+    import pytest
+    from aiogram import Bot
+    from aiogram.exceptions import ClientDecodeError, TelegramBadRequest, TelegramRetryAfter
+    from aiogram.methods import EditMessageText, GetUpdates, SendMessage
+
+    from bot.telegram.unread_results import ReplySession
+
+    session = ReplySession()
+    bot = Bot("42:TEST", session=session)
+    send = SendMessage(chat_id=5, text="Frage")
+    not_a_message = json.dumps({"ok": True, "result": {"message_id": "not a number"}})
+
+    assert session.check_response(bot, send, 200, not_a_message).result is None
+    assert session.check_response(bot, EditMessageText(text="x", chat_id=5, message_id=3), 200,
+                                  not_a_message).result is None
+    with pytest.raises(TelegramBadRequest):
+        session.check_response(bot, send, 400, json.dumps(
+            {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}))
+    with pytest.raises(TelegramRetryAfter) as waited:
+        session.check_response(bot, send, 429, json.dumps(
+            {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": {"retry_after": 7}}))
+    assert waited.value.retry_after == 7
+    with pytest.raises(ClientDecodeError):
+        session.check_response(bot, send, 200, "<html>bad gateway</html>")
+    with pytest.raises(ClientDecodeError):  # what the bot reads is still checked
+        session.check_response(bot, GetUpdates(), 200, json.dumps({"ok": True, "result": [{"update_id": "x"}]}))
