@@ -9,19 +9,23 @@ this module only finds out what the database knows.
 
 A `Frame` holds the responses of one survey scope (versions, wave); it is read once per database transaction
 and shared by the summaries, breakdowns and who-answered lists computed in it (a report needs all of them).
+On SQLite it is read as a few long values rather than a million rows (admin/sqlite_columns.py); other
+databases go through SQLAlchemy row by row.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as SyncSession
 
+from admin import sqlite_columns
+from admin.sqlite_columns import Columns
 from surveys.core.answer_codes import (
     ANSWERED,
     CODE_BYTES,
@@ -51,7 +55,7 @@ class Frame:
 
     versions: np.ndarray
     keys: np.ndarray
-    meta: dict[str, list[str | int | None]]
+    meta: Mapping[str, Sequence[str | None]]
     codes: np.ndarray
     owner: np.ndarray
     """For each code, the index of its response."""
@@ -60,10 +64,19 @@ class Frame:
     cell_codes: list[int]
     cell_numbers: list[int | None]
     groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    _code_keys: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.versions)
+
+    @property
+    def code_keys(self) -> np.ndarray:
+        """For each code, its response's record key (as float64, for bincount's weights); made once per frame,
+        as a report counts the same codes for several tables."""
+        if self._code_keys is None:
+            self._code_keys = self.keys.astype(np.float64)[self.owner]
+        return self._code_keys
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,6 +91,7 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 async def frame(db: DbSession, survey: Survey, versions: Sequence[int], wave: str | None) -> Frame:
     """The scope's responses, read once per transaction (nothing can change what a transaction reads, except
     its own writes, which clear the cache)."""
+    await db.connection()  # begins the transaction the cache is kept for: before it, the session has none
     cache = _cache(db)
     scope = (survey.id, tuple(sorted(versions)), wave)
     if scope not in cache:
@@ -110,56 +124,91 @@ def _forget(session: SyncSession, _context: object) -> None:
 
 
 async def _load(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None) -> Frame:
-    columns = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
-               Response.distributor_id]
     scope = [Response.survey_id == survey_id, Response.survey_version.in_(list(versions))]
     if wave:
         scope.append(Response.wave == wave)
-    rows = await _fetch(db, select(*columns, Response.answer_codes, Response.answer_numbers)
-                        .where(*scope, Response.answer_codes.is_not(None)))
+    read = await _read_sqlite(db, survey_id, versions, wave) or await _read_rows(db, scope)
     # responses written without codes (by a writer that bypassed the ORM): packed here from their answer rows
     unpacked = (await (await db.connection()).execute(
-        select(Response.id, *columns).where(*scope, Response.answer_codes.is_(None)))).all()
+        select(Response.id, *_COLUMNS).where(*scope, Response.answer_codes.is_(None)))).all()
     if unpacked:
         packed = await _pack_from_rows(db, [row[0] for row in unpacked])
-        rows += [(*row[1:], *codes_and_numbers) for row, codes_and_numbers in zip(unpacked, packed, strict=True)]
-    if not rows:
+        read = _joined(read, _from_rows([(*row[1:], *codes_and_numbers)
+                                         for row, codes_and_numbers in zip(unpacked, packed, strict=True)]))
+    return _frame(read)
+
+
+_COLUMNS = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
+            Response.distributor_id]
+
+
+def _frame(read: Columns) -> Frame:
+    """The arrays counting works on, from the responses' columns."""
+    if not len(read.versions):
         empty = np.zeros(0, dtype=np.int64)
         return Frame(empty, empty, {name: [] for name in META_COLUMNS}, empty, empty, empty, [], [])
-    versions_, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
-    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) // 8
-    flat = np.frombuffer(b"".join(codes), dtype=CODE_BYTES).astype(np.int64)
-    values = np.frombuffer(b"".join(n or b"" for n in numbers), dtype=CODE_BYTES).astype(np.int64)
-    owner = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+    flat = np.frombuffer(read.codes, dtype=CODE_BYTES).astype(np.int64, copy=False)
+    values = np.frombuffer(read.numbers, dtype=CODE_BYTES).astype(np.int64, copy=False)
+    owner = np.repeat(np.arange(len(read.versions), dtype=np.int64), read.code_bytes // 8)
     code_index, distinct_codes = _factorize(flat)
-    is_number = (flat & KEY_MASK) == NUMBER_KEY
-    cells = code_index.copy()
+    cells = code_index
     cell_codes = [int(c) for c in distinct_codes]
     cell_numbers: list[int | None] = [None] * len(cell_codes)
     if values.size:
+        is_number = ((distinct_codes & KEY_MASK) == NUMBER_KEY)[code_index]  # tested per distinct code, not per code
         number_codes = code_index[is_number]
         pair_index, distinct_pairs = _factorize(number_codes * (1 << 32) + _factorize(values)[0])
         first = np.zeros(len(distinct_pairs), dtype=np.int64)
         first[pair_index] = np.arange(len(pair_index))  # where each (code, number) occurs (any occurrence)
-        cells[is_number] = len(cell_codes) + pair_index
+        cells[is_number] = len(cell_codes) + pair_index  # code_index is not needed any more: changed in place
         cell_codes += [int(distinct_codes[number_codes[i]]) for i in first]
         cell_numbers += [int(values[i]) for i in first]
-    meta = {"wave": waves, "language": languages, "channel": channels, "distributor": distributors}
-    return Frame(np.asarray(versions_, dtype=np.int64), np.asarray(keys, dtype=np.int64), meta, flat, owner, cells,
-                 cell_codes, cell_numbers)
+    meta = {"wave": read.meta["wave"], "language": read.meta["language"], "channel": read.meta["channel"],
+            "distributor": read.meta["distributor_id"]}
+    return Frame(read.versions, read.keys, meta, flat, owner, cells, cell_codes, cell_numbers)
 
 
-async def _fetch(db: DbSession, statement: Select) -> list[tuple]:  # type: ignore[type-arg]
-    """All rows as plain tuples. On SQLite straight from the driver: SQLAlchemy's rows cost more per response
-    than all the counting."""
+async def _read_sqlite(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None
+                       ) -> Columns | None:
+    """On SQLite, the scope's packed responses in one statement handed to the driver's thread once
+    (admin/sqlite_columns.py); None elsewhere, or where the result does not add up."""
     connection = await db.connection()
-    if connection.dialect.name != "sqlite":
-        return [tuple(row) for row in (await connection.execute(statement)).all()]
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    return list(await driver.execute_fetchall(str(compiled), tuple(compiled.params[name]
-                                                                    for name in compiled.positiontup or ())))
+    if connection.dialect.name != "sqlite" or not versions:
+        return None
+    driver = (await connection.get_raw_connection()).driver_connection
+    (last_rowid,), = await driver.execute_fetchall("SELECT coalesce(max(rowid), 0) FROM responses")
+    sql, params = sqlite_columns.statement(survey_id, list(versions), wave, last_rowid)
+    return sqlite_columns.columns(list(await driver.execute_fetchall(sql, params)), list(versions))
+
+
+async def _read_rows(db: DbSession, scope: list) -> Columns:  # type: ignore[type-arg]
+    """Any database: one row per packed response, through SQLAlchemy."""
+    result = await (await db.connection()).execute(
+        select(*_COLUMNS, Response.answer_codes, Response.answer_numbers)
+        .where(*scope, Response.answer_codes.is_not(None)))
+    return _from_rows([tuple(row) for row in result.all()])
+
+
+def _from_rows(rows: list[tuple]) -> Columns:  # type: ignore[type-arg]
+    """(version, key, wave, language, channel, distributor, codes, numbers) rows as columns."""
+    if not rows:
+        return _joined()
+    versions, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
+    return Columns(np.asarray(versions, dtype=np.int64), np.asarray(keys, dtype=np.int64),
+                   {"wave": waves, "language": languages, "channel": channels,
+                    "distributor_id": [None if d is None else str(d) for d in distributors]},
+                   b"".join(codes), b"".join(n or b"" for n in numbers),
+                   np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)))
+
+
+def _joined(*parts: Columns) -> Columns:
+    """Columns of several reads, one after the other."""
+    empty = np.zeros(0, dtype=np.int64)
+    return Columns(np.concatenate([empty, *(p.versions for p in parts)]),
+                   np.concatenate([empty, *(p.keys for p in parts)]),
+                   {name: [v for p in parts for v in p.meta[name]] for name in sqlite_columns.META},
+                   b"".join(p.codes for p in parts), b"".join(p.numbers for p in parts),
+                   np.concatenate([empty, *(p.code_bytes for p in parts)]))
 
 
 async def _pack_from_rows(db: DbSession, response_ids: list[str]) -> list[tuple[bytes, bytes]]:
@@ -245,9 +294,13 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
     return result
 
 
-def _sums(index: np.ndarray, keys: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and exact record-key sums per index (keys < 2^32, split in halves so float64 adds exactly)."""
+def _sums(index: np.ndarray, weights: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and exact record-key sums per index. `weights` are the keys (< 2^32) as float64: their sums are
+    exact while no index has 2^21 entries (below 2^53); beyond that the keys are added in 16-bit halves."""
     counts = np.bincount(index, minlength=length)
+    if not counts.size or counts.max() < 1 << 21:
+        return counts, np.rint(np.bincount(index, weights=weights, minlength=length)).astype(np.int64)
+    keys = weights.astype(np.int64)
     low = np.bincount(index, weights=(keys & 0xFFFF).astype(np.float64), minlength=length)
     high = np.bincount(index, weights=(keys >> 16).astype(np.float64), minlength=length)
     return counts, np.rint(high).astype(np.int64) * 65536 + np.rint(low).astype(np.int64)
@@ -259,7 +312,7 @@ def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str |
     groups, group_keys = _group_index(names, data, dimension)
     version_index, versions = _factorize(data.versions)
     index = version_index * len(group_keys) + groups
-    counts, sums = _sums(index, data.keys, len(versions) * len(group_keys))
+    counts, sums = _sums(index, data.keys.astype(np.float64), len(versions) * len(group_keys))
     sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
     for i in np.nonzero(counts)[0]:
         version, group = divmod(int(i), len(group_keys))
@@ -274,8 +327,9 @@ def answer_tallies(names: dict[int, tuple[str, str]], data: Frame, dimension: st
     version_index, versions = _factorize(data.versions)
     per_response = version_index * len(group_keys) + groups
     width = len(versions) * len(group_keys)
-    index = data.cells * width + per_response[data.owner]
-    counts, sums = _sums(index, data.keys[data.owner], len(data.cell_codes) * width)
+    index = data.cells * width
+    index += per_response[data.owner]
+    counts, sums = _sums(index, data.code_keys, len(data.cell_codes) * width)
     found = []
     for i in np.nonzero(counts)[0]:
         cell, rest = divmod(int(i), width)
