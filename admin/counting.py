@@ -57,25 +57,37 @@ class Frame:
     keys: np.ndarray
     meta: Mapping[str, Sequence[str | None]]
     codes: np.ndarray
-    owner: np.ndarray
-    """For each code, the index of its response."""
+    code_counts: np.ndarray
+    """For each response, how many codes it has (they follow each other in `codes`)."""
     cells: np.ndarray
     """For each code, the index of its cell (code, or code and number) in `cell_codes` / `cell_numbers`."""
     cell_codes: list[int]
     cell_numbers: list[int | None]
     groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    _owner: np.ndarray | None = None
     _code_keys: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.versions)
 
+    def per_code(self, values: np.ndarray) -> np.ndarray:
+        """A value per response repeated for each of its codes."""
+        return np.repeat(values, self.code_counts)
+
+    @property
+    def owner(self) -> np.ndarray:
+        """For each code, the index of its response."""
+        if self._owner is None:
+            self._owner = self.per_code(np.arange(self.size, dtype=np.int64))
+        return self._owner
+
     @property
     def code_keys(self) -> np.ndarray:
         """For each code, its response's record key (as float64, for bincount's weights); made once per frame,
         as a report counts the same codes for several tables."""
         if self._code_keys is None:
-            self._code_keys = self.keys.astype(np.float64)[self.owner]
+            self._code_keys = self.per_code(self.keys.astype(np.float64))
         return self._code_keys
 
 
@@ -149,7 +161,6 @@ def _frame(read: Columns) -> Frame:
         return Frame(empty, empty, {name: [] for name in META_COLUMNS}, empty, empty, empty, [], [])
     flat = np.frombuffer(read.codes, dtype=CODE_BYTES).astype(np.int64, copy=False)
     values = np.frombuffer(read.numbers, dtype=CODE_BYTES).astype(np.int64, copy=False)
-    owner = np.repeat(np.arange(len(read.versions), dtype=np.int64), read.code_bytes // 8)
     code_index, distinct_codes = _factorize(flat)
     cells = code_index
     cell_codes = [int(c) for c in distinct_codes]
@@ -165,7 +176,7 @@ def _frame(read: Columns) -> Frame:
         cell_numbers += [int(values[i]) for i in first]
     meta = {"wave": read.meta["wave"], "language": read.meta["language"], "channel": read.meta["channel"],
             "distributor": read.meta["distributor_id"]}
-    return Frame(read.versions, read.keys, meta, flat, owner, cells, cell_codes, cell_numbers)
+    return Frame(read.versions, read.keys, meta, flat, read.code_bytes // 8, cells, cell_codes, cell_numbers)
 
 
 async def _read_sqlite(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None
@@ -276,8 +287,8 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
         index, distinct = _factorize(values)
         result = (index, [str(v) for v in distinct])
     else:
-        wanted = question_hash(dimension)
-        positions = np.nonzero((data.codes >> KEY_BITS) == wanted)[0]
+        wanted = (np.array(data.cell_codes, dtype=np.int64) >> KEY_BITS) == question_hash(dimension)
+        positions = np.nonzero(wanted[data.cells])[0]  # looked up per cell: cheaper than testing every code
         keys = [NO_ANSWER]
         index = np.zeros(data.size, dtype=np.int64)
         position_cells = data.cells[positions]
@@ -327,8 +338,11 @@ def answer_tallies(names: dict[int, tuple[str, str]], data: Frame, dimension: st
     version_index, versions = _factorize(data.versions)
     per_response = version_index * len(group_keys) + groups
     width = len(versions) * len(group_keys)
-    index = data.cells * width
-    index += per_response[data.owner]
+    if width == 1:  # one version, no breakdown: the cell is the index
+        index = data.cells
+    else:
+        index = data.cells * width
+        index += data.per_code(per_response)
     counts, sums = _sums(index, data.code_keys, len(data.cell_codes) * width)
     found = []
     for i in np.nonzero(counts)[0]:
