@@ -16,8 +16,9 @@ databases go through SQLAlchemy row by row.
 from __future__ import annotations
 
 import gc
+import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +48,8 @@ META_COLUMNS = {"language": Response.language, "channel": Response.channel, "wav
 """Breakdowns by a property of the response rather than by an answer."""
 _CACHE = "heard.counting.frames"
 _FALLBACK_BATCH = 500
+CODES_PER_PASS = 1 << 20
+"""Codes counted per pass (see `_sums`)."""
 
 
 @dataclass
@@ -65,15 +68,14 @@ class Frame:
     cell_numbers: list[int | None]
     groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     _owner: np.ndarray | None = None
-    _code_keys: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.versions)
 
-    def per_code(self, values: np.ndarray) -> np.ndarray:
-        """A value per response repeated for each of its codes."""
-        return np.repeat(values, self.code_counts)
+    def per_code(self, values: np.ndarray, responses: slice = slice(None)) -> np.ndarray:
+        """A value per response (of the slice) repeated for each of its codes."""
+        return np.repeat(values[responses], self.code_counts[responses])
 
     @property
     def owner(self) -> np.ndarray:
@@ -82,13 +84,12 @@ class Frame:
             self._owner = self.per_code(np.arange(self.size, dtype=np.int64))
         return self._owner
 
-    @property
-    def code_keys(self) -> np.ndarray:
-        """For each code, its response's record key (as float64, for bincount's weights); made once per frame,
-        as a report counts the same codes for several tables."""
-        if self._code_keys is None:
-            self._code_keys = self.per_code(self.keys.astype(np.float64))
-        return self._code_keys
+    def passes(self) -> list[tuple[slice, slice]]:
+        """(responses, their codes) in passes of about `CODES_PER_PASS` codes."""
+        offsets = np.concatenate([[0], np.cumsum(self.code_counts)])
+        starts = np.unique(np.searchsorted(offsets, np.arange(0, offsets[-1], CODES_PER_PASS), side="right") - 1)
+        bounds = [*(int(b) for b in starts), self.size]
+        return [(slice(a, b), slice(int(offsets[a]), int(offsets[b]))) for a, b in itertools.pairwise(bounds)]
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,9 +175,7 @@ def _frame(read: Columns) -> Frame:
         cells[is_number] = len(cell_codes) + pair_index  # code_index is not needed any more: changed in place
         cell_codes += [int(distinct_codes[number_codes[i]]) for i in first]
         cell_numbers += [int(values[i]) for i in first]
-    meta = {"wave": read.meta["wave"], "language": read.meta["language"], "channel": read.meta["channel"],
-            "distributor": read.meta["distributor_id"]}
-    return Frame(read.versions, read.keys, meta, flat, read.code_bytes // 8, cells, cell_codes, cell_numbers)
+    return Frame(read.versions, read.keys, read.meta, flat, read.code_bytes // 8, cells, cell_codes, cell_numbers)
 
 
 async def _read_sqlite(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None
@@ -207,7 +206,7 @@ def _from_rows(rows: list[tuple]) -> Columns:  # type: ignore[type-arg]
     versions, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
     return Columns(np.asarray(versions, dtype=np.int64), np.asarray(keys, dtype=np.int64),
                    {"wave": waves, "language": languages, "channel": channels,
-                    "distributor_id": [None if d is None else str(d) for d in distributors]},
+                    "distributor": [None if d is None else str(d) for d in distributors]},
                    b"".join(codes), b"".join(n or b"" for n in numbers),
                    np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)))
 
@@ -305,16 +304,16 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
     return result
 
 
-def _sums(index: np.ndarray, weights: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and exact record-key sums per index. `weights` are the keys (< 2^32) as float64: their sums are
-    exact while no index has 2^21 entries (below 2^53); beyond that the keys are added in 16-bit halves."""
-    counts = np.bincount(index, minlength=length)
-    if not counts.size or counts.max() < 1 << 21:
-        return counts, np.rint(np.bincount(index, weights=weights, minlength=length)).astype(np.int64)
-    keys = weights.astype(np.int64)
-    low = np.bincount(index, weights=(keys & 0xFFFF).astype(np.float64), minlength=length)
-    high = np.bincount(index, weights=(keys >> 16).astype(np.float64), minlength=length)
-    return counts, np.rint(high).astype(np.int64) * 65536 + np.rint(low).astype(np.int64)
+def _sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and exact record-key sums per index, from (index, record keys as float64) in passes of at most
+    about 2^20 entries: within a pass a sum of keys (< 2^32) stays below 2^53, so float64 adds it exactly, and
+    the passes' sums are added as integers. Passes also keep the arrays small, which makes them fast."""
+    counts = np.zeros(length, dtype=np.int64)
+    sums = np.zeros(length, dtype=np.int64)
+    for index, weights in parts:
+        counts += np.bincount(index, minlength=length)
+        sums += np.rint(np.bincount(index, weights=weights, minlength=length)).astype(np.int64)
+    return counts, sums
 
 
 def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
@@ -323,7 +322,9 @@ def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str |
     groups, group_keys = _group_index(names, data, dimension)
     version_index, versions = _factorize(data.versions)
     index = version_index * len(group_keys) + groups
-    counts, sums = _sums(index, data.keys.astype(np.float64), len(versions) * len(group_keys))
+    keys = data.keys.astype(np.float64)
+    counts, sums = _sums(((index[i:i + CODES_PER_PASS], keys[i:i + CODES_PER_PASS])
+                          for i in range(0, data.size, CODES_PER_PASS)), len(versions) * len(group_keys))
     sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
     for i in np.nonzero(counts)[0]:
         version, group = divmod(int(i), len(group_keys))
@@ -338,12 +339,16 @@ def answer_tallies(names: dict[int, tuple[str, str]], data: Frame, dimension: st
     version_index, versions = _factorize(data.versions)
     per_response = version_index * len(group_keys) + groups
     width = len(versions) * len(group_keys)
-    if width == 1:  # one version, no breakdown: the cell is the index
-        index = data.cells
-    else:
-        index = data.cells * width
-        index += data.per_code(per_response)
-    counts, sums = _sums(index, data.code_keys, len(data.cell_codes) * width)
+    keys = data.keys.astype(np.float64)
+
+    def parts() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for responses, codes in data.passes():
+            index = data.cells[codes]
+            if width > 1:
+                index = index * width + data.per_code(per_response, responses)
+            yield index, data.per_code(keys, responses)
+
+    counts, sums = _sums(parts(), len(data.cell_codes) * width)
     found = []
     for i in np.nonzero(counts)[0]:
         cell, rest = divmod(int(i), width)

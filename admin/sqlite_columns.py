@@ -23,7 +23,8 @@ CHUNK_ROWIDS = 1 << 19
 _SEPARATOR = "\x1f"
 _NULL = "\x1e"
 """Stands for NULL in a text column (group_concat would leave NULLs out, and the rows would shift)."""
-META = ("wave", "language", "channel", "distributor_id")
+META = {"wave": "wave", "language": "language", "channel": "channel", "distributor": "distributor_id"}
+"""The text columns read: the name counting knows them by, and the column."""
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Columns:
     versions: np.ndarray
     keys: np.ndarray
     meta: Mapping[str, Sequence[str | None]]
-    """wave, language, channel, distributor_id, as text (None where NULL)."""
+    """wave, language, channel, distributor, as text (None where NULL)."""
     codes: bytes
     numbers: bytes
     code_bytes: np.ndarray
@@ -66,7 +67,7 @@ def statement(survey_id: str, versions: Sequence[int], wave: str | None, last_ro
               ) -> tuple[str, list[object]]:
     """The SQL and its parameters: one aggregate per chunk of rowids, the last one open-ended. The version is
     read only where there are several."""
-    texts = ", ".join(f"group_concat(coalesce({name}, char(30)), char(31))" for name in META)
+    texts = ", ".join(f"group_concat(coalesce({column}, char(30)), char(31))" for column in META.values())
     version = "group_concat(survey_version)" if len(versions) > 1 else "NULL"
     select = ("SELECT count(*), CAST(group_concat(answer_codes, '') AS BLOB), "
               "CAST(group_concat(answer_numbers, '') AS BLOB), group_concat(length(answer_codes)), "
