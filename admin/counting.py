@@ -67,7 +67,7 @@ class Frame:
     cell_codes: list[int]
     cell_numbers: list[int | None]
     groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
-    _owner: np.ndarray | None = None
+    _offsets: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -78,15 +78,19 @@ class Frame:
         return np.repeat(values[responses], self.code_counts[responses])
 
     @property
-    def owner(self) -> np.ndarray:
-        """For each code, the index of its response."""
-        if self._owner is None:
-            self._owner = self.per_code(np.arange(self.size, dtype=np.int64))
-        return self._owner
+    def offsets(self) -> np.ndarray:
+        """Where each response's codes begin in `codes`, and (last) where they end."""
+        if self._offsets is None:
+            self._offsets = np.concatenate([[0], np.cumsum(self.code_counts)])
+        return self._offsets
+
+    def owners(self, positions: np.ndarray) -> np.ndarray:
+        """The index of the response each of the (sorted) code positions belongs to."""
+        return np.searchsorted(self.offsets, positions, side="right") - 1
 
     def passes(self) -> list[tuple[slice, slice]]:
         """(responses, their codes) in passes of about `CODES_PER_PASS` codes."""
-        offsets = np.concatenate([[0], np.cumsum(self.code_counts)])
+        offsets = self.offsets
         starts = np.unique(np.searchsorted(offsets, np.arange(0, offsets[-1], CODES_PER_PASS), side="right") - 1)
         bounds = [*(int(b) for b in starts), self.size]
         return [(slice(a, b), slice(int(offsets[a]), int(offsets[b]))) for a, b in itertools.pairwise(bounds)]
@@ -282,15 +286,14 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
     if dimension in data.groups:
         return data.groups[dimension]
     if dimension in META_COLUMNS:
-        values = np.array([NO_ANSWER if v is None else str(v) for v in data.meta[dimension]], dtype=object)
-        index, distinct = _factorize(values)
-        result = (index, [str(v) for v in distinct])
+        result = _text_groups(data.meta[dimension])
     else:
         wanted = (np.array(data.cell_codes, dtype=np.int64) >> KEY_BITS) == question_hash(dimension)
         positions = np.nonzero(wanted[data.cells])[0]  # looked up per cell: cheaper than testing every code
         keys = [NO_ANSWER]
         index = np.zeros(data.size, dtype=np.int64)
         position_cells = data.cells[positions]
+        owners = data.owners(positions)
         for cell in np.unique(position_cells):
             code, number = data.cell_codes[cell], data.cell_numbers[cell]
             key = NO_ANSWER if number is not None else db_names.get(code, (dimension, f"?{code}"))[1]
@@ -298,10 +301,30 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
                 key = NO_ANSWER
             if key not in keys:
                 keys.append(key)
-            index[data.owner[positions[position_cells == cell]]] = keys.index(key)
+            index[owners[position_cells == cell]] = keys.index(key)
         result = (index, keys)
     data.groups[dimension] = result
     return result
+
+
+def _text_groups(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Each response's group along a text column (NULL is "no_answer"), groups numbered in order of first
+    occurrence. Factorized as they are; only the few distinct values are then named (and merged, should a
+    literal "no_answer" stand beside NULL)."""
+    index, distinct = _factorize(np.array(values, dtype=object))  # NULL (None) -> -1
+    names = [str(v) for v in distinct]
+    missing = index < 0
+    if missing.any():
+        first = int(np.argmax(missing))
+        at = int(index[:first].max()) + 1 if first else 0  # first occurrences number 0, 1, 2, ... in order
+        index[index >= at] += 1
+        index[missing] = at
+        names.insert(at, NO_ANSWER)
+    groups = list(dict.fromkeys(names))
+    if len(groups) < len(names):
+        renumber = np.array([groups.index(name) for name in names], dtype=np.int64)
+        index = renumber[index]
+    return index, groups
 
 
 def _sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], length: int) -> tuple[np.ndarray, np.ndarray]:
