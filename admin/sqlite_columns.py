@@ -18,8 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHUNK_ROWIDS = 1 << 19
-"""Rowids per chunk: keeps each concatenated blob far below SQLite's 1 GB limit on one value."""
+CHUNK_ROWIDS = 1 << 16
+"""Rowids per chunk: keeps each concatenated blob small (faster to build than a few large ones) and far below
+SQLite's 1 GB limit on one value."""
+MAX_CHUNKS = 400
+"""SQLite allows at most 500 parts in one compound SELECT; beyond 400 chunks they grow instead."""
 _SEPARATOR = "\x1f"
 _NULL = "\x1e"
 """Stands for NULL in a text column (group_concat would leave NULLs out, and the rows would shift)."""
@@ -76,11 +79,12 @@ def statement(survey_id: str, versions: Sequence[int], wave: str | None, last_ro
               f"{' AND wave = ?' if wave else ''} AND answer_codes IS NOT NULL AND rowid >= ?")
     scope: list[object] = [survey_id, *versions, *([wave] if wave else [])]
     parts, params = [], []
-    starts = range(0, max(last_rowid, 0) + 1, CHUNK_ROWIDS)
+    size = max(CHUNK_ROWIDS, -(-max(last_rowid, 0) // MAX_CHUNKS))
+    starts = range(0, max(last_rowid, 0) + 1, size)
     for start in starts:
         last = start == starts[-1]
         parts.append(select + ("" if last else " AND rowid < ?"))
-        params += [*scope, start, *([] if last else [start + CHUNK_ROWIDS])]
+        params += [*scope, start, *([] if last else [start + size])]
     return " UNION ALL ".join(parts), params
 
 
