@@ -7,7 +7,7 @@ which numpy and str.split take apart in C. All chunks are parts of one statement
 snapshot, and every column of a chunk lists its rows in the same order (one aggregate pass).
 
 The result checks itself (every column must have one entry per response and the blob the summed lengths);
-`read` returns None where it does not, and the caller reads rows instead.
+`columns` returns None where it does not, and the caller reads rows instead.
 """
 
 from __future__ import annotations
