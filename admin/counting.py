@@ -9,19 +9,24 @@ this module only finds out what the database knows.
 
 A `Frame` holds the responses of one survey scope (versions, wave); it is read once per database transaction
 and shared by the summaries, breakdowns and who-answered lists computed in it (a report needs all of them).
+On SQLite it is read as a few long values rather than a million rows (admin/sqlite_columns.py); other
+databases go through SQLAlchemy row by row.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as SyncSession
 
+from admin import sqlite_columns
+from admin.sqlite_columns import Columns
 from surveys.core.answer_codes import (
     ANSWERED,
     CODE_BYTES,
@@ -43,6 +48,8 @@ META_COLUMNS = {"language": Response.language, "channel": Response.channel, "wav
 """Breakdowns by a property of the response rather than by an answer."""
 _CACHE = "heard.counting.frames"
 _FALLBACK_BATCH = 500
+CODES_PER_PASS = 1 << 20
+"""Codes counted per pass (see `_sums`)."""
 
 
 @dataclass
@@ -51,19 +58,42 @@ class Frame:
 
     versions: np.ndarray
     keys: np.ndarray
-    meta: dict[str, list[str | int | None]]
+    meta: Mapping[str, Sequence[str | None]]
     codes: np.ndarray
-    owner: np.ndarray
-    """For each code, the index of its response."""
+    code_counts: np.ndarray
+    """For each response, how many codes it has (they follow each other in `codes`)."""
     cells: np.ndarray
     """For each code, the index of its cell (code, or code and number) in `cell_codes` / `cell_numbers`."""
     cell_codes: list[int]
     cell_numbers: list[int | None]
     groups: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+    _offsets: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.versions)
+
+    def per_code(self, values: np.ndarray, responses: slice = slice(None)) -> np.ndarray:
+        """A value per response (of the slice) repeated for each of its codes."""
+        return np.repeat(values[responses], self.code_counts[responses])
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Where each response's codes begin in `codes`, and (last) where they end."""
+        if self._offsets is None:
+            self._offsets = np.concatenate([[0], np.cumsum(self.code_counts)])
+        return self._offsets
+
+    def owners(self, positions: np.ndarray) -> np.ndarray:
+        """The index of the response each of the (sorted) code positions belongs to."""
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    def passes(self) -> list[tuple[slice, slice]]:
+        """(responses, their codes) in passes of about `CODES_PER_PASS` codes."""
+        offsets = self.offsets
+        starts = np.unique(np.searchsorted(offsets, np.arange(0, offsets[-1], CODES_PER_PASS), side="right") - 1)
+        bounds = [*(int(b) for b in starts), self.size]
+        return [(slice(a, b), slice(int(offsets[a]), int(offsets[b]))) for a, b in itertools.pairwise(bounds)]
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,6 +108,7 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 async def frame(db: DbSession, survey: Survey, versions: Sequence[int], wave: str | None) -> Frame:
     """The scope's responses, read once per transaction (nothing can change what a transaction reads, except
     its own writes, which clear the cache)."""
+    await db.connection()  # begins the transaction the cache is kept for: before it, the session has none
     cache = _cache(db)
     scope = (survey.id, tuple(sorted(versions)), wave)
     if scope not in cache:
@@ -110,56 +141,88 @@ def _forget(session: SyncSession, _context: object) -> None:
 
 
 async def _load(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None) -> Frame:
-    columns = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
-               Response.distributor_id]
     scope = [Response.survey_id == survey_id, Response.survey_version.in_(list(versions))]
     if wave:
         scope.append(Response.wave == wave)
-    rows = await _fetch(db, select(*columns, Response.answer_codes, Response.answer_numbers)
-                        .where(*scope, Response.answer_codes.is_not(None)))
+    read = await _read_sqlite(db, survey_id, versions, wave) or await _read_rows(db, scope)
     # responses written without codes (by a writer that bypassed the ORM): packed here from their answer rows
     unpacked = (await (await db.connection()).execute(
-        select(Response.id, *columns).where(*scope, Response.answer_codes.is_(None)))).all()
+        select(Response.id, *_COLUMNS).where(*scope, Response.answer_codes.is_(None)))).all()
     if unpacked:
         packed = await _pack_from_rows(db, [row[0] for row in unpacked])
-        rows += [(*row[1:], *codes_and_numbers) for row, codes_and_numbers in zip(unpacked, packed, strict=True)]
-    if not rows:
+        read = _joined(read, _from_rows([(*row[1:], *codes_and_numbers)
+                                         for row, codes_and_numbers in zip(unpacked, packed, strict=True)]))
+    return _frame(read)
+
+
+_COLUMNS = [Response.survey_version, Response.record_key, Response.wave, Response.language, Response.channel,
+            Response.distributor_id]
+
+
+def _frame(read: Columns) -> Frame:
+    """The arrays counting works on, from the responses' columns."""
+    if not len(read.versions):
         empty = np.zeros(0, dtype=np.int64)
         return Frame(empty, empty, {name: [] for name in META_COLUMNS}, empty, empty, empty, [], [])
-    versions_, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
-    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) // 8
-    flat = np.frombuffer(b"".join(codes), dtype=CODE_BYTES).astype(np.int64)
-    values = np.frombuffer(b"".join(n or b"" for n in numbers), dtype=CODE_BYTES).astype(np.int64)
-    owner = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+    flat = np.frombuffer(read.codes, dtype=CODE_BYTES).astype(np.int64, copy=False)
+    values = np.frombuffer(read.numbers, dtype=CODE_BYTES).astype(np.int64, copy=False)
     code_index, distinct_codes = _factorize(flat)
-    is_number = (flat & KEY_MASK) == NUMBER_KEY
-    cells = code_index.copy()
+    cells = code_index
     cell_codes = [int(c) for c in distinct_codes]
     cell_numbers: list[int | None] = [None] * len(cell_codes)
     if values.size:
+        is_number = ((distinct_codes & KEY_MASK) == NUMBER_KEY)[code_index]  # tested per distinct code, not per code
         number_codes = code_index[is_number]
         pair_index, distinct_pairs = _factorize(number_codes * (1 << 32) + _factorize(values)[0])
         first = np.zeros(len(distinct_pairs), dtype=np.int64)
         first[pair_index] = np.arange(len(pair_index))  # where each (code, number) occurs (any occurrence)
-        cells[is_number] = len(cell_codes) + pair_index
+        cells[is_number] = len(cell_codes) + pair_index  # code_index is not needed any more: changed in place
         cell_codes += [int(distinct_codes[number_codes[i]]) for i in first]
         cell_numbers += [int(values[i]) for i in first]
-    meta = {"wave": waves, "language": languages, "channel": channels, "distributor": distributors}
-    return Frame(np.asarray(versions_, dtype=np.int64), np.asarray(keys, dtype=np.int64), meta, flat, owner, cells,
-                 cell_codes, cell_numbers)
+    return Frame(read.versions, read.keys, read.meta, flat, read.code_bytes // 8, cells, cell_codes, cell_numbers)
 
 
-async def _fetch(db: DbSession, statement: Select) -> list[tuple]:  # type: ignore[type-arg]
-    """All rows as plain tuples. On SQLite straight from the driver: SQLAlchemy's rows cost more per response
-    than all the counting."""
+async def _read_sqlite(db: DbSession, survey_id: str, versions: Sequence[int], wave: str | None
+                       ) -> Columns | None:
+    """On SQLite, the scope's packed responses in one statement handed to the driver's thread once
+    (admin/sqlite_columns.py); None elsewhere, or where the result does not add up."""
     connection = await db.connection()
-    if connection.dialect.name != "sqlite":
-        return [tuple(row) for row in (await connection.execute(statement)).all()]
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    return list(await driver.execute_fetchall(str(compiled), tuple(compiled.params[name]
-                                                                    for name in compiled.positiontup or ())))
+    if connection.dialect.name != "sqlite" or not versions:
+        return None
+    driver = (await connection.get_raw_connection()).driver_connection
+    (last_rowid,), = await driver.execute_fetchall("SELECT coalesce(max(rowid), 0) FROM responses")
+    sql, params = sqlite_columns.statement(survey_id, list(versions), wave, last_rowid)
+    return sqlite_columns.columns(list(await driver.execute_fetchall(sql, params)), list(versions))
+
+
+async def _read_rows(db: DbSession, scope: list) -> Columns:  # type: ignore[type-arg]
+    """Any database: one row per packed response, through SQLAlchemy."""
+    result = await (await db.connection()).execute(
+        select(*_COLUMNS, Response.answer_codes, Response.answer_numbers)
+        .where(*scope, Response.answer_codes.is_not(None)))
+    return _from_rows([tuple(row) for row in result.all()])
+
+
+def _from_rows(rows: list[tuple]) -> Columns:  # type: ignore[type-arg]
+    """(version, key, wave, language, channel, distributor, codes, numbers) rows as columns."""
+    if not rows:
+        return _joined()
+    versions, keys, waves, languages, channels, distributors, codes, numbers = map(list, zip(*rows, strict=True))
+    return Columns(np.asarray(versions, dtype=np.int64), np.asarray(keys, dtype=np.int64),
+                   {"wave": waves, "language": languages, "channel": channels,
+                    "distributor": [None if d is None else str(d) for d in distributors]},
+                   b"".join(codes), b"".join(n or b"" for n in numbers),
+                   np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)))
+
+
+def _joined(*parts: Columns) -> Columns:
+    """Columns of several reads, one after the other."""
+    empty = np.zeros(0, dtype=np.int64)
+    return Columns(np.concatenate([empty, *(p.versions for p in parts)]),
+                   np.concatenate([empty, *(p.keys for p in parts)]),
+                   {name: [v for p in parts for v in p.meta[name]] for name in sqlite_columns.META},
+                   b"".join(p.codes for p in parts), b"".join(p.numbers for p in parts),
+                   np.concatenate([empty, *(p.code_bytes for p in parts)]))
 
 
 async def _pack_from_rows(db: DbSession, response_ids: list[str]) -> list[tuple[bytes, bytes]]:
@@ -223,15 +286,14 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
     if dimension in data.groups:
         return data.groups[dimension]
     if dimension in META_COLUMNS:
-        values = np.array([NO_ANSWER if v is None else str(v) for v in data.meta[dimension]], dtype=object)
-        index, distinct = _factorize(values)
-        result = (index, [str(v) for v in distinct])
+        result = _text_groups(data.meta[dimension])
     else:
-        wanted = question_hash(dimension)
-        positions = np.nonzero((data.codes >> KEY_BITS) == wanted)[0]
+        wanted = (np.array(data.cell_codes, dtype=np.int64) >> KEY_BITS) == question_hash(dimension)
+        positions = np.nonzero(wanted[data.cells])[0]  # looked up per cell: cheaper than testing every code
         keys = [NO_ANSWER]
         index = np.zeros(data.size, dtype=np.int64)
         position_cells = data.cells[positions]
+        owners = data.owners(positions)
         for cell in np.unique(position_cells):
             code, number = data.cell_codes[cell], data.cell_numbers[cell]
             key = NO_ANSWER if number is not None else db_names.get(code, (dimension, f"?{code}"))[1]
@@ -239,18 +301,42 @@ def _group_index(db_names: dict[int, tuple[str, str]], data: Frame, dimension: s
                 key = NO_ANSWER
             if key not in keys:
                 keys.append(key)
-            index[data.owner[positions[position_cells == cell]]] = keys.index(key)
+            index[owners[position_cells == cell]] = keys.index(key)
         result = (index, keys)
     data.groups[dimension] = result
     return result
 
 
-def _sums(index: np.ndarray, keys: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and exact record-key sums per index (keys < 2^32, split in halves so float64 adds exactly)."""
-    counts = np.bincount(index, minlength=length)
-    low = np.bincount(index, weights=(keys & 0xFFFF).astype(np.float64), minlength=length)
-    high = np.bincount(index, weights=(keys >> 16).astype(np.float64), minlength=length)
-    return counts, np.rint(high).astype(np.int64) * 65536 + np.rint(low).astype(np.int64)
+def _text_groups(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Each response's group along a text column (NULL is "no_answer"), groups numbered in order of first
+    occurrence. Factorized as they are; only the few distinct values are then named (and merged, should a
+    literal "no_answer" stand beside NULL)."""
+    index, distinct = _factorize(np.array(values, dtype=object))  # NULL (None) -> -1
+    names = [str(v) for v in distinct]
+    missing = index < 0
+    if missing.any():
+        first = int(np.argmax(missing))
+        at = int(index[:first].max()) + 1 if first else 0  # first occurrences number 0, 1, 2, ... in order
+        index[index >= at] += 1
+        index[missing] = at
+        names.insert(at, NO_ANSWER)
+    groups = list(dict.fromkeys(names))
+    if len(groups) < len(names):
+        renumber = np.array([groups.index(name) for name in names], dtype=np.int64)
+        index = renumber[index]
+    return index, groups
+
+
+def _sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and exact record-key sums per index, from (index, record keys as float64) in passes of at most
+    about 2^20 entries: within a pass a sum of keys (< 2^32) stays below 2^53, so float64 adds it exactly, and
+    the passes' sums are added as integers. Passes also keep the arrays small, which makes them fast."""
+    counts = np.zeros(length, dtype=np.int64)
+    sums = np.zeros(length, dtype=np.int64)
+    for index, weights in parts:
+        counts += np.bincount(index, minlength=length)
+        sums += np.rint(np.bincount(index, weights=weights, minlength=length)).astype(np.int64)
+    return counts, sums
 
 
 def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str | None
@@ -259,7 +345,9 @@ def group_sizes(names: dict[int, tuple[str, str]], data: Frame, dimension: str |
     groups, group_keys = _group_index(names, data, dimension)
     version_index, versions = _factorize(data.versions)
     index = version_index * len(group_keys) + groups
-    counts, sums = _sums(index, data.keys, len(versions) * len(group_keys))
+    keys = data.keys.astype(np.float64)
+    counts, sums = _sums(((index[i:i + CODES_PER_PASS], keys[i:i + CODES_PER_PASS])
+                          for i in range(0, data.size, CODES_PER_PASS)), len(versions) * len(group_keys))
     sizes: dict[int, dict[str, Tally]] = defaultdict(dict)
     for i in np.nonzero(counts)[0]:
         version, group = divmod(int(i), len(group_keys))
@@ -274,8 +362,16 @@ def answer_tallies(names: dict[int, tuple[str, str]], data: Frame, dimension: st
     version_index, versions = _factorize(data.versions)
     per_response = version_index * len(group_keys) + groups
     width = len(versions) * len(group_keys)
-    index = data.cells * width + per_response[data.owner]
-    counts, sums = _sums(index, data.keys[data.owner], len(data.cell_codes) * width)
+    keys = data.keys.astype(np.float64)
+
+    def parts() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for responses, codes in data.passes():
+            index = data.cells[codes]
+            if width > 1:
+                index = index * width + data.per_code(per_response, responses)
+            yield index, data.per_code(keys, responses)
+
+    counts, sums = _sums(parts(), len(data.cell_codes) * width)
     found = []
     for i in np.nonzero(counts)[0]:
         cell, rest = divmod(int(i), width)

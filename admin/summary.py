@@ -437,7 +437,24 @@ async def free_texts(
             .where(Answer.question == question.name, Answer.text.is_not(None)),
             survey, [survey.version], wave,
         )
-        texts = [t for t in (await db.scalars(statement)).all() if t and t.strip()]
-        enough = len(texts) >= min_cell_for(k, question.sensitive)
+        needed = min_cell_for(k, question.sensitive)
+        texts = await _first_texts(db, statement, max(limit, needed))
+        enough = len(texts) >= needed
         result[question.name] = sorted((scrub_free_text(t) for t in texts[:limit]), key=str.casefold) if enough else []
     return result
+
+
+async def _first_texts(db: DbSession, statement, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The first `count` non-blank texts the statement gives: enough to know whether k people wrote one and
+    to show `limit`, without reading the hundreds of thousands a large survey holds."""
+    texts: list[str] = []
+    result = await (await db.connection()).stream(statement)  # Core: the ORM's stream reads every row first
+    try:
+        async for text in result.scalars():
+            if text and text.strip():
+                texts.append(text)
+                if len(texts) >= count:
+                    break
+    finally:
+        await result.close()
+    return texts
