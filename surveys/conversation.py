@@ -291,14 +291,16 @@ class Conversations:
     ) -> bool:
         """Store the transition; True if it deleted unfinished answers or a chat id."""
         after = transition.state
+        core = db.connection()  # Core statements on the connection: no ORM bookkeeping on the hot path
         if after.stage is Stage.COMPLETED:
             self._save_response(db, survey, respondent, after, row.channel if row else channel)
         if after.finished:
             if row is not None:
-                db.execute(delete(Session).where(Session.id == row.id))
+                core.execute(delete(_SESSIONS).where(_SESSIONS.c.id == row.id))
             contact_key = self.contact_key_for(respondent)
-            forgotten = db.execute(
-                delete(Contact).where(Contact.survey_id == survey.id, Contact.contact_key == contact_key)
+            contacts = Contact.__table__
+            forgotten = core.execute(
+                delete(contacts).where(contacts.c.survey_id == survey.id, contacts.c.contact_key == contact_key)
             )
             outbox.withdraw(db, survey.id, contact_key, outbox.REMINDER)
             return bool(forgotten.rowcount) or (row is not None and after.stage is not Stage.COMPLETED)
@@ -309,14 +311,14 @@ class Conversations:
                 db.add(Referral(distributor_id=distributor_id, survey_id=survey.id, started_on=dt.date.today()))
             if contact is not None and after.remind:  # the chat id is kept only for the agreed reminder
                 db.merge(Contact(survey_id=survey.id, contact_key=self.contact_key_for(respondent),
-                                       platform=platform, address=contact, created_on=dt.date.today()))
+                                 platform=platform, address=contact, created_on=dt.date.today()))
         if after == before and row is not None:
             return False
         if row is None:
-            db.execute(insert(Session).values(survey_id=survey.id, respondent=respondent, channel=channel,
-                                                    state=after.to_json(), revision=0, updated_at=_now()))
+            core.execute(insert(_SESSIONS).values(survey_id=survey.id, respondent=respondent, channel=channel,
+                                                  state=after.to_json(), revision=0, updated_at=_now()))
             return False
-        result = db.connection().execute(_NEXT_STATE, {
+        result = core.execute(_NEXT_STATE, {
             "row_id": row.id, "seen_revision": row.revision, "new_state": after.to_json(),
             "new_revision": row.revision + 1, "now": _now()})
         if result.rowcount != 1:
@@ -369,17 +371,18 @@ class Conversations:
         self, db: SyncDbSession, survey: Survey, respondent: str, state: SessionState, channel: str
     ) -> None:
         """Write the completed response; a resident who started again replaces their earlier one."""
-        db.execute(
-            delete(Response).where(
-                Response.survey_id == survey.id,
-                Response.survey_version == survey.version,
-                Response.respondent == respondent,
+        core, responses = db.connection(), Response.__table__
+        core.execute(
+            delete(responses).where(
+                responses.c.survey_id == survey.id,
+                responses.c.survey_version == survey.version,
+                responses.c.respondent == respondent,
             )
         )
         response_id = secrets.token_hex(16)
         answers = answer_values(survey, state.answers)
         packed = pack_values(answers)  # what summaries count (surveys/core/answer_codes.py)
-        db.execute(insert(Response).values(
+        core.execute(insert(responses).values(
             answer_codes=packed.codes,
             answer_numbers=packed.numbers,
             id=response_id,
@@ -393,7 +396,7 @@ class Conversations:
             wave=wave.name if (wave := open_wave(db, survey.id, self._clock())) else None,
         ))
         if answers:  # one executemany, not one INSERT per answer
-            db.execute(insert(Answer), [{**values, "response_id": response_id} for values in answers])
+            core.execute(insert(Answer.__table__), [{**values, "response_id": response_id} for values in answers])
 
     def _remembered_language(self, db: SyncDbSession, survey: Survey, respondent: str) -> str | None:
         """The language the resident chose for their last completed response (stored with it anyway, under

@@ -21,6 +21,9 @@ from aiogram.methods.base import Response
 
 UNREAD_RESULTS = (SendMessage, EditMessageText, EditMessageReplyMarkup, AnswerCallbackQuery)
 """The methods whose results no Heard code reads (their calls return None)."""
+_ACCEPTED = Response[Any]
+"""Built once: pydantic keeps parametrised classes only weakly, and rebuilding one per reply cost more than the
+validation it saves."""
 
 
 class ReplySession(AiohttpSession):
@@ -33,5 +36,5 @@ class ReplySession(AiohttpSession):
             except Exception:  # aiogram's check below says what is wrong
                 answer = None
             if isinstance(answer, dict) and answer.get("ok") is True:
-                return Response[Any].model_construct(ok=True, result=None)
+                return _ACCEPTED.model_construct(ok=True, result=None)
         return super().check_response(bot, method, status_code, content)

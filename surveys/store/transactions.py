@@ -43,6 +43,7 @@ class Transactions:
     """The synchronous engine the write transactions go through (for listeners: statement counts in tests)."""
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`work` may run twice (see SqliteThread): it must do nothing outside the database."""
         raise NotImplementedError
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -72,11 +73,13 @@ class ThroughEngine(Transactions):
 class SqliteThread(Transactions):
     """On a SQLite file: every transaction in one thread over `sqlite3` (see the module), with group commit.
 
-    Whatever writes queued up while the thread was busy run together as ONE SQLite transaction, each in its own
-    savepoint: a write that fails (a conflict, a bug) is rolled back alone, and every result is handed back
-    only after the common COMMIT, so nobody is told of a change that is not stored. A busy bot (many residents
-    at once) then pays SQLite's BEGIN IMMEDIATE and COMMIT, and the hand-off back to the event loop, once per
-    batch instead of once per answer; a quiet one runs each write alone, as before."""
+    Whatever writes queued up while the thread was busy run together as ONE SQLite transaction, and every result
+    is handed back only after the common COMMIT, so nobody is told of a change that is not stored. If one of
+    them fails (a bug, a constraint), the whole transaction is rolled back and each write runs again in a
+    transaction of its own: the failing one fails alone (savepoints per write would cost more than this rare
+    second run). A busy bot (many residents at once) then pays SQLite's BEGIN IMMEDIATE and COMMIT, and the
+    hand-off back to the event loop, once per batch instead of once per answer; a quiet one runs each write
+    alone."""
 
     def __init__(self, url: str, batch_limit: int = 64) -> None:
         self._writes = self.write_engine = _sync_engine(url, "BEGIN IMMEDIATE")
@@ -131,21 +134,29 @@ class SqliteThread(Transactions):
             self._reads.dispose()
 
     def _write_together(self, jobs: list[_Job]) -> None:
-        if not jobs:
+        """All of them in one transaction; if any fails, none of that is kept and each runs again alone."""
+        if len(jobs) > 1 and self._all_or_nothing(jobs):
             return
+        for job in jobs:
+            job.outcome = _attempt(self._writes, job.call)
+
+    def _all_or_nothing(self, jobs: list[_Job]) -> bool:
+        """One transaction for every job (no savepoints: they cost more than the rare run again); False, with
+        nothing stored, if one of them or the COMMIT failed."""
+        results: list[Any] = []
         try:
             with self._writes.connect() as connection, connection.begin():
                 for job in jobs:
-                    with SyncDbSession(bind=connection, join_transaction_mode="create_savepoint",
-                                       expire_on_commit=False) as session:
-                        try:
-                            with session.begin():
-                                job.outcome = _Done(job.call(session))
-                        except Exception as error:  # this job's savepoint is rolled back, the others go on
-                            job.outcome = _Failed(error)
-        except Exception as error:  # BEGIN or COMMIT failed: nothing of the batch is stored
-            for job in jobs:
-                job.outcome = _Failed(error)
+                    # rollback_only: the session flushes its objects at the end of the job and rolls the whole
+                    # transaction back if the job fails, but leaves the COMMIT to the batch
+                    with SyncDbSession(bind=connection, join_transaction_mode="rollback_only",
+                                       expire_on_commit=False) as session, session.begin():
+                        results.append(job.call(session))
+        except Exception:
+            return False
+        for job, result in zip(jobs, results, strict=True):
+            job.outcome = _Done(result)
+        return True
 
 
 def _attempt(engine: Engine, call: Callable[[SyncDbSession], T]) -> _Done | _Failed:

@@ -119,44 +119,69 @@ async def test_many_residents_at_once_write_through_one_connection(settings):
         await core.close()
 
 
-async def test_writes_queued_together_share_one_commit_and_a_failing_one_is_rolled_back_alone(settings):
+async def _queued_behind_a_busy_thread(core, writes):  # type: ignore[no-untyped-def]
+    """Hold the database thread busy, queue `writes` (functions of a session), release it; returns their
+    outcomes and how many transactions were committed for them."""
+    transactions = core.transactions
+    commits: list[None] = []
+    started, release = threading.Event(), threading.Event()
+
+    def hold(_session) -> None:  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait()
+
+    held = asyncio.ensure_future(transactions.write(hold))
+    await asyncio.to_thread(started.wait)  # the thread is busy: what comes now queues up
+    event.listen(transactions.write_engine, "commit", lambda _connection: commits.append(None))
+    queued = [asyncio.ensure_future(transactions.write(write)) for write in writes]
+    await asyncio.sleep(0)  # every write handed to the thread's queue
+    release.set()
+    await held
+    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    return outcomes, len(commits)
+
+
+def _record(number: int):  # type: ignore[no-untyped-def]
+    def write(session) -> int:  # type: ignore[no-untyped-def]
+        now = dt.datetime.now(dt.UTC)
+        session.execute(insert(SeenUpdate).values(platform="test", update_id=number, seen_at=now))
+        return number
+
+    return write
+
+
+def _record_then_fail(number: int):  # type: ignore[no-untyped-def]
+    def write(session) -> int:  # type: ignore[no-untyped-def]
+        _record(number)(session)
+        raise ValueError("a bug in one transaction")
+
+    return write
+
+
+async def _recorded(core) -> list[int]:  # type: ignore[no-untyped-def]
+    async with core.db() as db:
+        return sorted((await db.scalars(select(SeenUpdate.update_id).where(SeenUpdate.platform == "test"))).all())
+
+
+async def test_writes_queued_together_share_one_commit(settings):
     core = await open_core(settings)
     try:
-        transactions = core.transactions
-        commits: list[None] = []
-        event.listen(transactions.write_engine, "commit", lambda _connection: commits.append(None))
-        started, release = threading.Event(), threading.Event()
+        outcomes, commits = await _queued_behind_a_busy_thread(core, [_record(n) for n in range(10)])
+        assert outcomes == list(range(10)), "each write hears that it is stored"
+        assert commits == 1, "the ten queued writes went in one transaction"
+        assert await _recorded(core) == list(range(10))
+    finally:
+        await core.close()
 
-        def hold(_session) -> str:  # type: ignore[no-untyped-def]
-            started.set()
-            release.wait()
-            return "held"
 
-        def record(session, number: int) -> int:  # type: ignore[no-untyped-def]
-            now = dt.datetime.now(dt.UTC)
-            session.execute(insert(SeenUpdate).values(platform="test", update_id=number, seen_at=now))
-            return number
-
-        def record_then_fail(session, number: int) -> int:  # type: ignore[no-untyped-def]
-            record(session, number)
-            raise ValueError("a bug in one transaction")
-
-        held = asyncio.ensure_future(transactions.write(hold))
-        await asyncio.to_thread(started.wait)  # the thread is busy: what comes now queues up
-        queued = [asyncio.ensure_future(transactions.write(record, n)) for n in range(5)]
-        queued.append(asyncio.ensure_future(transactions.write(record_then_fail, 99)))
-        queued += [asyncio.ensure_future(transactions.write(record, n)) for n in range(5, 10)]
-        await asyncio.sleep(0)  # every write handed to the thread's queue
-        release.set()
-        outcomes = await asyncio.gather(held, *queued, return_exceptions=True)
-
-        assert outcomes[0] == "held"
-        assert outcomes[1:6] + outcomes[7:] == list(range(10)), "the others are stored and say so"
-        assert isinstance(outcomes[6], ValueError), "the failing one hears of its failure"
-        assert len(commits) == 2, "the eleven queued writes went in one transaction"
-        async with core.db() as db:
-            stored = (await db.scalars(select(SeenUpdate.update_id).where(SeenUpdate.platform == "test"))).all()
-        assert sorted(stored) == list(range(10)), "the failing write left nothing behind, the others everything"
+async def test_a_failing_write_among_queued_ones_fails_alone(settings):
+    core = await open_core(settings)
+    try:
+        writes = [_record(n) for n in range(5)] + [_record_then_fail(99)] + [_record(n) for n in range(5, 10)]
+        outcomes, _ = await _queued_behind_a_busy_thread(core, writes)
+        assert outcomes[:5] + outcomes[6:] == list(range(10)), "the others are stored and say so"
+        assert isinstance(outcomes[5], ValueError), "the failing one hears of its failure"
+        assert await _recorded(core) == list(range(10)), "the failing write left nothing behind, the others all"
     finally:
         await core.close()
 
