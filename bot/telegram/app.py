@@ -55,7 +55,9 @@ def build_bot(settings: Settings, *, retrying: bool = True) -> Bot:
 def build_dispatcher(settings: Settings, core: Runtime) -> Dispatcher:
     workers = Workers(core.db, settings.privacy.min_cell, reads=core.reads, transactions=core.transactions)
     chat = Relay(core.conversations, workers, Delivery(core.conversations, core.db, core.reads))
-    dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat)
+    # no FSM: conversations live in the database, and aiogram's in-memory FSM storage would keep a record for
+    # every chat that ever wrote (it creates one on each update's state lookup), growing with every resident
+    dispatcher = Dispatcher(conversations=core.conversations, workers=workers, chat=chat, disable_fsm=True)
     middleware = ResidentMiddleware(core.secret, workers)
     for observer, guard in ((dispatcher.message, message_guard()), (dispatcher.callback_query, button_guard())):
         observer.outer_middleware(guard)

@@ -15,9 +15,6 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject
 
-#: Buckets of chats quiet for this long are forgotten, so memory stays small.
-FORGET_AFTER = 60.0
-
 
 class FloodGuard(BaseMiddleware):
     def __init__(self, burst: int, refill_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -25,7 +22,9 @@ class FloodGuard(BaseMiddleware):
         self.refill_seconds = refill_seconds
         self._clock = clock
         self._buckets: dict[int, tuple[float, float]] = {}
-        """chat -> (tokens, when last counted)"""
+        """chat -> (tokens, when last counted); a chat without an entry has a full bucket"""
+        self._refilled_after = burst * refill_seconds
+        """After this long without events any bucket is full again, the same as no entry: it is forgotten."""
         self._last_sweep = clock()
 
     async def __call__(
@@ -47,8 +46,8 @@ class FloodGuard(BaseMiddleware):
         tokens = min(float(self.burst), tokens + (now - since) / self.refill_seconds)
         allowed = tokens >= 1
         self._buckets[chat_id] = (tokens - 1 if allowed else tokens, now)
-        if now - self._last_sweep > FORGET_AFTER:
-            self._buckets = {c: (t, s) for c, (t, s) in self._buckets.items() if now - s < FORGET_AFTER}
+        if now - self._last_sweep > self._refilled_after:  # memory holds only the chats of the last seconds
+            self._buckets = {c: (t, s) for c, (t, s) in self._buckets.items() if now - s < self._refilled_after}
             self._last_sweep = now
         return allowed
 
