@@ -16,9 +16,12 @@ advisory lock, on SQLite under the write lock `BEGIN IMMEDIATE` takes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -40,8 +43,20 @@ WRITER_QUEUE_TIMEOUT_S = 300
 #: that takes longer (a long report) only postpones the checkpoint (see checkpoint_wal).
 CHECKPOINT_WAIT_MS = 3_000
 
-__all__ = ["DbSession", "DeletionCheckpoints", "SyncDbSession", "as_utc", "checkpoint_wal", "connect", "is_sqlite",
-           "migrate", "session_factory", "tune_sqlite"]
+__all__ = [
+    "DbSession",
+    "DeletionCheckpoints",
+    "SyncDbSession",
+    "WriteTurns",
+    "as_utc",
+    "checkpoint_wal",
+    "connect",
+    "is_sqlite",
+    "migrate",
+    "session_factory",
+    "tune_sqlite",
+    "write_turns_of",
+]
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
@@ -62,13 +77,55 @@ def connect(url: str, *, writes: bool = True) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": WRITER_QUEUE_TIMEOUT_S} if writes else {}
         engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
-        tune_sqlite(engine.sync_engine, "BEGIN IMMEDIATE" if writes else "BEGIN")
+        tune_sqlite(engine.sync_engine, *(("BEGIN IMMEDIATE", write_turns_of(url)) if writes else ("BEGIN", None)))
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def tune_sqlite(engine: Engine, begin: str) -> None:
-    """WAL, foreign keys, the busy timeout and secure deletion on every connection; `begin` opens transactions."""
+class WriteTurns:
+    """Who writes next when a process has two SQLite write connections: the async engine's (outbox, jobs,
+    commands) and the conversation's thread (surveys.store.transactions). Between connections SQLite only has
+    its busy handler, which sleep-polls (up to 100 ms between looks): under load the thread's back-to-back
+    batches could keep the other waiting for seconds. So a writer of the async engine says here that it waits
+    for the lock, and the thread lets it go first before its next batch."""
+
+    def __init__(self) -> None:
+        self._waiting = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        with self._changed:
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._waiting -= 1
+                self._changed.notify_all()
+
+    def let_waiting_writers_go_first(self, at_most_s: float = 1.0) -> None:
+        """Block (the thread, never an event loop) until no other writer waits, or `at_most_s` passed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._waiting == 0, timeout=at_most_s)
+
+
+_TURNS_BY_FILE: dict[str, WriteTurns] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def write_turns_of(url: str) -> WriteTurns:
+    """The one WriteTurns of a SQLite database file in this process, so writers of one file never wait for
+    another's."""
+    database = make_url(url).database or ":memory:"
+    key = database if database == ":memory:" else str(Path(database).resolve())
+    with _TURNS_LOCK:
+        return _TURNS_BY_FILE.setdefault(key, WriteTurns())
+
+
+def tune_sqlite(engine: Engine, begin: str, turns: WriteTurns | None = None) -> None:
+    """WAL, foreign keys, the busy timeout and secure deletion on every connection; `begin` opens transactions,
+    announced to `turns` while they wait for the lock."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +140,12 @@ def tune_sqlite(engine: Engine, begin: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # see checkpoint_wal
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":  # see checkpoint_wal
+            return
+        if turns is None:
+            connection.exec_driver_sql(begin)
+            return
+        with turns.waiting():
             connection.exec_driver_sql(begin)
 
 

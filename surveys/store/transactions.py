@@ -28,7 +28,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from surveys.store.database import BUSY_TIMEOUT_MS, DbSession, SyncDbSession, tune_sqlite
+from surveys.store.database import BUSY_TIMEOUT_MS, DbSession, SyncDbSession, tune_sqlite, write_turns_of
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -84,6 +84,7 @@ class SqliteThread(Transactions):
     def __init__(self, url: str, batch_limit: int = 64) -> None:
         self._writes = self.write_engine = _sync_engine(url, "BEGIN IMMEDIATE")
         self._reads = _sync_engine(url, "BEGIN")
+        self._turns = write_turns_of(url)
         self._batch_limit = batch_limit
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="heard-sqlite", daemon=True)
@@ -138,12 +139,14 @@ class SqliteThread(Transactions):
         if len(jobs) > 1 and self._all_or_nothing(jobs):
             return
         for job in jobs:
+            self._turns.let_waiting_writers_go_first()
             job.outcome = _attempt(self._writes, job.call)
 
     def _all_or_nothing(self, jobs: list[_Job]) -> bool:
         """One transaction for every job (no savepoints: they cost more than the rare run again); False, with
         nothing stored, if one of them or the COMMIT failed."""
         results: list[Any] = []
+        self._turns.let_waiting_writers_go_first()
         try:
             with self._writes.connect() as connection, connection.begin():
                 for job in jobs:

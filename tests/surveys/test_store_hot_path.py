@@ -9,6 +9,7 @@ import datetime as dt
 import subprocess
 import sys
 import threading
+import time
 
 from sqlalchemy import event, func, insert, select
 
@@ -182,6 +183,48 @@ async def test_a_failing_write_among_queued_ones_fails_alone(settings):
         assert outcomes[:5] + outcomes[6:] == list(range(10)), "the others are stored and say so"
         assert isinstance(outcomes[5], ValueError), "the failing one hears of its failure"
         assert await _recorded(core) == list(range(10)), "the failing write left nothing behind, the others all"
+    finally:
+        await core.close()
+
+
+async def test_a_writer_beside_the_busy_conversation_thread_gets_its_turn(settings):
+    """The outbox, jobs and commands write through the async engine while residents keep the conversation's
+    thread writing back to back: the other writer must get in next, not after seconds of SQLite's busy polls (a
+    resident once waited a minute for a reply parked in the outbox)."""
+    core = await open_core(settings)
+    try:
+        transactions, thread_commits, stop = core.transactions, [0], asyncio.Event()
+
+        def count_commit(_connection) -> None:  # type: ignore[no-untyped-def]
+            thread_commits[0] += 1
+
+        event.listen(transactions.write_engine, "commit", count_commit)
+
+        def a_slow_write(number: int):  # type: ignore[no-untyped-def]
+            def write(session) -> int:  # type: ignore[no-untyped-def]
+                time.sleep(0.005)  # holds the write lock, as a batch of many answers does
+                return _record(number)(session)
+
+            return write
+
+        async def keep_the_thread_writing(first: int) -> None:
+            number = first
+            while not stop.is_set():
+                await transactions.write(a_slow_write(number))
+                number += 4
+
+        writers = [asyncio.ensure_future(keep_the_thread_writing(first)) for first in range(4)]
+        while thread_commits[0] < 20:  # the thread is writing back to back
+            await asyncio.sleep(0.01)
+        before = thread_commits[0]
+        async with core.db() as db, db.begin():
+            now = dt.datetime.now(dt.UTC)
+            await db.execute(insert(SeenUpdate).values(platform="other", update_id=1, seen_at=now))
+        commits_meanwhile = thread_commits[0] - before
+        stop.set()
+        await asyncio.gather(*writers)
+        assert commits_meanwhile <= 2, (  # the batch under way when it asked, and perhaps one begun just before
+            f"the conversation's thread committed {commits_meanwhile} times while the other writer waited")
     finally:
         await core.close()
 
