@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from typing import Any
 
 import typer
 
@@ -113,6 +115,24 @@ def console(
 
     with _key_checked(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an interviewer stops
         asyncio.run(run())
+
+
+async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` until it ends or SIGTERM comes (`docker stop`, systemd), which then stops it as cleanly as
+    Ctrl-C does: it releases the lead at once for another process, instead of dying with it held until the
+    operating system notices."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not task.cancelled() or asyncio.current_task().cancelling():  # type: ignore[union-attr]
+            raise  # Ctrl-C (asyncio.run cancels this coroutine) or a failure: not a SIGTERM
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def _token_or_exit(settings: Settings) -> None:
@@ -237,7 +257,7 @@ def scheduler() -> None:
         core = await open_core(settings)
         bot = build_bot(settings, retrying=False) if settings.telegram.token else None
         try:
-            await lead_outreach(core, bot)
+            await _until_terminated(lead_outreach(core, bot))
         finally:
             if bot is not None:
                 await bot.session.close()

@@ -7,6 +7,7 @@ The end-to-end bot tests in POSTGRES_MODULES run on both databases: their `backe
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -35,6 +36,10 @@ POSTGRES_MODULES = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Started in the background by a script (`make test &`), the suite inherits SIGINT ignored, and so would every
+    # heard-bot it starts: the tests that stop one with Ctrl-C's signal would wait for it forever.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     config.addinivalue_line("markers", "sqlite_only: the test inspects the SQLite file itself")
     config.addinivalue_line("markers", "postgres: the test needs the throwaway PostgreSQL server")
 
