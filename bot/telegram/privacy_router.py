@@ -14,6 +14,7 @@ from aiogram.types import Message as TelegramMessage
 
 from bot import texts
 from bot.telegram.identity import Author
+from bot.telegram.loop_filters import on_loop
 from surveys.conversation import Conversations
 
 CONFIRM_DELETE = "del:yes"
@@ -58,5 +59,5 @@ def build_router() -> Router:
     router = Router(name="privacy")
     router.message.register(on_help, Command("help"))
     router.message.register(on_delete, Command("delete"))
-    router.callback_query.register(on_delete_answer, F.data.in_({CONFIRM_DELETE, KEEP}))
+    router.callback_query.register(on_delete_answer, on_loop(F.data.in_({CONFIRM_DELETE, KEEP})))
     return router

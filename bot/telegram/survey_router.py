@@ -14,6 +14,7 @@ from aiogram.types import Message as TelegramMessage
 from bot.telegram.chat import Relay
 from bot.telegram.delivery import acknowledge
 from bot.telegram.identity import Author
+from bot.telegram.loop_filters import on_loop
 from surveys.conversation import Pressed
 from surveys.core.engine import AskLanguage, Cancel, Start, Text, Unsupported
 from surveys.core.payload import parse_payload
@@ -64,8 +65,8 @@ def build_router() -> Router:
     router.message.register(on_start, CommandStart())
     router.message.register(on_language, Command("language"))
     router.message.register(on_cancel, Command("cancel"))
-    router.callback_query.register(on_button, F.data)
+    router.callback_query.register(on_button, on_loop(F.data))
     router.callback_query.register(on_empty_button)
-    router.message.register(on_text, F.text & ~F.text.startswith("/"))
+    router.message.register(on_text, on_loop(F.text & ~F.text.startswith("/")))
     router.message.register(on_anything_else)
     return router

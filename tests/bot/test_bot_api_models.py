@@ -93,3 +93,61 @@ def test_replies_skip_reading_their_results_but_every_error_still_raises():
         session.check_response(bot, send, 200, "<html>bad gateway</html>")
     with pytest.raises(ClientDecodeError):  # what the bot reads is still checked
         session.check_response(bot, GetUpdates(), 200, json.dumps({"ok": True, "result": [{"update_id": "x"}]}))
+
+
+def test_a_pressed_button_is_read_without_the_keyboard_it_was_under():
+    """getUpdates: of the message under a pressed button Heard reads which one it was; its text and keyboard
+    (up to a hundred buttons) are not validated, everything else of the update is, and errors still raise."""
+    import json
+
+    import pytest
+    from aiogram import Bot
+    from aiogram.exceptions import TelegramConflictError
+    from aiogram.methods import GetUpdates
+    from aiogram.types import InaccessibleMessage, Message
+
+    from bot.telegram.unread_results import ReplySession
+
+    session = ReplySession()
+    bot = Bot("42:TEST", session=session)
+    keyboard = {"inline_keyboard": [[{"text": f"Wahl {n}", "callback_data": f"c:{n}"}] for n in range(100)]}
+    pressed = {"message_id": 3, "date": 1_700_000_000, "chat": {"id": 5, "type": "private"}, "text": "Frage",
+               "reply_markup": keyboard}
+    gone = {"message_id": 4, "date": 0, "chat": {"id": 5, "type": "private"}}
+    updates = [
+        {"update_id": 1, "callback_query": {"id": "q1", "from": {"id": 5, "is_bot": False, "first_name": "A",
+                                                                 "language_code": "ar"},
+                                            "chat_instance": "c", "data": "c:7", "message": pressed}},
+        {"update_id": 2, "callback_query": {"id": "q2", "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                                            "chat_instance": "c", "data": "c:8", "message": gone}},
+        {"update_id": 3, "message": {"message_id": 9, "date": 1_700_000_001, "chat": {"id": 5, "type": "private"},
+                                     "text": "Hallo", "from": {"id": 5, "is_bot": False, "first_name": "A"}}},
+    ]
+    read = session.check_response(bot, GetUpdates(), 200, json.dumps({"ok": True, "result": updates})).result
+    first, second, third = read
+    assert (first.callback_query.data, first.callback_query.from_user.language_code) == ("c:7", "ar")
+    assert isinstance(first.callback_query.message, Message)
+    assert (first.callback_query.message.message_id, first.callback_query.message.chat.id) == (3, 5)
+    assert first.callback_query.message.reply_markup is None, "the keyboard was not read"
+    assert isinstance(second.callback_query.message, InaccessibleMessage), "an old message stays one"
+    assert third.message.text == "Hallo", "a typed message is read in full"
+    with pytest.raises(TelegramConflictError):
+        session.check_response(bot, GetUpdates(), 409, json.dumps(
+            {"ok": False, "error_code": 409, "description": "Conflict: terminated by other getUpdates request"}))
+
+
+async def test_no_filter_or_handler_of_the_bot_waits_for_a_worker_thread(settings, core):
+    """aiogram hands every plain (not async) filter and handler to a worker thread, a thread hop and an event-loop
+    wake-up per check: each of Heard's is awaited on the event loop instead (bot/telegram/loop_filters.py)."""
+    from bot.telegram.app import build_dispatcher
+
+    dispatcher = build_dispatcher(settings, core)
+    routers = list(dispatcher.chain_tail)  # the dispatcher and every router below it
+    checked = []
+    for router in routers:
+        for observer in router.observers.values():
+            for handler in observer.handlers:
+                checked.append((router.name, handler.callback, handler.awaitable))
+                checked.extend((router.name, f.callback, f.awaitable) for f in handler.filters or [])
+    assert len(checked) > 20, "the routers were read"
+    assert [(name, callback) for name, callback, awaitable in checked if not awaitable] == []
