@@ -71,11 +71,17 @@ class ReplySession(AiohttpSession):
         if not (isinstance(answer, dict) and answer.get("ok") is True and isinstance(answer.get("result"), list)):
             return None
         for update in answer["result"]:
-            query = update.get("callback_query") if isinstance(update, dict) else None
-            message = query.get("message") if isinstance(query, dict) else None
-            if isinstance(message, dict):
-                query["message"] = {key: message[key] for key in PRESSED_MESSAGE_READ if key in message}
+            cut_pressed_message(update)
         try:
             return _UPDATES.model_validate(answer, context={"bot": bot})
         except ValidationError as error:
             raise ClientDecodeError("Failed to deserialize object", error, answer) from error
+
+
+def cut_pressed_message(update: Any) -> None:
+    """Of a button press (an update as Telegram's JSON), keep only what Heard reads of the message the button
+    was under (PRESSED_MESSAGE_READ); anything else is left as it is. Used for getUpdates and webhooks alike."""
+    query = update.get("callback_query") if isinstance(update, dict) else None
+    message = query.get("message") if isinstance(query, dict) else None
+    if isinstance(message, dict):
+        query["message"] = {key: message[key] for key in PRESSED_MESSAGE_READ if key in message}

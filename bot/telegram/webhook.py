@@ -28,6 +28,7 @@ from bot.health import HEALTH_PATH, health_endpoint
 from bot.scheduler import lead_outreach
 from bot.telegram.app import build_bot, build_dispatcher, publish_commands
 from bot.telegram.bot_api_models import build_used_models
+from bot.telegram.unread_results import cut_pressed_message
 from surveys.config import Settings
 from surveys.wiring import Runtime, open_core
 
@@ -58,7 +59,9 @@ class UpdateHandler(SimpleRequestHandler):
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         try:
-            update = Update.model_validate(await request.json(loads=bot.session.json_loads), context={"bot": bot})
+            content = await request.json(loads=bot.session.json_loads)
+            cut_pressed_message(content)  # the keyboard under a pressed button is never read
+            update = Update.model_validate(content, context={"bot": bot})
         except (ValueError, ValidationError):  # not JSON, or not an update (pydantic's error quotes the input)
             log.warning("refused a malformed webhook update (400); its content is not logged")
             return web.Response(status=400, text="malformed update")
