@@ -39,6 +39,7 @@ _ACCEPTED = Response[Any]
 """Built once: pydantic keeps parametrised classes only weakly, and rebuilding one per reply cost more than the
 validation it saves."""
 _UPDATES = Response[list[Update]]
+"""What aiogram's own check builds for getUpdates (`Response[GetUpdates.__returning__]`), built once as above."""
 
 PRESSED_MESSAGE_READ = ("message_id", "date", "chat", "message_thread_id")
 """What Heard reads of the message under a pressed button (a `date` of 0 marks one Telegram no longer shows)."""
